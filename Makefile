@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each installs what it needs into .venv.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test test-pg bench token up down schemas
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e ".[test]"
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+run: $(STAMP)  ## embedded broker + four services on SQLite; prints URLs and an admin token
+	$(BIN)/python -m kit.cli run
+
+test: $(STAMP)  ## the whole suite: SQLite, or PostgreSQL when TEST_DATABASE_URL is set
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg:  ## the suite on the local PostgreSQL
+	TEST_DATABASE_URL=postgresql+asyncpg://127.0.0.1:5432/test $(MAKE) test
+
+bench: $(STAMP)  ## benchmarks with same-run baselines (PostgreSQL at BENCH_DATABASE_URL)
+	$(BIN)/python -m bench
+
+token: $(STAMP)  ## mint a JWT: make token ARGS="--scope projects:read --unit-id ..."
+	@$(BIN)/python -m kit.cli token $(ARGS)
+
+schemas: $(STAMP)  ## regenerate the JSON Schemas and the AsyncAPI document from the contracts
+	$(BIN)/python -m contracts.generate
+
+up:  ## docker compose: PostgreSQL, Kafka, the four services, Prometheus
+	docker compose up -d --build
+
+down:
+	docker compose down

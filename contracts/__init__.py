@@ -1,0 +1,1 @@
+"""Event contracts: the only code the four services share about the domain."""

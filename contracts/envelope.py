@@ -1,0 +1,66 @@
+"""CloudEvents 1.0 structured-JSON envelope and the one codec every producer and consumer uses."""
+import uuid
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class EventData(BaseModel):
+    """Base of every event payload; `type` carries the version, `topic` the producing service."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: ClassVar[str]
+    topic: ClassVar[str]
+
+
+class CloudEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    source: str
+    type: str
+    specversion: str = "1.0"
+    time: datetime
+    subject: str
+    datacontenttype: str = "application/json"
+    data: dict[str, Any]
+
+
+class UndecodableEvent(ValueError):
+    """A message that is not a CloudEvent of a known type and version; it belongs in the dead-letter topic."""
+
+
+def new_event(data: EventData, *, subject: str, source: str) -> CloudEvent:
+    return CloudEvent(
+        id=str(uuid.uuid4()),
+        source=source,
+        type=data.type,
+        time=datetime.now(timezone.utc),
+        subject=subject,
+        data=data.model_dump(mode="json"),
+    )
+
+
+def encode(event: CloudEvent) -> bytes:
+    return orjson.dumps(event.model_dump(mode="json"))
+
+
+def decode(raw: bytes | None, catalog: dict[str, type[EventData]]) -> tuple[CloudEvent, EventData]:
+    """Parse and validate a message against the catalog; raise UndecodableEvent with the reason."""
+    try:
+        event = CloudEvent.model_validate_json(raw or b"")
+    except ValidationError as exc:
+        raise UndecodableEvent(f"not a CloudEvent: {exc.errors(include_url=False)}") from exc
+    if event.specversion != "1.0":
+        raise UndecodableEvent(f"unsupported specversion {event.specversion}")
+    model = catalog.get(event.type)
+    if model is None:
+        raise UndecodableEvent(f"unknown event type or version: {event.type}")
+    try:
+        return event, model.model_validate(event.data)
+    except ValidationError as exc:
+        raise UndecodableEvent(f"{event.type} payload invalid: {exc.errors(include_url=False)}") from exc
+

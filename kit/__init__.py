@@ -1,0 +1,1 @@
+"""Plumbing shared by the four services; holds no domain logic."""

@@ -1,0 +1,125 @@
+"""The service application factory: lifespan with engine, migrations, relay and consumer; health, readiness, metrics."""
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit import errors
+from kit.bus import broker_reachable, ensure_topics
+from kit.consumer import Consumer, Handlers
+from kit.db import make_engine, make_sessionmaker
+from kit.metrics import MetricsMiddleware
+from kit.migrations import upgrade
+from kit.outbox import Relay
+from kit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service: its routers, what it publishes and consumes, where its migrations live."""
+
+    name: str
+    title: str
+    routers: list[APIRouter]
+    migrations: Path
+    produces: str | None = None
+    consumes: list[str] = field(default_factory=list)
+    handlers: Handlers = field(default_factory=dict)
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent, rolled back on error."""
+    async with request.app.state.sessionmaker() as session:
+        yield session
+        await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        await upgrade(engine, spec.migrations)
+        app.state.sessionmaker = sessionmaker = make_sessionmaker(engine)
+        tasks: list[asyncio.Task] = []
+        topics = [t for t in [spec.produces, *spec.consumes] if t]
+        tasks.append(asyncio.create_task(_ensure_topics_when_broker_is_up(settings, topics)))
+        if spec.produces:
+            app.state.relay = Relay(settings=settings, sessionmaker=sessionmaker, topic=spec.produces)
+            tasks.append(asyncio.create_task(app.state.relay.run(), name="relay"))
+        if spec.consumes:
+            app.state.consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=spec.consumes,
+                                          handlers=spec.handlers)
+            tasks.append(asyncio.create_task(app.state.consumer.run(), name="consumer"))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await engine.dispose()
+
+    app = FastAPI(title=spec.title, lifespan=lifespan,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(MetricsMiddleware, service=spec.name)
+    app.include_router(_operations_router())
+    for router in spec.routers:
+        app.include_router(router, prefix="/api/v1")
+    return app
+
+
+async def _ensure_topics_when_broker_is_up(settings: ServiceSettings, topics: list[str]) -> None:
+    delay = 0.2
+    while True:
+        try:
+            await ensure_topics(settings, topics)
+            return
+        except Exception as exc:  # noqa: BLE001 - the broker may come up after us; keep trying
+            log.info("topics not ensured yet (%s)", exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def _operations_router() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz():
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request):
+        checks = {"database": await _database_ok(request), "broker": await broker_reachable(
+            request.app.state.settings.kafka_bootstrap)}
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"ready": status == 200, "checks": checks}, status_code=status)
+
+    @router.get("/metrics")
+    async def metrics():
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+async def _database_ok(request: Request) -> bool:
+    try:
+        async with request.app.state.sessionmaker() as session:
+            await asyncio.wait_for(session.execute(text("SELECT 1")), 2)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return False

@@ -1,0 +1,68 @@
+"""Bearer JWTs with scopes and an optional unit claim: minting, verifying, and the FastAPI dependency."""
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+import jwt
+from fastapi import Depends, Request
+
+from kit.clock import utcnow
+from kit.errors import Forbidden, Unauthorized
+
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    scopes: frozenset[str]
+    unit_id: str | None
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes or ADMIN in self.scopes
+
+
+def mint(*, secret: str, subject: str, scopes: list[str], unit_id: str | None = None,
+         ttl: timedelta = timedelta(days=30), algorithm: str = "HS256") -> str:
+    now = utcnow()
+    claims = {"sub": subject, "scope": " ".join(scopes), "iat": now, "exp": now + ttl}
+    if unit_id:
+        claims["unit_id"] = unit_id
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+@lru_cache(maxsize=4096)
+def _verify(token: str, secret: str, algorithm: str) -> Principal:
+    claims = jwt.decode(token, secret, algorithms=[algorithm], options={"require": ["exp", "sub"]})
+    return Principal(subject=claims["sub"], scopes=frozenset(str(claims.get("scope", "")).split()),
+                     unit_id=claims.get("unit_id"))
+
+
+def verify(token: str, *, secret: str, algorithm: str) -> Principal:
+    """Decode a token; the cache spares the signature check on repeat calls but expiry is rechecked."""
+    try:
+        principal = _verify(token, secret, algorithm)
+        jwt.decode(token, options={"verify_signature": False, "verify_exp": True})
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
+    return principal
+
+
+def authenticate(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    settings = request.app.state.settings
+    return verify(token.strip(), secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm)
+
+
+def require(scope: str):
+    """Dependency: the caller's principal, which must hold `scope` (or admin)."""
+
+    def dependency(principal: Principal = Depends(authenticate)) -> Principal:
+        if not principal.has(scope):
+            raise Forbidden(f"the token lacks the '{scope}' scope")
+        return principal
+
+    return dependency

@@ -1,0 +1,61 @@
+"""Kafka clients built from settings: producer, topic creation, reachability and end offsets."""
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from kit.settings import ServiceSettings
+
+
+def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        enable_idempotence=settings.kafka_idempotence,
+        acks="all",
+        linger_ms=0,
+        request_timeout_ms=5000,
+        client_id=f"keyproject-{settings.service_name}",
+    )
+
+
+async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
+    """Create the topics if missing (existing ones are left as they are)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(n, settings.kafka_partitions, 1) for n in names if n not in existing]
+        if missing:
+            await admin.create_topics(missing)
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
+    """True when a bootstrap server accepts a connection."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout)
+        except (OSError, asyncio.TimeoutError):
+            continue
+        writer.close()
+        return True
+    return False
+
+
+async def total_end_offset(settings: ServiceSettings, topic: str) -> int:
+    """Sum of the topic's high watermarks: how many messages the broker has ever taken on it."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic) or set()
+        if not partitions:
+            return 0
+        offsets = await consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
+        return sum(offsets.values())
+    finally:
+        await consumer.stop()

@@ -1,0 +1,161 @@
+"""Consumer group loop: inbox-deduplicated handlers, offsets committed after the database, dead letters for bad events."""
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import KafkaError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.catalog import CATALOG
+from contracts.envelope import CloudEvent, EventData, UndecodableEvent, decode
+from contracts.topics import dead_letter
+from kit import metrics
+from kit.bus import make_producer
+from kit.clock import utcnow
+from kit.settings import ServiceSettings
+from kit.tables import inbox
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, CloudEvent, EventData], Awaitable[None]]
+Handlers = dict[type[EventData], Handler]
+
+MAX_HANDLER_ATTEMPTS = 5
+
+
+class Consumer:
+    """Applies each event once: the inbox row and the handler's effects commit together, then the offset."""
+
+    def __init__(
+        self,
+        *,
+        settings: ServiceSettings,
+        sessionmaker: async_sessionmaker,
+        topics: list[str],
+        handlers: Handlers,
+    ):
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.topics = topics
+        self.handlers = {model.type: handler for model, handler in handlers.items()}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq: AIOKafkaProducer | None = None
+
+    async def run(self) -> None:
+        """Consume until cancelled; broker outages are waited out, the consumer is rebuilt after each."""
+        backoff = 0.2
+        while True:
+            try:
+                await self._start()
+                backoff = 0.2
+                while True:
+                    batch = await self._consumer.getmany(timeout_ms=1000, max_records=500)
+                    for records in batch.values():
+                        for record in records:
+                            await self._process(record)
+                    if batch:
+                        await self._consumer.commit()
+                    await self._observe_lag()
+            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("consumer: broker unavailable (%s); retrying in %.1fs", exc, backoff)
+                await self.stop()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            except asyncio.CancelledError:
+                await self.stop()
+                raise
+
+    async def stop(self) -> None:
+        for client in (self._consumer, self._dlq):
+            if client is not None:
+                try:
+                    await asyncio.wait_for(client.stop(), 10)
+                except Exception:  # noqa: BLE001 - closing against a dead broker may fail; the client is dropped
+                    log.debug("consumer: close failed", exc_info=True)
+        self._consumer = self._dlq = None
+
+    async def _start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            group_id=self.settings.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            client_id=f"keyproject-{self.settings.service_name}",
+        )
+        await self._consumer.start()
+        self._dlq = make_producer(self.settings)
+        await self._dlq.start()
+
+    async def _process(self, record: ConsumerRecord) -> None:
+        try:
+            cloud_event, data = decode(record.value, CATALOG)
+        except UndecodableEvent as exc:
+            await self._dead_letter(record, str(exc))
+            return
+        handler = self.handlers.get(cloud_event.type)
+        if handler is None:
+            metrics.EVENTS_SKIPPED.labels(self.settings.service_name, "not_handled").inc()
+            return
+        for attempt in range(1, MAX_HANDLER_ATTEMPTS + 1):
+            try:
+                if await self._apply(handler, cloud_event, data):
+                    metrics.EVENTS_CONSUMED.labels(self.settings.service_name, cloud_event.type).inc()
+                else:
+                    metrics.EVENTS_SKIPPED.labels(self.settings.service_name, "duplicate").inc()
+                return
+            except IntegrityError:
+                # Another instance recorded the same event id first: its effect is already there.
+                metrics.EVENTS_SKIPPED.labels(self.settings.service_name, "duplicate").inc()
+                return
+            except (OperationalError, OSError) as exc:
+                # The database is away: wait it out, never drop the event.
+                metrics.EVENTS_FAILED.labels(self.settings.service_name).inc()
+                log.warning("consumer: database unavailable (%s), retrying", exc)
+                await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a handler bug must not stop the stream; it is dead-lettered
+                metrics.EVENTS_FAILED.labels(self.settings.service_name).inc()
+                log.exception("consumer: handler failed for %s (attempt %d)", cloud_event.id, attempt)
+                if attempt == MAX_HANDLER_ATTEMPTS:
+                    await self._dead_letter(record, f"handler failed: {exc!r}")
+                    return
+                await asyncio.sleep(0.05 * 2**attempt)
+
+    async def _apply(self, handler: Handler, cloud_event: CloudEvent, data: EventData) -> bool:
+        """Run the handler and record the inbox row in one transaction; False when already processed."""
+        async with self.sessionmaker() as session:
+            async with session.begin():
+                seen = await session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == cloud_event.id))
+                if seen is not None:
+                    return False
+                await handler(session, cloud_event, data)
+                await session.execute(
+                    insert(inbox).values(event_id=cloud_event.id, type=cloud_event.type, processed_at=utcnow())
+                )
+            return True
+
+    async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        topic = dead_letter(record.topic)
+        log.warning("consumer: dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
+        headers = [
+            ("error", reason[:4000].encode()),
+            ("source_topic", record.topic.encode()),
+            ("source_partition", str(record.partition).encode()),
+            ("source_offset", str(record.offset).encode()),
+        ]
+        await self._dlq.send_and_wait(topic, value=record.value, key=record.key, headers=headers)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, topic).inc()
+
+    async def _observe_lag(self) -> None:
+        assigned = self._consumer.assignment()
+        metrics.CONSUMER_PARTITIONS.labels(self.settings.service_name).set(len(assigned))
+        for tp in assigned:
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                lag = max(highwater - await self._consumer.position(tp), 0)
+                metrics.CONSUMER_LAG.labels(self.settings.service_name, tp.topic, str(tp.partition)).set(lag)

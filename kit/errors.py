@@ -1,0 +1,106 @@
+"""Domain exceptions and their one translation into RFC 9457 problem+json responses."""
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://keyproject.gov.cn/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """A failure the client can act on; `slug` becomes the stable problem type."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Missing or invalid credentials"
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict with the current state"
+
+
+class PreconditionFailed(Problem):
+    status, slug, title = 412, "precondition-failed", "The resource has changed"
+
+
+class PreconditionRequired(Problem):
+    status, slug, title = 428, "precondition-required", "If-Match is required"
+
+
+class Invalid(Problem):
+    status, slug, title = 422, "validation-error", "The request is not valid"
+
+
+def field_error(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message}
+
+
+def problem_response(*, status: int, slug: str, title: str, detail: str, instance: str,
+                     errors: list | None = None, headers: dict | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail,
+                            "instance": instance}
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _location(loc: tuple, kind: str | None) -> str:
+    if kind == "json_invalid":
+        return "body"
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")] or [str(loc[-1])]
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    """Every error leaves as problem+json; unexpected ones are logged and hide their internals."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem):
+        return problem_response(status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail,
+                                instance=request.url.path, errors=exc.errors, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        errors = [
+            {"field": _location(tuple(e.get("loc", ())), e.get("type")), "message": e.get("msg", "invalid"), "kind": e.get("type")}
+            for e in exc.errors()
+        ]
+        return problem_response(status=422, slug=Invalid.slug, title=Invalid.title,
+                                detail=f"{len(errors)} field(s) are not valid", instance=request.url.path,
+                                errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem_response(status=exc.status_code, slug=slug, title=str(exc.detail), detail=str(exc.detail),
+                                instance=request.url.path, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s", request.url.path)
+        return problem_response(status=500, slug="internal-error", title="Internal error",
+                                detail="The server failed to handle the request", instance=request.url.path)

@@ -1,0 +1,52 @@
+"""Idempotency-Key for creating writes: the same key and body replay the first response, another body is 409."""
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
+
+import orjson
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.errors import Conflict
+from kit.tables import idempotency_keys
+
+
+def fingerprint(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+async def replay(session: AsyncSession, *, key: str, request_hash: str) -> tuple[int, object] | None:
+    """The stored (status, body) for this key, None when the key is new; Conflict when reused with another body."""
+    row = (await session.execute(
+        select(idempotency_keys.c.request_hash, idempotency_keys.c.status, idempotency_keys.c.body)
+        .where(idempotency_keys.c.key == key)
+    )).first()
+    if row is None:
+        return None
+    if row.request_hash != request_hash:
+        raise Conflict("this Idempotency-Key was already used with a different request body")
+    return row.status, orjson.loads(row.body)
+
+
+async def remember(session: AsyncSession, *, key: str, request_hash: str, status: int, body: object) -> None:
+    await session.execute(insert(idempotency_keys).values(
+        key=key, request_hash=request_hash, status=status, body=orjson.dumps(body).decode(),
+        created_at=datetime.now(timezone.utc)))
+
+
+async def create_once(session: AsyncSession, *, key: str | None, scope: str, request_body: BaseModel,
+                      create: Callable[[], Awaitable[BaseModel]]) -> JSONResponse:
+    """Run `create` once per Idempotency-Key (scoped to the route); respond 201 with its JSON."""
+    if key is None:
+        return JSONResponse((await create()).model_dump(mode="json"), status_code=201)
+    scoped_key = f"{scope}:{key}"
+    request_hash = fingerprint(request_body.model_dump_json().encode())
+    stored = await replay(session, key=scoped_key, request_hash=request_hash)
+    if stored is not None:
+        status, body = stored
+        return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
+    body = (await create()).model_dump(mode="json")
+    await remember(session, key=scoped_key, request_hash=request_hash, status=201, body=body)
+    return JSONResponse(body, status_code=201)

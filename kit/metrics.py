@@ -1,0 +1,49 @@
+"""Prometheus metrics shared by every service, and the ASGI middleware that records HTTP traffic."""
+import time
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter("kp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "kp_http_request_duration_seconds",
+    "HTTP request latency",
+    ["service", "method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+EVENTS_PUBLISHED = Counter("kp_events_published_total", "Events published from the outbox", ["service", "topic"])
+EVENTS_CONSUMED = Counter("kp_events_consumed_total", "Events applied by a consumer", ["service", "type"])
+EVENTS_SKIPPED = Counter("kp_events_skipped_total", "Events received but already processed or not handled", ["service", "reason"])
+EVENTS_FAILED = Counter("kp_events_failed_total", "Event handling attempts that failed and were retried", ["service"])
+EVENTS_DEAD_LETTERED = Counter("kp_events_dead_lettered_total", "Events sent to a dead-letter topic", ["service", "topic"])
+OUTBOX_BACKLOG = Gauge("kp_outbox_backlog", "Outbox events not yet published", ["service"])
+OUTBOX_REFEEDS = Counter("kp_outbox_refeeds_total", "Times the broker was found to have lost its log and was re-fed", ["service"])
+CONSUMER_LAG = Gauge("kp_consumer_lag", "Messages behind the partition's high watermark", ["service", "topic", "partition"])
+CONSUMER_PARTITIONS = Gauge("kp_consumer_assigned_partitions", "Partitions assigned to this instance", ["service"])
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware (no per-request task overhead) labelling by route template, not raw path."""
+
+    def __init__(self, app, service: str):
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, scope["method"], path).observe(time.perf_counter() - start)

@@ -1,0 +1,183 @@
+"""Transactional outbox: events staged in the caller's transaction, published by a relay once committed."""
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.envelope import CloudEvent, EventData, encode, new_event
+from kit import metrics
+from kit.bus import make_producer, total_end_offset
+from kit.clock import utcnow
+from kit.settings import ServiceSettings
+from kit.tables import outbox
+
+log = logging.getLogger(__name__)
+
+_STAGED = "outbox_staged"
+_LEADER_LOCK = 0x6B70_0001  # PostgreSQL advisory lock: one relay per service database publishes at a time
+
+
+async def stage(session: AsyncSession, data: EventData, *, subject: str, source: str) -> CloudEvent:
+    """Write the event into the outbox inside the caller's transaction; it is published only if that commits."""
+    cloud_event = new_event(data, subject=subject, source=source)
+    await session.execute(
+        insert(outbox).values(
+            event_id=cloud_event.id,
+            topic=data.topic,
+            key=subject,
+            type=data.type,
+            body=encode(cloud_event),
+            created_at=cloud_event.time,
+        )
+    )
+    session.info[_STAGED] = True
+    return cloud_event
+
+
+class Relay:
+    """Publishes committed outbox rows in id order (so per key), woken on commit, polling as a fallback."""
+
+    def __init__(self, *, settings: ServiceSettings, sessionmaker: async_sessionmaker, topic: str):
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.topic = topic
+        self._wake = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None
+        self._check_log = True
+        self._next_purge = 0.0
+        event.listen(sessionmaker.kw["sync_session_class"], "after_commit", self._after_commit)
+
+    def _after_commit(self, session) -> None:
+        if session.info.pop(_STAGED, False):
+            self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Publish forever; a standby instance waits for the leader lock, broker faults back off and retry."""
+        backoff = 0.2
+        lock_conn = None
+        try:
+            while True:
+                try:
+                    if lock_conn is None:
+                        lock_conn = await self._acquire_leadership()
+                        if lock_conn is None:
+                            await asyncio.sleep(self.settings.relay_poll_seconds)
+                            continue
+                    if self._producer is None:
+                        self._producer = make_producer(self.settings)
+                        await self._producer.start()
+                    if self._check_log:
+                        await self._refeed_if_log_lost()
+                        self._check_log = False
+                    while await self.publish_pending() == self.settings.relay_batch_size:
+                        pass
+                    await self._purge_expired()
+                    backoff = 0.2
+                except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                    log.warning("relay: broker unavailable (%s); retrying in %.1fs", exc, backoff)
+                    await self._close_producer()
+                    self._check_log = True
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self.settings.relay_poll_seconds)
+                except asyncio.TimeoutError:
+                    pass
+                self._wake.clear()
+        finally:
+            await self._close_producer()
+            if lock_conn is not None:
+                await lock_conn.close()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; rows are marked only after the broker acknowledged all of them."""
+        async with self.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.body)
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self.settings.relay_batch_size)
+                )
+            ).all()
+            await session.commit()
+        metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(len(rows))
+        if not rows:
+            return 0
+        producer = self._producer
+        futures = [await producer.send(r.topic, value=r.body, key=r.key.encode()) for r in rows]
+        await asyncio.wait_for(asyncio.gather(*futures), 15)
+        async with self.sessionmaker() as session:
+            await session.execute(
+                update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=utcnow())
+            )
+            await session.commit()
+        for r in rows:
+            metrics.EVENTS_PUBLISHED.labels(self.settings.service_name, r.topic).inc()
+        return len(rows)
+
+    async def _refeed_if_log_lost(self) -> None:
+        """A broker holding fewer messages than we ever published lost its log: publish the retained events again."""
+        async with self.sessionmaker() as session:
+            published = await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_not(None))
+            )
+            await session.commit()
+        if not published:
+            return
+        on_broker = await total_end_offset(self.settings, self.topic)
+        if on_broker >= published:
+            return
+        log.warning("relay: broker holds %d of %d published events; re-feeding the outbox", on_broker, published)
+        metrics.OUTBOX_REFEEDS.labels(self.settings.service_name).inc()
+        async with self.sessionmaker() as session:
+            await session.execute(update(outbox).values(published_at=None))
+            await session.commit()
+
+    async def _purge_expired(self) -> None:
+        """Drop published events older than the retention, at most once an hour."""
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + 3600
+        cutoff = utcnow() - timedelta(days=self.settings.outbox_retention_days)
+        async with self.sessionmaker() as session:
+            await session.execute(
+                delete(outbox).where(outbox.c.published_at.is_not(None), outbox.c.published_at < cutoff)
+            )
+            await session.commit()
+
+    async def _acquire_leadership(self):
+        """On PostgreSQL hold a session advisory lock so scaled-out instances do not publish the same rows."""
+        engine = self.sessionmaker.kw["bind"]
+        if engine.dialect.name != "postgresql":
+            return _NoLock()
+        conn = await engine.connect()
+        if await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LEADER_LOCK}):
+            await conn.commit()
+            return conn
+        await conn.close()
+        return None
+
+    async def _close_producer(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            try:
+                await asyncio.wait_for(producer.stop(), 5)
+            except Exception:  # noqa: BLE001 - a dead broker may fail the close; the producer is dropped anyway
+                log.debug("relay: producer close failed", exc_info=True)
+
+
+class _NoLock:
+    """SQLite deployments run one instance per database; nothing to lock."""
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""Alerts: the rule engine, coloured alerts, supervision tasks, problems and webhooks."""

@@ -1,0 +1,6 @@
+"""Alerts tables."""
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass

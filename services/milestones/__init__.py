@@ -1,0 +1,1 @@
+"""Milestones: schedule nodes, templates, scheduling, critical path and overdue detection."""

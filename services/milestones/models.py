@@ -1,0 +1,6 @@
+"""Milestones tables."""
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass

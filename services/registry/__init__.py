@@ -1,0 +1,1 @@
+"""Registry: the project library, source of truth for units and projects."""

@@ -1,0 +1,22 @@
+"""Registry service entry point: `uvicorn services.registry.main:app`."""
+from pathlib import Path
+
+from contracts import topics
+from kit.app import ServiceSpec, create_service_app
+from services.registry.router import router
+from services.registry.settings import RegistrySettings
+
+SPEC = ServiceSpec(
+    name="registry",
+    title="Key-project registry",
+    routers=[router],
+    migrations=Path(__file__).parent / "migrations",
+    produces=topics.REGISTRY,
+)
+
+
+def create_app(settings: RegistrySettings | None = None):
+    return create_service_app(SPEC, settings or RegistrySettings())
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Reports: read models built from events; overview, rankings, exports and the public board."""

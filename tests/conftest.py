@@ -1,0 +1,37 @@
+"""Session fixtures: one embedded broker and one set of the four service processes for the whole run."""
+import pytest
+
+from kit.broker import EmbeddedBroker
+from tests.support.api import client
+from tests.support.platform import Platform
+
+SERVICE_NAMES = ("registry", "milestones", "alerts", "reports")
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("platform")
+
+
+@pytest.fixture(scope="session")
+def platform(workdir):
+    broker = EmbeddedBroker(log_path=workdir / "broker.log").start()
+    running = Platform(broker=broker, workdir=workdir)
+    try:
+        for name in SERVICE_NAMES:
+            running.start_service(name)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+async def registry(platform):
+    async with client(platform.url("registry")) as http:
+        yield http
+
+
+@pytest.fixture
+async def reports(platform):
+    async with client(platform.url("reports")) as http:
+        yield http

@@ -1,0 +1,1 @@
+"""Test harness: databases, the broker, service processes, one API client and polling."""

@@ -1,0 +1,39 @@
+"""A running platform for tests: one broker and service processes, each service on its own fresh database."""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kit.broker import EmbeddedBroker, free_port
+from kit.processes import ServiceProcess
+from tests.support.databases import fresh_database
+
+JWT_SECRET = "test-secret-0123456789-0123456789-abcdef"
+
+
+@dataclass
+class Platform:
+    broker: EmbeddedBroker
+    workdir: Path
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def start_service(self, name: str, *, instance: str | None = None, database_url: str | None = None,
+                      extra_env: dict[str, str] | None = None, wait: bool = True) -> ServiceProcess:
+        """Start a service process; `instance` names a second copy (scale-out, faults) kept apart in `services`."""
+        key = instance or name
+        env = {
+            "KP_KAFKA_BOOTSTRAP": self.broker.bootstrap,
+            "KP_DATABASE_URL": database_url or fresh_database(key, self.workdir),
+            "KP_JWT_SECRET": JWT_SECRET,
+            "KP_RELAY_POLL_SECONDS": "0.5",
+            **(extra_env or {}),
+        }
+        process = ServiceProcess(name, port=free_port(), env=env, log_path=self.workdir / f"{key}.log")
+        self.services[key] = process.start(wait=wait)
+        return process
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    def stop(self) -> None:
+        for process in self.services.values():
+            process.stop()
+        self.broker.stop()
