@@ -1,5 +1,6 @@
 """Events the registry publishes: units, projects and their facts."""
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from contracts import topics
@@ -37,6 +38,15 @@ class Sector(StrEnum):
     tertiary = "tertiary"
 
 
+class Bracket(StrEnum):
+    """Total-investment brackets the office reports by: ≥ 50 亿, 10–50 亿, 1–10 亿, < 1 亿."""
+
+    ge_50yi = "ge_50yi"
+    from_10_to_50yi = "10_50yi"
+    from_1_to_10yi = "1_10yi"
+    lt_1yi = "lt_1yi"
+
+
 class Stage(StrEnum):
     planning = "planning"
     signed = "signed"
@@ -59,6 +69,11 @@ class UnitCreated(UnitState):
     topic = topics.REGISTRY
 
 
+class UnitUpdated(UnitState):
+    type = "keyproject.registry.unit.updated.v1"
+    topic = topics.REGISTRY
+
+
 class ProjectState(EventData):
     """The project as consumers need it; money in 万元 as exact decimal strings."""
 
@@ -71,6 +86,7 @@ class ProjectState(EventData):
     sector: Sector
     total_investment: Money
     annual_plan_investment: Money
+    bracket: Bracket
     responsible_unit_id: str
     owner: str | None = None
     lead_leader: str | None = None
@@ -81,9 +97,127 @@ class ProjectState(EventData):
     budget: Money | None = None
     concentrated_start: bool = False
     tags: list[str] = []
+    archived: bool = False
+    # Dates each stage was reached (planning excluded), so consumers need no history of their own.
+    stage_dates: dict[Stage, date] = {}
+    real_start_date: date | None = None
     version: int
 
 
 class ProjectRegistered(ProjectState):
     type = "keyproject.registry.project.registered.v1"
+    topic = topics.REGISTRY
+
+
+class ProjectUpdated(ProjectState):
+    """Fields of the project changed (not its stage); `changed` names them."""
+
+    type = "keyproject.registry.project.updated.v1"
+    topic = topics.REGISTRY
+    changed: list[str] = []
+
+
+class ProjectArchived(ProjectState):
+    """The project left the year's list; it drops out of every report."""
+
+    type = "keyproject.registry.project.archived.v1"
+    topic = topics.REGISTRY
+
+
+class ProjectStageChanged(ProjectState):
+    type = "keyproject.registry.project.stage_changed.v1"
+    topic = topics.REGISTRY
+    from_stage: Stage
+    to_stage: Stage
+    date: date
+    backwards: bool = False
+
+
+class StartKind(StrEnum):
+    piling = "piling"
+    controlling_works = "controlling_works"
+
+
+class ProjectStartConfirmed(EventData):
+    """Real start (实质性开工): permanent piling or a controlling work has begun."""
+
+    type = "keyproject.registry.project.start_confirmed.v1"
+    topic = topics.REGISTRY
+    project_id: str
+    responsible_unit_id: str
+    kind: StartKind
+    date: date
+
+
+class InvestmentReported(EventData):
+    """One month's completed investment (万元); a correction carries the amount it replaces."""
+
+    type = "keyproject.registry.investment.reported.v1"
+    topic = topics.REGISTRY
+    project_id: str
+    responsible_unit_id: str
+    period: str  # YYYY-MM
+    year: int
+    amount: Money
+    previous_amount: Money | None = None
+    ytd_investment: Money
+    cumulative_investment: Money
+    annual_plan_investment: Money
+
+
+class BudgetChanged(EventData):
+    """Budget, approved adjustments and spending of a government-funded project."""
+
+    type = "keyproject.registry.budget.changed.v1"
+    topic = topics.REGISTRY
+    project_id: str
+    responsible_unit_id: str
+    budget: Money
+    approved_adjustments: Money
+    spent_to_date: Money
+    overrun_ratio: Decimal  # spent / (budget + adjustments) - 1; negative while under budget
+    adjustment_approved: bool
+
+
+class StatisticsStatus(StrEnum):
+    not_submitted = "not_submitted"
+    submitted = "submitted"
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+class StatisticsStatusChanged(EventData):
+    """Statistics inclusion (入库纳统) moved to a new status."""
+
+    type = "keyproject.registry.statistics.status_changed.v1"
+    topic = topics.REGISTRY
+    project_id: str
+    responsible_unit_id: str
+    status: StatisticsStatus
+    date: date
+    reason: str | None = None
+
+
+class ParcelState(EventData):
+    """A sold land parcel; started_date comes from its linked project's start."""
+
+    id: str
+    code: str
+    location: str | None = None
+    area_mu: Decimal
+    sale_date: date | None = None
+    delivery_date: date | None = None
+    start_deadline: date
+    project_id: str | None = None
+    unit_id: str
+    started_date: date | None = None
+
+
+class ParcelRegistered(ParcelState):
+    type = "keyproject.registry.parcel.registered.v1"
+    topic = topics.REGISTRY
+
+
+class ParcelUpdated(ParcelState):
+    type = "keyproject.registry.parcel.updated.v1"
     topic = topics.REGISTRY

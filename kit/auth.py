@@ -21,6 +21,11 @@ class Principal:
     def has(self, scope: str) -> bool:
         return scope in self.scopes or ADMIN in self.scopes
 
+    def ensure_unit(self, unit_id: str) -> None:
+        """A token bound to a unit writes only that unit's records."""
+        if self.unit_id is not None and self.unit_id != unit_id:
+            raise Forbidden("this token may only write records of its own unit")
+
 
 def mint(*, secret: str, subject: str, scopes: list[str], unit_id: str | None = None,
          ttl: timedelta = timedelta(days=30), algorithm: str = "HS256") -> str:

@@ -2,10 +2,13 @@
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+from kit.settings import ServiceSettings
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def today(tz: str) -> date:
-    return datetime.now(ZoneInfo(tz)).date()
+def today(settings: ServiceSettings) -> date:
+    """The deployment's today: the pinned date when set, else the date in its time zone."""
+    return settings.fixed_today or datetime.now(ZoneInfo(settings.timezone)).date()

@@ -2,8 +2,10 @@
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
+from typing import Annotated
 
 import orjson
+from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import insert, select
@@ -11,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict
 from kit.tables import idempotency_keys
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 def fingerprint(body: bytes) -> str:

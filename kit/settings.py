@@ -1,4 +1,6 @@
 """Settings every service reads from KP_* environment variables."""
+from datetime import date
+
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,6 +23,8 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr = SecretStr("dev-secret-change-me-in-production-0123456789")
     jwt_algorithm: str = "HS256"
     timezone: str = "Asia/Shanghai"
+    # Pins "today" (demos, backfills); unset in production, where it is the date in `timezone`.
+    fixed_today: date | None = None
     outbox_retention_days: int = 30
     relay_poll_seconds: float = 1.0
     relay_batch_size: int = 500

@@ -3,13 +3,14 @@ from pathlib import Path
 
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
-from services.registry.router import router
+from services.registry.projects.router import router as projects
 from services.registry.settings import RegistrySettings
+from services.registry.units.router import router as units
 
 SPEC = ServiceSpec(
     name="registry",
     title="Key-project registry",
-    routers=[router],
+    routers=[units, projects],
     migrations=Path(__file__).parent / "migrations",
     produces=topics.REGISTRY,
 )

@@ -12,17 +12,6 @@ from services.reports.models import ProjectView, UnitView
 YI = Decimal(10_000)  # 1 亿元 = 10,000 万元
 
 
-def investment_bracket(total_investment: Decimal) -> str:
-    """The office's brackets: ≥ 50 亿, 10–50 亿, 1–10 亿, < 1 亿."""
-    if total_investment >= 50 * YI:
-        return "ge50"
-    if total_investment >= 10 * YI:
-        return "10to50"
-    if total_investment >= 1 * YI:
-        return "1to10"
-    return "lt1"
-
-
 async def on_unit_created(session: AsyncSession, _event: CloudEvent, unit: UnitCreated) -> None:
     await session.merge(UnitView(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id))
 
@@ -40,7 +29,7 @@ async def on_project_registered(session: AsyncSession, _event: CloudEvent, proje
         level=project.level,
         category=project.category,
         sector=project.sector,
-        bracket=investment_bracket(project.total_investment),
+        bracket=project.bracket,
         stage=project.stage,
         total_investment=project.total_investment,
         annual_plan_investment=project.annual_plan_investment,

@@ -1,0 +1,42 @@
+"""Event payloads built from registry rows, staged in the caller's transaction."""
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import EventData
+from contracts.registry import Bracket, Category, ProjectState, Sector
+from kit.outbox import stage
+from services.registry.models import Project
+
+SOURCE = "/keyproject/registry"
+YI = Decimal(10_000)  # 1 亿元 = 10,000 万元
+
+SECTOR_OF_CATEGORY = {
+    Category.agriculture: Sector.primary,
+    Category.industry: Sector.secondary,
+    Category.manufacturing: Sector.secondary,
+    Category.services: Sector.tertiary,
+    Category.infrastructure: Sector.tertiary,
+    Category.social: Sector.tertiary,
+}
+
+
+def investment_bracket(total_investment: Decimal) -> Bracket:
+    if total_investment >= 50 * YI:
+        return Bracket.ge_50yi
+    if total_investment >= 10 * YI:
+        return Bracket.from_10_to_50yi
+    if total_investment >= YI:
+        return Bracket.from_1_to_10yi
+    return Bracket.lt_1yi
+
+
+def project_state(project: Project | dict) -> dict:
+    """The project as every event about it carries it."""
+    values = project if isinstance(project, dict) else {f: getattr(project, f) for f in ProjectState.model_fields
+                                                        if f != "bracket"}
+    return {**values, "bracket": investment_bracket(values["total_investment"])}
+
+
+async def publish(session: AsyncSession, data: EventData, *, subject: str) -> None:
+    await stage(session, data, subject=subject, source=SOURCE)

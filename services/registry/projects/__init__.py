@@ -1,0 +1,1 @@
+"""Projects: registration, updates with ETags, archive, listing and history."""

@@ -1,0 +1,95 @@
+"""Project endpoints: create (idempotent), read with ETag, list, update with If-Match, archive, history."""
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from contracts.registry import Category, Level, Sector, Stage
+from kit.app import SessionDep
+from kit.auth import Principal, require
+from kit.errors import Invalid, PreconditionRequired, field_error
+from kit.idempotency import IdempotencyKey, create_once
+from kit.pagination import Page, PageParams, page_params
+from services.registry import history
+from services.registry.projects import service
+from services.registry.projects.schemas import (ArchiveRequest, ChangePublic, ProjectCreate, ProjectPublic,
+                                                ProjectUpdate)
+
+router = APIRouter(tags=["projects"])
+Reader = Annotated[Principal, Depends(require("projects:read"))]
+Writer = Annotated[Principal, Depends(require("projects:write"))]
+Pagination = Annotated[PageParams, Depends(page_params)]
+SortKey = Annotated[str, Query(pattern=r"^-?(" + "|".join(service.SORTABLE) + ")$")]
+
+_ETAG = re.compile(r'^(W/)?"(\d+)"$')
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def expected_version(if_match: str | None) -> int:
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the project's ETag")
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise Invalid("If-Match is not an ETag of this API", errors=[field_error("If-Match", 'expected W/"<version>"')])
+    return int(match.group(2))
+
+
+def public(state, response: Response | None = None) -> ProjectPublic:
+    project = ProjectPublic.model_validate(state, from_attributes=True)
+    if response is not None:
+        response.headers["ETag"] = etag(project.version)
+    return project
+
+
+@router.post("/projects", status_code=201, response_model=ProjectPublic)
+async def create_project(project_in: ProjectCreate, session: SessionDep, principal: Writer,
+                         idempotency_key: IdempotencyKey = None):
+    principal.ensure_unit(project_in.responsible_unit_id)
+
+    async def create():
+        return public(await service.create(session=session, project_in=project_in))
+
+    return await create_once(session, key=idempotency_key, scope="projects", request_body=project_in, create=create)
+
+
+@router.get("/projects/{project_id}", response_model=ProjectPublic)
+async def get_project(project_id: str, session: SessionDep, _: Reader, response: Response):
+    return public(await service.get(session=session, project_id=project_id), response)
+
+
+@router.get("/projects", response_model=Page[ProjectPublic])
+async def list_projects(session: SessionDep, _: Reader, page: Pagination,
+                        unit_id: str | None = None, year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                        level: Level | None = None, category: Category | None = None, sector: Sector | None = None,
+                        stage: Stage | None = None, q: Annotated[str | None, Query(max_length=100)] = None,
+                        archived: bool = False, sort: SortKey = "code"):
+    filters = {"responsible_unit_id": unit_id, "year": year, "level": level, "category": category,
+               "sector": sector, "stage": stage}
+    items, cursor = await service.list_(session=session, params=page, filters=filters, q=q, archived=archived,
+                                        sort=sort)
+    return Page(items=[public(p) for p in items], next_cursor=cursor)
+
+
+@router.patch("/projects/{project_id}", response_model=ProjectPublic)
+async def update_project(project_id: str, project_in: ProjectUpdate, session: SessionDep, principal: Writer,
+                         response: Response, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+    state = await service.update_(session=session, project_id=project_id, project_in=project_in,
+                                  expected_version=expected_version(if_match), principal=principal)
+    return public(state, response)
+
+
+@router.post("/projects/{project_id}/archive", response_model=ProjectPublic)
+async def archive_project(project_id: str, body: ArchiveRequest, session: SessionDep, principal: Writer,
+                          response: Response):
+    return public(await service.archive(session=session, project_id=project_id, reason=body.reason,
+                                        principal=principal), response)
+
+
+@router.get("/projects/{project_id}/history", response_model=Page[ChangePublic])
+async def project_history(project_id: str, session: SessionDep, _: Reader, page: Pagination):
+    await service.get(session=session, project_id=project_id)
+    items, cursor = await history.list_changes(session=session, project_id=project_id, params=page)
+    return Page(items=[ChangePublic.model_validate(c, from_attributes=True) for c in items], next_cursor=cursor)

@@ -1,0 +1,102 @@
+"""Project API models."""
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, create_model
+
+from contracts.registry import Bracket, Category, Level, Sector, Stage, StartKind, StatisticsStatus
+from contracts.types import Money
+from services.registry.validation import Code, Strict, Text
+
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class ProjectCreate(Strict):
+    code: Code
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    year: int = Field(ge=2000, le=2100)
+    level: Level = Level.municipal
+    category: Category
+    sector: Sector | None = None
+    total_investment: Money
+    annual_plan_investment: Money
+    responsible_unit_id: str
+    owner: Text | None = None
+    lead_leader: Text | None = None
+    contact_name: Text | None = None
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40,
+                                                    pattern=r"^[0-9+\-() ]*$")] | None = None
+    location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
+    planned_start_date: date | None = None
+    planned_completion_date: date | None = None
+    government_funded: bool = False
+    budget: Money | None = None
+    concentrated_start: bool = False
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+
+
+REQUIRED_FIELDS = frozenset(name for name, f in ProjectCreate.model_fields.items() if f.is_required()) | {
+    "level", "government_funded", "concentrated_start", "tags"}
+
+def _optional(field):
+    return (Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation) | None
+
+
+# Every field optional with the same constraints: only the fields sent are changed.
+ProjectUpdate = create_model(
+    "ProjectUpdate",
+    __base__=Strict,
+    **{name: (_optional(f), None) for name, f in ProjectCreate.model_fields.items()},
+)
+
+
+class ProjectPublic(BaseModel):
+    id: str
+    code: str
+    name: str
+    year: int
+    level: Level
+    category: Category
+    sector: Sector
+    total_investment: Money
+    annual_plan_investment: Money
+    bracket: Bracket
+    responsible_unit_id: str
+    owner: str | None
+    lead_leader: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    location: str | None
+    latitude: Decimal | None
+    longitude: Decimal | None
+    planned_start_date: date | None
+    planned_completion_date: date | None
+    stage: Stage
+    stage_dates: dict[Stage, date]
+    real_start_kind: StartKind | None
+    real_start_date: date | None
+    government_funded: bool
+    budget: Money | None
+    concentrated_start: bool
+    tags: list[str]
+    statistics_status: StatisticsStatus
+    archived: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ArchiveRequest(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class ChangePublic(BaseModel):
+    id: int
+    actor: str
+    action: str
+    changes: dict
+    note: str | None
+    at: datetime

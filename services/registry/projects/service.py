@@ -1,0 +1,152 @@
+"""Project use-cases. Functions stage events and never commit."""
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy import insert as sql_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.registry import ProjectArchived, ProjectRegistered, ProjectUpdated, Stage
+from kit.auth import Principal
+from kit.clock import utcnow
+from kit.errors import Conflict, Invalid, NotFound, PreconditionFailed, field_error
+from kit.pagination import PageParams, keyset, page_of
+from services.registry import history
+from services.registry.events import SECTOR_OF_CATEGORY, project_state, publish
+from services.registry.models import Project
+from services.registry.projects.schemas import REQUIRED_FIELDS, ProjectCreate, ProjectUpdate
+from services.registry.validation import integrity_problem
+
+SORTABLE = {"code": Project.code, "name": Project.name, "total_investment": Project.total_investment,
+            "planned_start_date": Project.planned_start_date, "created_at": Project.created_at}
+
+
+def rule_errors(values: dict[str, Any]) -> list[dict]:
+    """Rules across fields, checked on the project as it would be after the write."""
+    errors = []
+    if values["annual_plan_investment"] > values["total_investment"]:
+        errors.append(field_error("annual_plan_investment", "the annual plan exceeds the total investment"))
+    start, completion = values.get("planned_start_date"), values.get("planned_completion_date")
+    if start and completion and completion < start:
+        errors.append(field_error("planned_completion_date", "the planned completion is before the planned start"))
+    if values.get("budget") is not None and not values.get("government_funded"):
+        errors.append(field_error("budget", "only a government-funded project has a budget"))
+    return errors
+
+
+def _raise_if_invalid(values: dict[str, Any]) -> None:
+    errors = rule_errors(values)
+    if errors:
+        raise Invalid("the project breaks registry rules", errors=errors)
+
+
+async def create(*, session: AsyncSession, project_in: ProjectCreate) -> dict:
+    """Registers a project in the planning stage and announces it."""
+    values = project_in.model_dump()
+    _raise_if_invalid(values)
+    now = utcnow()
+    values.update(
+        id=str(uuid.uuid4()),
+        sector=project_in.sector or SECTOR_OF_CATEGORY[project_in.category],
+        stage=Stage.planning,
+        stage_dates={},
+        real_start_kind=None,
+        real_start_date=None,
+        statistics_status="not_submitted",
+        archived=False,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        await session.execute(sql_insert(Project).values(**values))
+    except IntegrityError as exc:
+        raise integrity_problem(exc, unique="project code", reference_field="responsible_unit_id") from exc
+    state = project_state(values)
+    await publish(session, ProjectRegistered.model_validate(state), subject=values["id"])
+    return state
+
+
+async def get(*, session: AsyncSession, project_id: str, for_update: bool = False) -> Project:
+    """Gets a project by its id."""
+    project = await session.get(Project, project_id, with_for_update=for_update)
+    if project is None:
+        raise NotFound(f"project {project_id} does not exist")
+    return project
+
+
+async def get_writable(*, session: AsyncSession, project_id: str, principal: Principal) -> Project:
+    """Gets a project the caller may write: not archived, and of the caller's unit for a unit-bound token."""
+    project = await get(session=session, project_id=project_id, for_update=True)
+    principal.ensure_unit(project.responsible_unit_id)
+    if project.archived:
+        raise Conflict(f"project {project_id} is archived")
+    return project
+
+
+async def list_(*, session: AsyncSession, params: PageParams, filters: dict[str, Any], q: str | None,
+                archived: bool, sort: str) -> tuple[list[Project], str | None]:
+    """Lists projects by filters, text in code or name, and a sort key ('-' for descending)."""
+    query = select(Project).where(Project.archived == archived)
+    for field, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Project, field) == value)
+    if q:
+        pattern = f"%{q}%"
+        query = query.where(or_(Project.code.ilike(pattern), Project.name.ilike(pattern)))
+    descending = sort.startswith("-")
+    sort_column = SORTABLE[sort.lstrip("-")]
+    query = keyset(query, key=Project.id, params=params, sort=sort_column, descending=descending)
+    rows = list((await session.scalars(query)).all())
+    return page_of(rows, params, keys=lambda p: [getattr(p, sort_column.key), p.id])
+
+
+async def update_(*, session: AsyncSession, project_id: str, project_in: ProjectUpdate, expected_version: int,
+                  principal: Principal) -> dict:
+    """Changes the fields sent, if the caller saw the current version; records the change and announces it."""
+    project = await get_writable(session=session, project_id=project_id, principal=principal)
+    if project.version != expected_version:
+        raise PreconditionFailed(f"the project is at version {project.version}, not {expected_version}")
+    changes = project_in.model_dump(exclude_unset=True)
+    nulls = sorted(f for f, v in changes.items() if v is None and f in REQUIRED_FIELDS)
+    if nulls:
+        raise Invalid("required fields cannot be null", errors=[field_error(f, "cannot be null") for f in nulls])
+    if "category" in changes and "sector" not in changes:
+        changes["sector"] = SECTOR_OF_CATEGORY[changes["category"]]
+    if "responsible_unit_id" in changes:
+        principal.ensure_unit(changes["responsible_unit_id"])
+    before = {f: getattr(project, f) for f in changes}
+    diff = history.diff(before, changes)
+    if not diff:
+        return project_state(project)
+    _raise_if_invalid({**{f: getattr(project, f) for f in ProjectCreate.model_fields}, **changes})
+    try:
+        result = await session.execute(
+            update(Project)
+            .where(Project.id == project_id, Project.version == expected_version)
+            .values(**changes, version=Project.version + 1, updated_at=utcnow())
+        )
+    except IntegrityError as exc:
+        raise integrity_problem(exc, unique="project code", reference_field="responsible_unit_id") from exc
+    if result.rowcount != 1:
+        raise PreconditionFailed("the project changed meanwhile")
+    await session.refresh(project)
+    await history.record(session, project_id=project_id, actor=principal.subject, action="updated", changes=diff)
+    state = project_state(project)
+    await publish(session, ProjectUpdated.model_validate({**state, "changed": sorted(diff)}), subject=project_id)
+    return state
+
+
+async def archive(*, session: AsyncSession, project_id: str, reason: str, principal: Principal) -> dict:
+    """Archives a project (soft): it drops out of every report through its event."""
+    project = await get_writable(session=session, project_id=project_id, principal=principal)
+    project.archived = True
+    project.version += 1
+    project.updated_at = utcnow()
+    await session.flush()
+    await history.record(session, project_id=project_id, actor=principal.subject, action="archived",
+                         changes={"archived": {"before": False, "after": True}}, note=reason)
+    state = project_state(project)
+    await publish(session, ProjectArchived.model_validate(state), subject=project_id)
+    return state

@@ -1,0 +1,1 @@
+"""Responsible units: towns, streets, departments, districts, parks."""
