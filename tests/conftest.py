@@ -1,8 +1,11 @@
 """Session fixtures: one embedded broker and one set of the four service processes for the whole run."""
 import pytest
 
+from contracts import topics
+
 from kit.broker import EmbeddedBroker
 from tests.support.api import client
+from tests.support.events import EventLog
 from tests.support.platform import Platform
 
 SERVICE_NAMES = ("registry", "milestones", "alerts", "reports")
@@ -35,3 +38,8 @@ async def registry(platform):
 async def reports(platform):
     async with client(platform.url("reports")) as http:
         yield http
+
+
+@pytest.fixture
+def registry_events(platform):
+    return EventLog(platform.broker.bootstrap, topics.REGISTRY)

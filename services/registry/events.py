@@ -4,7 +4,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventData
-from contracts.registry import Bracket, Category, ProjectState, Sector
+from contracts.registry import Bracket, Category, Sector
 from kit.outbox import stage
 from services.registry.models import Project
 
@@ -32,9 +32,8 @@ def investment_bracket(total_investment: Decimal) -> Bracket:
 
 
 def project_state(project: Project | dict) -> dict:
-    """The project as every event about it carries it."""
-    values = project if isinstance(project, dict) else {f: getattr(project, f) for f in ProjectState.model_fields
-                                                        if f != "bracket"}
+    """Every column of the project plus its derived bracket: what events carry (they drop the rest) and the API shows."""
+    values = project if isinstance(project, dict) else {c.key: getattr(project, c.key) for c in Project.__table__.columns}
     return {**values, "bracket": investment_bracket(values["total_investment"])}
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
+from services.registry.lifecycle.router import router as lifecycle
 from services.registry.projects.router import router as projects
 from services.registry.settings import RegistrySettings
 from services.registry.units.router import router as units
@@ -10,7 +11,7 @@ from services.registry.units.router import router as units
 SPEC = ServiceSpec(
     name="registry",
     title="Key-project registry",
-    routers=[units, projects],
+    routers=[units, projects, lifecycle],
     migrations=Path(__file__).parent / "migrations",
     produces=topics.REGISTRY,
 )

@@ -1,0 +1,1 @@
+"""Project lifecycle: stage transitions and the confirmation of a real start."""

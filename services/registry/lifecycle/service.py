@@ -1,0 +1,124 @@
+"""Lifecycle use-cases: move a project through its stages, confirm its real start. Never commit."""
+from datetime import date
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.registry import ProjectStageChanged, ProjectStartConfirmed, Stage
+from kit.auth import ADMIN, Principal
+from kit.clock import utcnow
+from kit.errors import Conflict, Forbidden, Invalid, field_error
+from services.registry import history
+from services.registry.events import project_state, publish
+from services.registry.lifecycle.schemas import StartConfirmation, TransitionRequest
+from services.registry.models import Project, StageTransition
+from services.registry.projects.service import get, get_writable
+
+ORDER = list(Stage)
+
+
+def _index(stage: str) -> int:
+    return ORDER.index(Stage(stage))
+
+
+def _forward_dates(project: Project, request: TransitionRequest, today: date) -> dict[str, date]:
+    """The stage dates after a forward move, checked: every skipped stage dated, dates in order, none ahead of today."""
+    current, target = _index(project.stage), _index(request.to_stage)
+    skipped = ORDER[current + 1: target]
+    errors = [field_error(f"skipped_dates.{s}", f"the skipped stage {s} needs its date")
+              for s in skipped if s not in request.skipped_dates]
+    errors += [field_error(f"skipped_dates.{s}", "not a stage skipped by this move")
+               for s in request.skipped_dates if s not in skipped]
+    if errors:
+        raise Invalid("stages may be skipped only with their dates", errors=errors)
+    new_dates = {**{s.value: d for s, d in request.skipped_dates.items()}, request.to_stage.value: request.date}
+    dates = {**{k: date.fromisoformat(v) for k, v in project.stage_dates.items()}, **new_dates}
+    previous: tuple[str, date] | None = None
+    for stage in ORDER[1: target + 1]:
+        when = dates.get(stage.value)
+        if when is None:
+            continue
+        field = "date" if stage == request.to_stage else f"skipped_dates.{stage.value}"
+        if when > today and stage.value in new_dates:
+            errors.append(field_error(field, f"{when} is in the future"))
+        if previous and when < previous[1] and stage.value in new_dates:
+            errors.append(field_error(field, f"{when} is before the {previous[0]} date {previous[1]}"))
+        previous = (stage.value, when)
+    if errors:
+        raise Invalid("the stage dates are not in order", errors=errors)
+    return dates
+
+
+async def transition(*, session: AsyncSession, project_id: str, request: TransitionRequest, principal: Principal,
+                     today: date) -> dict:
+    """Moves a project to another stage: forward with dated evidence, back only by an admin with a reason."""
+    project = await get_writable(session=session, project_id=project_id, principal=principal)
+    from_stage = project.stage
+    if request.to_stage == from_stage:
+        raise Conflict(f"the project is already {from_stage}")
+    backwards = _index(request.to_stage) < _index(from_stage)
+    if backwards:
+        if ADMIN not in principal.scopes:
+            raise Forbidden("going back to an earlier stage needs the admin scope")
+        if not request.reason:
+            raise Invalid("going back needs a reason", errors=[field_error("reason", "required when going back")])
+        if request.date > today:
+            raise Invalid("the date is in the future", errors=[field_error("date", f"{request.date} is in the future")])
+        keep = {s.value for s in ORDER[1: _index(request.to_stage) + 1]}
+        dates = {k: date.fromisoformat(v) for k, v in project.stage_dates.items() if k in keep}
+        if _index(request.to_stage) < _index(Stage.started):
+            project.real_start_kind, project.real_start_date = None, None
+    else:
+        dates = _forward_dates(project, request, today)
+    project.stage = request.to_stage.value
+    project.stage_dates = {k: v.isoformat() for k, v in sorted(dates.items(), key=lambda kv: _index(kv[0]))}
+    project.version += 1
+    project.updated_at = utcnow()
+    await session.execute(insert(StageTransition).values(
+        project_id=project_id, from_stage=from_stage, to_stage=request.to_stage.value, date=request.date,
+        note=request.note, evidence=request.evidence, backwards=backwards, actor=principal.subject, at=utcnow()))
+    await session.flush()
+    await history.record(session, project_id=project_id, actor=principal.subject, action="stage_changed",
+                         changes={"stage": {"before": from_stage, "after": project.stage}},
+                         note=request.reason or request.note)
+    state = project_state(project)
+    await publish(session, ProjectStageChanged.model_validate({
+        **state, "from_stage": from_stage, "to_stage": request.to_stage, "date": request.date,
+        "backwards": backwards}), subject=project_id)
+    return state
+
+
+async def confirm_start(*, session: AsyncSession, project_id: str, confirmation: StartConfirmation,
+                        principal: Principal, today: date) -> dict:
+    """Confirms the real start (实质性开工) of a started project: piling or a controlling work has begun."""
+    project = await get_writable(session=session, project_id=project_id, principal=principal)
+    if _index(project.stage) < _index(Stage.started):
+        raise Conflict(f"only a started project can confirm its real start; it is {project.stage}")
+    if project.real_start_date is not None:
+        raise Conflict(f"the real start was already confirmed on {project.real_start_date}")
+    started = date.fromisoformat(project.stage_dates[Stage.started.value])
+    if confirmation.date > today:
+        raise Invalid("the date is in the future", errors=[field_error("date", f"{confirmation.date} is in the future")])
+    if confirmation.date < started:
+        raise Invalid("the real start cannot precede the start",
+                      errors=[field_error("date", f"{confirmation.date} is before the start date {started}")])
+    project.real_start_kind = confirmation.kind.value
+    project.real_start_date = confirmation.date
+    project.version += 1
+    project.updated_at = utcnow()
+    await session.flush()
+    await history.record(session, project_id=project_id, actor=principal.subject, action="start_confirmed",
+                         changes={"real_start_date": {"before": None, "after": confirmation.date.isoformat()},
+                                  "real_start_kind": {"before": None, "after": confirmation.kind.value}},
+                         note=confirmation.note)
+    await publish(session, ProjectStartConfirmed(
+        project_id=project_id, responsible_unit_id=project.responsible_unit_id, kind=confirmation.kind,
+        date=confirmation.date), subject=project_id)
+    return project_state(project)
+
+
+async def list_transitions(*, session: AsyncSession, project_id: str) -> list[StageTransition]:
+    """Lists a project's stage transitions in the order they happened."""
+    await get(session=session, project_id=project_id)
+    query = select(StageTransition).where(StageTransition.project_id == project_id).order_by(StageTransition.id)
+    return list((await session.scalars(query)).all())
