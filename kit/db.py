@@ -15,6 +15,10 @@ class Money(TypeDecorator):
     impl = BigInteger
     cache_ok = True
 
+    @property
+    def python_type(self) -> type:
+        return Decimal
+
     def process_bind_param(self, value, dialect):
         if value is None:
             return None

@@ -4,7 +4,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
-from contracts.registry import ProjectRegistered, UnitCreated
+from contracts.registry import (ProjectArchived, ProjectRegistered, ProjectStageChanged, ProjectState,
+                                ProjectUpdated, UnitCreated)
 from kit.clock import utcnow
 from kit.consumer import Handlers
 from services.reports.models import ProjectView, UnitView
@@ -16,9 +17,14 @@ async def on_unit_created(session: AsyncSession, _event: CloudEvent, unit: UnitC
     await session.merge(UnitView(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id))
 
 
-async def on_project_registered(session: AsyncSession, _event: CloudEvent, project: ProjectRegistered) -> None:
+async def on_project_state(session: AsyncSession, _event: CloudEvent, project: ProjectState) -> None:
+    """Every project event carries the whole state: keep the newest version; archived projects leave the view."""
     existing = await session.get(ProjectView, project.id)
     if existing is not None and existing.version >= project.version:
+        return
+    if project.archived:
+        if existing is not None:
+            await session.delete(existing)
         return
     await session.merge(ProjectView(
         id=project.id,
@@ -41,5 +47,8 @@ async def on_project_registered(session: AsyncSession, _event: CloudEvent, proje
 
 HANDLERS: Handlers = {
     UnitCreated: on_unit_created,
-    ProjectRegistered: on_project_registered,
+    ProjectRegistered: on_project_state,
+    ProjectUpdated: on_project_state,
+    ProjectArchived: on_project_state,
+    ProjectStageChanged: on_project_state,
 }

@@ -11,6 +11,7 @@ from kit.errors import Invalid, PreconditionRequired, field_error
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.registry import history
+from services.registry.events import project_state
 from services.registry.projects import service
 from services.registry.projects.schemas import (ArchiveRequest, ChangePublic, ProjectCreate, ProjectPublic,
                                                 ProjectUpdate)
@@ -37,8 +38,8 @@ def expected_version(if_match: str | None) -> int:
     return int(match.group(2))
 
 
-def public(state, response: Response | None = None) -> ProjectPublic:
-    project = ProjectPublic.model_validate(state, from_attributes=True)
+def public(project_or_state, response: Response | None = None) -> ProjectPublic:
+    project = ProjectPublic.model_validate(project_state(project_or_state))
     if response is not None:
         response.headers["ETag"] = etag(project.version)
     return project

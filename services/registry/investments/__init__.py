@@ -1,0 +1,1 @@
+"""Monthly completed investment of projects, and the budgets of government-funded ones."""

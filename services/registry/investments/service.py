@@ -1,0 +1,164 @@
+"""Investment and budget use-cases: monthly upserts, year-to-date sums, budget adjustments. Never commit."""
+import re
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.registry import BudgetChanged, InvestmentReported
+from kit.auth import Principal
+from kit.clock import utcnow
+from kit.errors import Conflict, Invalid, field_error
+from services.registry import history
+from services.registry.events import publish
+from services.registry.investments.schemas import BudgetAdjustmentCreate
+from services.registry.models import BudgetAdjustment, Investment, Project
+from services.registry.projects.service import get, get_writable
+
+PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+ZERO = Decimal(0)
+
+
+def money_text(amount: Decimal | None) -> str | None:
+    """An amount as history shows it: plain digits, no exponent, no trailing zeros."""
+    if amount is None:
+        return None
+    text = format(amount.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def period_year(*, period: str, project: Project, today: date) -> int:
+    """The year of a YYYY-MM period the project may report: not after this month, not before the project's year."""
+    match = PERIOD.match(period)
+    if match is None:
+        raise Invalid("the period is not a month", errors=[field_error("period", f"'{period}' is not YYYY-MM")])
+    year, month = int(match.group(1)), int(match.group(2))
+    if (year, month) > (today.year, today.month):
+        raise Invalid("the period is in the future",
+                      errors=[field_error("period", f"{period} is after the current month {today:%Y-%m}")])
+    if year < project.year:
+        raise Invalid("the period is before the project's year",
+                      errors=[field_error("period", f"{period} is before the project's year {project.year}")])
+    return year
+
+
+async def sums(*, session: AsyncSession, project_id: str, year: int) -> tuple[Decimal, Decimal]:
+    """The project's investment in `year` so far and since it was registered."""
+    amount = func.coalesce(func.sum(Investment.amount), 0)
+    of_project = select(amount).where(Investment.project_id == project_id)
+    ytd = await session.scalar(of_project.where(Investment.year == year))
+    cumulative = await session.scalar(of_project)
+    return ytd or ZERO, cumulative or ZERO
+
+
+async def report(*, session: AsyncSession, project_id: str, period: str, amount: Decimal, principal: Principal,
+                 today: date) -> tuple[dict, bool]:
+    """Records (or corrects) one month's completed investment and announces it; True when the month is new."""
+    project = await get_writable(session=session, project_id=project_id, principal=principal)
+    year = period_year(period=period, project=project, today=today)
+    existing = await session.get(Investment, (project_id, period))
+    previous = existing.amount if existing is not None else None
+    if previous is not None and previous == amount:
+        ytd, cumulative = await sums(session=session, project_id=project_id, year=year)
+        return _reported(project, existing, previous_amount=None, ytd=ytd, cumulative=cumulative), False
+    now = utcnow()
+    if existing is None:
+        await session.execute(insert(Investment).values(
+            project_id=project_id, period=period, year=year, amount=amount, updated_at=now))
+    else:
+        await session.execute(update(Investment).where(
+            Investment.project_id == project_id, Investment.period == period).values(amount=amount, updated_at=now))
+    row = {"period": period, "year": year, "amount": amount, "updated_at": now}
+    ytd, cumulative = await sums(session=session, project_id=project_id, year=year)
+    await history.record(
+        session, project_id=project_id, actor=principal.subject,
+        action="investment_reported" if existing is None else "investment_corrected",
+        changes={f"investments.{period}": {"before": money_text(previous), "after": money_text(amount)}})
+    state = _reported(project, row, previous_amount=previous, ytd=ytd, cumulative=cumulative)
+    await publish(session, InvestmentReported.model_validate(state), subject=project_id)
+    if project.government_funded:
+        await announce_budget(session=session, project=project, adjustment_approved=False)
+    return state, existing is None
+
+
+def _reported(project: Project, row, *, previous_amount: Decimal | None, ytd: Decimal, cumulative: Decimal) -> dict:
+    values = row if isinstance(row, dict) else {f: getattr(row, f) for f in ("period", "year", "amount", "updated_at")}
+    return {**values, "project_id": project.id, "responsible_unit_id": project.responsible_unit_id,
+            "previous_amount": previous_amount, "ytd_investment": ytd, "cumulative_investment": cumulative,
+            "annual_plan_investment": project.annual_plan_investment}
+
+
+async def list_months(*, session: AsyncSession, project_id: str) -> dict:
+    """Lists a project's reported months, oldest first, with running year-to-date sums and per-year totals."""
+    project = await get(session=session, project_id=project_id)
+    rows = (await session.scalars(
+        select(Investment).where(Investment.project_id == project_id).order_by(Investment.period))).all()
+    items, years, cumulative = [], {}, ZERO
+    for row in rows:
+        year = years.setdefault(row.year, {"year": row.year, "ytd_investment": ZERO, "months_reported": 0})
+        year["ytd_investment"] += row.amount
+        year["months_reported"] += 1
+        cumulative += row.amount
+        items.append({"period": row.period, "year": row.year, "amount": row.amount,
+                      "ytd_investment": year["ytd_investment"], "updated_at": row.updated_at})
+    plan = project.annual_plan_investment
+    for year in years.values():
+        own_year = year["year"] == project.year and plan > 0
+        year["completion_rate"] = year["ytd_investment"] / plan if own_year else None
+    return {"project_id": project_id, "annual_plan_investment": plan, "cumulative_investment": cumulative,
+            "years": list(years.values()), "items": items}
+
+
+async def budget_of(*, session: AsyncSession, project: Project) -> dict:
+    """The project's budget, approved adjustments, spending to date and overrun ratio."""
+    adjustments = list((await session.scalars(
+        select(BudgetAdjustment).where(BudgetAdjustment.project_id == project.id)
+        .order_by(BudgetAdjustment.approved_on, BudgetAdjustment.at))).all())
+    approved = sum((a.amount for a in adjustments), ZERO)
+    spent = await session.scalar(
+        select(func.coalesce(func.sum(Investment.amount), 0)).where(Investment.project_id == project.id)) or ZERO
+    adjusted = (project.budget or ZERO) + approved
+    ratio = spent / adjusted - 1 if adjusted > 0 else None
+    return {"project_id": project.id, "government_funded": project.government_funded, "budget": project.budget,
+            "approved_adjustments": approved, "adjusted_budget": adjusted, "spent_to_date": spent,
+            "overrun_ratio": ratio, "over_budget": ratio is not None and ratio > 0, "adjustments": adjustments}
+
+
+async def announce_budget(*, session: AsyncSession, project: Project, adjustment_approved: bool) -> None:
+    """Publishes the budget figures of a government-funded project; without any budget there is no ratio to tell."""
+    budget = await budget_of(session=session, project=project)
+    if budget["overrun_ratio"] is None:
+        return
+    await publish(session, BudgetChanged(
+        project_id=project.id, responsible_unit_id=project.responsible_unit_id, budget=budget["budget"] or ZERO,
+        approved_adjustments=budget["approved_adjustments"], spent_to_date=budget["spent_to_date"],
+        overrun_ratio=budget["overrun_ratio"], adjustment_approved=adjustment_approved), subject=project.id)
+
+
+async def get_budget(*, session: AsyncSession, project_id: str) -> dict:
+    """Gets the budget view of a project."""
+    return await budget_of(session=session, project=await get(session=session, project_id=project_id))
+
+
+async def adjust_budget(*, session: AsyncSession, project_id: str, adjustment_in: BudgetAdjustmentCreate,
+                        principal: Principal, today: date) -> BudgetAdjustment:
+    """Records an approved budget adjustment of a government-funded project and announces the new figures."""
+    project = await get_writable(session=session, project_id=project_id, principal=principal)
+    if not project.government_funded:
+        raise Conflict(f"project {project_id} is not government-funded and has no budget to adjust")
+    if adjustment_in.approved_on > today:
+        raise Invalid("the approval date is in the future",
+                      errors=[field_error("approved_on", f"{adjustment_in.approved_on} is after today {today}")])
+    before = (await budget_of(session=session, project=project))["approved_adjustments"]
+    adjustment = BudgetAdjustment(id=str(uuid.uuid4()), project_id=project_id, **adjustment_in.model_dump(),
+                                  actor=principal.subject, at=utcnow())
+    session.add(adjustment)
+    await session.flush()
+    await history.record(session, project_id=project_id, actor=principal.subject, action="budget_adjusted",
+                         changes={"approved_adjustments": {"before": money_text(before),
+                                                           "after": money_text(before + adjustment_in.amount)}},
+                         note=adjustment_in.reason)
+    await announce_budget(session=session, project=project, adjustment_approved=True)
+    return adjustment

@@ -1,0 +1,167 @@
+"""Projects: strict validation, ETag/If-Match updates, history, archive, listing with filters and cursors."""
+import pytest
+
+from contracts.registry import ProjectArchived, ProjectUpdated
+from tests.support.api import client, eventually
+from tests.support.factories import create_project, create_unit, project_body
+
+
+@pytest.fixture
+async def unit(registry):
+    return await create_unit(registry)
+
+
+async def test_create_derives_sector_and_bracket_and_reads_back_with_etag(registry, unit):
+    created = await create_project(registry, unit["id"], category="agriculture", total_investment="500000")
+    assert created["sector"] == "primary" and created["bracket"] == "ge_50yi"
+    assert created["stage"] == "planning" and created["version"] == 1
+    response = await registry.get(f"/api/v1/projects/{created['id']}")
+    assert response.status_code == 200 and response.headers["ETag"] == 'W/"1"'
+    explicit = await create_project(registry, unit["id"], category="agriculture", sector="tertiary",
+                                    total_investment="99999.99")
+    assert explicit["sector"] == "tertiary" and explicit["bracket"] == "1_10yi"
+
+
+@pytest.mark.parametrize("total, bracket", [("9999.999999", "lt_1yi"), ("10000", "1_10yi"), ("99999.99", "1_10yi"),
+                                            ("100000", "10_50yi"), ("499999", "10_50yi"), ("500000", "ge_50yi")])
+async def test_bracket_boundaries(registry, unit, total, bracket):
+    created = await create_project(registry, unit["id"], total_investment=total, annual_plan_investment="0")
+    assert created["bracket"] == bracket
+
+
+async def test_every_bad_field_is_listed(registry, unit):
+    body = project_body(unit["id"], total_investment="-1", annual_plan_investment="1.0000001", year=1999,
+                        level="village", category="mining", planned_start_date="2026-13-01")
+    response = await registry.post("/api/v1/projects", json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {"total_investment", "annual_plan_investment", "year", "level", "category",
+                      "planned_start_date"}
+
+
+async def test_cross_field_rules_are_422_with_fields(registry, unit):
+    body = project_body(unit["id"], total_investment="100", annual_plan_investment="101",
+                        planned_start_date="2026-05-01", planned_completion_date="2026-04-30", budget="10")
+    response = await registry.post("/api/v1/projects", json=body)
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "annual_plan_investment", "planned_completion_date", "budget"}
+    unknown_unit = await registry.post("/api/v1/projects", json=project_body("no-such-unit"))
+    assert unknown_unit.status_code == 422
+    assert unknown_unit.json()["errors"][0]["field"] == "responsible_unit_id"
+
+
+async def test_duplicate_code_is_409(registry, unit):
+    first = await create_project(registry, unit["id"])
+    again = await registry.post("/api/v1/projects", json=project_body(unit["id"], code=first["code"]))
+    assert again.status_code == 409
+
+
+async def test_update_needs_if_match_and_rejects_stale_versions(registry, unit, registry_events):
+    project = await create_project(registry, unit["id"])
+    url = f"/api/v1/projects/{project['id']}"
+    assert (await registry.patch(url, json={"name": "改名"})).status_code == 428
+    assert (await registry.patch(url, json={"name": "改名"}, headers={"If-Match": "abc"})).status_code == 422
+    updated = await registry.patch(url, json={"name": "改名", "annual_plan_investment": "50000"},
+                                   headers={"If-Match": 'W/"1"'})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["version"] == 2 and updated.headers["ETag"] == 'W/"2"'
+    stale = await registry.patch(url, json={"name": "再改"}, headers={"If-Match": 'W/"1"'})
+    assert stale.status_code == 412
+    assert (await registry.get(url)).json()["name"] == "改名"
+    event = await registry_events.wait_for(ProjectUpdated, subject=project["id"])
+    assert event.changed == ["annual_plan_investment", "name"] and event.version == 2
+
+
+async def test_update_checks_rules_on_the_merged_project(registry, unit):
+    project = await create_project(registry, unit["id"], total_investment="1000", annual_plan_investment="500")
+    url = f"/api/v1/projects/{project['id']}"
+    over = await registry.patch(url, json={"total_investment": "400"}, headers={"If-Match": 'W/"1"'})
+    assert over.status_code == 422 and over.json()["errors"][0]["field"] == "annual_plan_investment"
+    null = await registry.patch(url, json={"name": None}, headers={"If-Match": 'W/"1"'})
+    assert null.status_code == 422 and null.json()["errors"][0]["field"] == "name"
+    unknown = await registry.patch(url, json={"colour": "red"}, headers={"If-Match": 'W/"1"'})
+    assert unknown.status_code == 422
+    assert (await registry.get(url)).json()["version"] == 1
+
+
+async def test_history_records_who_changed_what(registry, unit):
+    project = await create_project(registry, unit["id"], owner="甲公司")
+    url = f"/api/v1/projects/{project['id']}"
+    await registry.patch(url, json={"owner": "乙公司", "name": project["name"]}, headers={"If-Match": 'W/"1"'})
+    changes = (await registry.get(f"{url}/history")).json()["items"]
+    assert len(changes) == 1
+    assert changes[0]["actor"] == "tests" and changes[0]["action"] == "updated"
+    assert changes[0]["changes"] == {"owner": {"before": "甲公司", "after": "乙公司"}}
+
+
+async def test_unit_bound_token_writes_only_its_own_unit(platform, registry, unit):
+    other = await create_unit(registry)
+    project = await create_project(registry, unit["id"])
+    async with client(platform.url("registry"), "projects:write", "projects:read", unit_id=other["id"]) as stranger:
+        assert (await stranger.post("/api/v1/projects", json=project_body(unit["id"]))).status_code == 403
+        patch = await stranger.patch(f"/api/v1/projects/{project['id']}", json={"name": "x"},
+                                     headers={"If-Match": 'W/"1"'})
+        assert patch.status_code == 403
+        assert (await stranger.get(f"/api/v1/projects/{project['id']}")).status_code == 200
+    async with client(platform.url("registry"), "projects:write", unit_id=unit["id"]) as own:
+        move_away = await own.patch(f"/api/v1/projects/{project['id']}", json={"responsible_unit_id": other["id"]},
+                                    headers={"If-Match": 'W/"1"'})
+        assert move_away.status_code == 403
+
+
+async def test_list_filters_text_search_sort_and_cursor(registry, unit):
+    codes = []
+    for i, category in enumerate(["industry", "services", "industry", "agriculture", "industry"]):
+        created = await create_project(registry, unit["id"], category=category, name=f"滨江{i}号项目",
+                                       total_investment=str(1000 * (i + 1)), annual_plan_investment="0")
+        codes.append(created["code"])
+    base = {"unit_id": unit["id"]}
+    industry = (await registry.get("/api/v1/projects", params={**base, "category": "industry"})).json()["items"]
+    assert len(industry) == 3
+    found = (await registry.get("/api/v1/projects", params={**base, "q": "滨江3"})).json()["items"]
+    assert [p["name"] for p in found] == ["滨江3号项目"]
+    seen, cursor = [], None
+    while True:
+        params = {**base, "sort": "-total_investment", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await registry.get("/api/v1/projects", params=params)).json()
+        seen += [p["total_investment"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ["5000", "4000", "3000", "2000", "1000"]
+    bad = await registry.get("/api/v1/projects", params={"cursor": "!!!"})
+    assert bad.status_code == 422
+    assert (await registry.get("/api/v1/projects", params={"sort": "colour"})).status_code == 422
+
+
+async def test_archived_project_leaves_lists_and_reports(registry, reports, unit, registry_events):
+    kept = await create_project(registry, unit["id"], total_investment="100", annual_plan_investment="0")
+    gone = await create_project(registry, unit["id"], total_investment="900", annual_plan_investment="0")
+    archived = await registry.post(f"/api/v1/projects/{gone['id']}/archive", json={"reason": "调出清单"})
+    assert archived.status_code == 200 and archived.json()["archived"] is True
+    listed = (await registry.get("/api/v1/projects", params={"unit_id": unit["id"]})).json()["items"]
+    assert [p["id"] for p in listed] == [kept["id"]]
+    in_archive = (await registry.get("/api/v1/projects", params={"unit_id": unit["id"], "archived": True})).json()
+    assert [p["id"] for p in in_archive["items"]] == [gone["id"]]
+    await registry_events.wait_for(ProjectArchived, subject=gone["id"])
+
+    async def only_kept_counted():
+        body = (await reports.get("/api/v1/overview", params={"unit_id": unit["id"]})).json()
+        return body["project_count"] == 1 and body["total_investment"] == "100"
+
+    await eventually(only_kept_counted, what="archived project dropped from the overview")
+
+
+async def test_units_update_and_filters(registry):
+    parent = await create_unit(registry, kind="district")
+    child = await create_unit(registry, parent_id=parent["id"])
+    listed = (await registry.get("/api/v1/units", params={"parent_id": parent["id"]})).json()["items"]
+    assert [u["id"] for u in listed] == [child["id"]]
+    renamed = await registry.patch(f"/api/v1/units/{child['id']}", json={"name": "新城街道", "kind": "street"})
+    assert renamed.status_code == 200 and renamed.json()["kind"] == "street"
+    assert (await registry.patch(f"/api/v1/units/{child['id']}", json={"parent_id": child["id"]})).status_code == 422
+    assert (await registry.post("/api/v1/units", json={"code": parent["code"], "name": "x", "kind": "town"})
+            ).status_code == 409
+    assert (await registry.get("/api/v1/units/nope")).status_code == 404
