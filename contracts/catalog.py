@@ -1,5 +1,5 @@
 """Every event type the platform knows, by its versioned type name."""
-from contracts import registry
+from contracts import alerts, milestones, registry
 from contracts.envelope import EventData
 
 EVENTS: tuple[type[EventData], ...] = (
@@ -15,6 +15,22 @@ EVENTS: tuple[type[EventData], ...] = (
     registry.StatisticsStatusChanged,
     registry.ParcelRegistered,
     registry.ParcelUpdated,
+    milestones.ScheduleGenerated,
+    milestones.MilestonePlanned,
+    milestones.MilestoneRescheduled,
+    milestones.MilestoneCompleted,
+    milestones.MilestoneRemoved,
+    milestones.MilestoneDueSoon,
+    milestones.MilestoneOverdue,
+    alerts.AlertRaised,
+    alerts.AlertEscalated,
+    alerts.AlertResolved,
+    alerts.ProjectStatusChanged,
+    alerts.TaskOpened,
+    alerts.TaskFeedback,
+    alerts.TaskClosed,
+    alerts.TaskReturned,
+    alerts.TaskEscalated,
 )
 
 CATALOG: dict[str, type[EventData]] = {model.type: model for model in EVENTS}

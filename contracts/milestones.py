@@ -1,0 +1,88 @@
+"""Events the milestones service publishes: schedules and their nodes."""
+from datetime import date
+from enum import StrEnum
+
+from contracts import topics
+from contracts.envelope import EventData
+
+
+class MilestoneStatus(StrEnum):
+    pending = "pending"
+    due_soon = "due_soon"
+    overdue = "overdue"
+    done_on_time = "done_on_time"
+    done_late = "done_late"
+
+
+class ScheduleMode(StrEnum):
+    backward = "backward"
+    forward = "forward"
+
+
+class MilestoneState(EventData):
+    """A schedule node as consumers need it; days_late is as of the event (actual or today minus planned)."""
+
+    id: str
+    project_id: str
+    key: str
+    name: str
+    stage: str | None = None
+    planned_date: date
+    baseline_date: date
+    actual_date: date | None = None
+    status: MilestoneStatus
+    days_late: int = 0
+    critical: bool = False
+    responsible_unit_id: str | None = None
+    responsible_person: str | None = None
+    weight: int = 1
+    predecessors: list[str] = []
+
+
+class MilestonePlanned(MilestoneState):
+    type = "keyproject.milestones.milestone.planned.v1"
+    topic = topics.MILESTONES
+
+
+class MilestoneRescheduled(MilestoneState):
+    type = "keyproject.milestones.milestone.rescheduled.v1"
+    topic = topics.MILESTONES
+    previous_planned_date: date
+    reason: str
+
+
+class MilestoneCompleted(MilestoneState):
+    type = "keyproject.milestones.milestone.completed.v1"
+    topic = topics.MILESTONES
+
+
+class MilestoneRemoved(MilestoneState):
+    type = "keyproject.milestones.milestone.removed.v1"
+    topic = topics.MILESTONES
+
+
+class MilestoneDueSoon(MilestoneState):
+    type = "keyproject.milestones.milestone.due_soon.v1"
+    topic = topics.MILESTONES
+    as_of: date
+    days_until_due: int
+
+
+class MilestoneOverdue(MilestoneState):
+    """Emitted once per node per threshold crossed (1, 15, 30 days late by default)."""
+
+    type = "keyproject.milestones.milestone.overdue.v1"
+    topic = topics.MILESTONES
+    as_of: date
+    threshold_days: int
+
+
+class ScheduleGenerated(EventData):
+    type = "keyproject.milestones.schedule.generated.v1"
+    topic = topics.MILESTONES
+    project_id: str
+    template: str
+    mode: ScheduleMode
+    anchor_date: date
+    projected_completion_date: date | None = None
+    milestones: list[MilestoneState]
