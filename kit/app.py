@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.topics import dead_letter
 from kit import errors
 from kit.bus import broker_reachable, ensure_topics
 from kit.consumer import Consumer, Handlers
@@ -55,7 +56,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         await upgrade(engine, spec.migrations)
         app.state.sessionmaker = sessionmaker = make_sessionmaker(engine)
         tasks: list[asyncio.Task] = []
-        topics = [t for t in [spec.produces, *spec.consumes] if t]
+        topics = [t for t in [spec.produces, *spec.consumes, *map(dead_letter, spec.consumes)] if t]
         tasks.append(asyncio.create_task(_ensure_topics_when_broker_is_up(settings, topics)))
         if spec.produces:
             app.state.relay = Relay(settings=settings, sessionmaker=sessionmaker, topic=spec.produces)

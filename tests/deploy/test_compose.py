@@ -1,0 +1,367 @@
+"""docker-compose.yml, deploy/ and the Dockerfile checked without a Docker engine.
+
+Compose must not drift from the code: every KP_* variable a service gets is a field of that service's
+settings class, and the settings class accepts the values compose gives it.
+"""
+import importlib
+import inspect
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kit.settings import ServiceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
+SERVICES = ("registry", "milestones", "alerts", "reports")
+
+_VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
+
+
+def resolve(value):
+    """Compose interpolation with defaults only (`${VAR:-default}`; `$$` is a literal `$`)."""
+    if not isinstance(value, str):
+        return value
+    return _VARIABLE.sub(lambda m: m.group("default") or "", value).replace("$$", "$")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+def settings_class(name: str) -> type[ServiceSettings]:
+    module = importlib.import_module(f"services.{name}.settings")
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, ServiceSettings) and c is not ServiceSettings and c.__module__ == module.__name__]
+    assert len(classes) == 1, f"services/{name}/settings.py should define one settings class, found {classes}"
+    return classes[0]
+
+
+def default_port(name: str) -> int:
+    return settings_class(name).model_fields["port"].default
+
+
+def environment(service: dict) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):  # the `- KEY=value` form
+        env = dict(item.split("=", 1) for item in env)
+    return {key: "" if value is None else str(resolve(value)) for key, value in env.items()}
+
+
+def healthcheck_command(test) -> list[str]:
+    """A compose/Dockerfile healthcheck `test` as argv to run here (CMD-SHELL goes through sh)."""
+    if isinstance(test, str):
+        return ["sh", "-c", test]
+    kind, *args = test
+    return ["sh", "-c", args[0]] if kind == "CMD-SHELL" else list(args)
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, with line continuations joined and comments dropped."""
+    logical, current = [], ""
+    for line in DOCKERFILE.read_text().splitlines():
+        stripped = line.strip()
+        if not current and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.endswith("\\"):
+            current += stripped[:-1] + " "
+            continue
+        logical.append(current + stripped)
+        current = ""
+    pairs = []
+    for line in logical:
+        instruction, _, args = line.partition(" ")
+        pairs.append((instruction.upper(), args.strip()))
+    return pairs
+
+
+class _Health(BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        code = self.status if self.path == "/healthz" else 404
+        self.send_response(code)
+        self.send_header("content-length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def health_server():
+    """A /healthz endpoint on a loopback port; yields (port, set_status)."""
+    handler = type("Health", (_Health,), {"status": 200})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def set_status(code: int) -> None:
+        handler.status = code
+
+    try:
+        yield server.server_address[1], set_status
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_probe(argv: list[str], env: dict[str, str]) -> int:
+    """Run a healthcheck with this interpreter standing in for the image's `python`."""
+    argv = [sys.executable if a == "python" else a for a in argv]
+    return subprocess.run(argv, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+                          capture_output=True, timeout=30).returncode
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- compose: infrastructure ------------------------------------------------------------------------
+
+
+def test_compose_parses_and_declares_the_stack(compose, services):
+    assert isinstance(compose, dict)
+    assert {"postgres", "kafka", "prometheus", *SERVICES} <= set(services)
+
+
+def test_postgres_is_official_16_with_a_pg_isready_healthcheck_and_the_init_script(services):
+    postgres = services["postgres"]
+    assert re.fullmatch(r"postgres:16(\.\d+)?(-[a-z0-9]+)?", postgres["image"]), postgres["image"]
+    test = postgres["healthcheck"]["test"]
+    assert "pg_isready" in " ".join(test if isinstance(test, list) else [test])
+    mounts = [resolve(v) for v in postgres["volumes"]]
+    assert "./deploy/postgres/init.sql:/docker-entrypoint-initdb.d/init.sql:ro" in mounts
+    assert postgres["restart"] == "unless-stopped"
+
+
+def test_init_sql_creates_one_database_per_service():
+    sql = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
+    created = re.findall(r"^\s*CREATE\s+DATABASE\s+\"?(\w+)\"?", sql, flags=re.IGNORECASE | re.MULTILINE)
+    assert sorted(created) == sorted(SERVICES)
+
+
+def test_kafka_is_the_official_image_pinned_and_in_kraft_mode(services):
+    kafka = services["kafka"]
+    repository, _, tag = kafka["image"].partition(":")
+    assert repository == "apache/kafka"
+    assert re.fullmatch(r"(3\.9|4\.\d+)\.\d+", tag), f"pin a 3.9.x or 4.x tag, not {tag!r}"
+    env = environment(kafka)
+    roles = {r.strip() for r in env["KAFKA_PROCESS_ROLES"].split(",")}
+    assert roles == {"broker", "controller"}
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+    assert env["KAFKA_NODE_ID"] == "1"
+    assert env["CLUSTER_ID"], "the image needs CLUSTER_ID in KRaft mode"
+    assert "CONTROLLER" in env["KAFKA_CONTROLLER_LISTENER_NAMES"]
+    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "1"
+    assert "KAFKA_ZOOKEEPER_CONNECT" not in env
+    assert not [name for name, s in services.items() if "zookeeper" in name or "zookeeper" in s.get("image", "")]
+    test = " ".join(kafka["healthcheck"]["test"])
+    assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in test or "/opt/kafka/bin/kafka-topics.sh" in test
+    assert "kafka-data:/var/lib/kafka/data" in kafka["volumes"]
+    assert env["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+
+
+def test_kafka_auto_created_topics_match_the_services_partition_count(services):
+    """Dead-letter topics are created on first use, so auto-creation must be on with the same partitions."""
+    env = environment(services["kafka"])
+    assert env.get("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "true") == "true"
+    partitions = {environment(services[name]).get("KP_KAFKA_PARTITIONS",
+                                                  str(settings_class(name).model_fields["kafka_partitions"].default))
+                  for name in SERVICES}
+    assert partitions == {env["KAFKA_NUM_PARTITIONS"]}
+
+
+# --- compose: the four services ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_is_built_from_the_dockerfile_and_waits_for_healthy_infrastructure(services, name):
+    service = services[name]
+    assert service["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert service["build"]["context"] == "."
+    assert service["restart"] == "unless-stopped"
+    depends_on = service["depends_on"]
+    for infrastructure in ("postgres", "kafka"):
+        assert depends_on[infrastructure]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_environment_points_at_its_own_database_and_kafka(services, name):
+    env = environment(services[name])
+    assert env["KP_SERVICE_NAME"] == name
+    assert env["KP_HOST"] == "0.0.0.0"
+    assert env["KP_KAFKA_BOOTSTRAP"] == "kafka:9092"
+    assert env["KP_KAFKA_IDEMPOTENCE"].lower() in {"true", "1", "yes", "on"}
+    url = env["KP_DATABASE_URL"]
+    match = re.fullmatch(r"postgresql\+asyncpg://(?P<user>[^:@/]+):(?P<password>[^@/]*)@postgres:5432/(?P<db>\w+)", url)
+    assert match, url
+    assert match["db"] == name
+    postgres = environment(services["postgres"])
+    assert match["user"] == postgres["POSTGRES_USER"]
+    assert match["password"] == postgres["POSTGRES_PASSWORD"]
+
+
+def test_each_service_has_its_own_database_and_all_share_one_jwt_secret(services):
+    envs = [environment(services[name]) for name in SERVICES]
+    assert len({env["KP_DATABASE_URL"] for env in envs}) == len(SERVICES)
+    secrets = {env["KP_JWT_SECRET"] for env in envs}
+    assert len(secrets) == 1
+    raw = services["registry"]["environment"]["KP_JWT_SECRET"]
+    assert raw.startswith("${KP_JWT_SECRET"), "the secret must come from the environment"
+    assert "change" in secrets.pop().lower(), "the compose default secret must say it is to be changed"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_port_matches_its_settings_and_is_published(services, name):
+    port = default_port(name)
+    env = environment(services[name])
+    assert int(env["KP_PORT"]) == port
+    assert f"{port}:{port}" in [str(p) for p in services[name]["ports"]]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_kp_variable_is_a_field_of_the_services_settings(services, name, monkeypatch):
+    cls = settings_class(name)
+    env = environment(services[name])
+    kp = {key: value for key, value in env.items() if key.startswith("KP_")}
+    unknown = sorted(key for key in kp if key[3:].lower() not in cls.model_fields)
+    assert not unknown, f"{name}: {unknown} are not fields of {cls.__name__}"
+    # And the settings class accepts what compose gives it.
+    for key in [k for k in os.environ if k.startswith("KP_")]:
+        monkeypatch.delenv(key)
+    for key, value in kp.items():
+        monkeypatch.setenv(key, value)
+    settings = cls()
+    assert settings.service_name == name
+    assert settings.port == default_port(name)
+    assert settings.kafka_idempotence is True
+    assert settings.database_url == env["KP_DATABASE_URL"]
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_service_healthcheck_probes_healthz(services, name, health_server):
+    port, set_status = health_server
+    argv = healthcheck_command(services[name]["healthcheck"]["test"])
+    assert "/healthz" in " ".join(argv)
+    env = {**environment(services[name]), "KP_PORT": str(port)}
+    assert run_probe(argv, env) == 0
+    set_status(503)
+    assert run_probe(argv, env) != 0
+
+
+# --- Prometheus and Grafana -------------------------------------------------------------------------
+
+
+def test_prometheus_is_pinned_and_mounts_the_config_from_deploy(services):
+    prometheus = services["prometheus"]
+    repository, _, tag = prometheus["image"].partition(":")
+    assert repository == "prom/prometheus" and re.fullmatch(r"v\d+\.\d+\.\d+", tag)
+    assert "./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
+
+
+def test_prometheus_scrapes_every_service_metrics_at_its_compose_address():
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    scraped = set()
+    for job in config["scrape_configs"]:
+        if job.get("metrics_path", "/metrics") != "/metrics" or job.get("scheme", "http") != "http":
+            continue
+        for static in job.get("static_configs", []):
+            scraped.update(static["targets"])
+    for name in SERVICES:
+        assert f"{name}:{default_port(name)}" in scraped
+
+
+def test_grafana_is_optional_and_provisioned_with_the_prometheus_datasource(services):
+    grafana = services.get("grafana")
+    if grafana is None:
+        pytest.skip("no Grafana in compose")
+    assert grafana["profiles"] == ["grafana"]
+    assert "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    datasources = yaml.safe_load((ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text())
+    (source,) = datasources["datasources"]
+    assert source["type"] == "prometheus" and source["url"] == "http://prometheus:9090"
+
+
+def test_every_bind_mount_exists(services):
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = resolve(volume).split(":")[0] if isinstance(volume, str) else volume.get("source", "")
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+
+
+# --- the image ---------------------------------------------------------------------------------------
+
+
+def test_dockerfile_builds_one_non_root_image_with_a_healthcheck():
+    instructions = dockerfile_instructions()
+    kinds = [kind for kind, _ in instructions]
+    assert instructions[0] == ("FROM", "python:3.11-slim")
+    assert kinds.count("FROM") == 1
+    runs = " ".join(args for kind, args in instructions if kind == "RUN")
+    assert re.search(r"pip install \S*", runs)
+    copied = {args.split()[0] for kind, args in instructions if kind == "COPY"}
+    assert {"pyproject.toml", "kit/", "contracts/", "services/"} <= copied
+    users = [args for kind, args in instructions if kind == "USER"]
+    assert users and users[-1].split(":")[0] not in {"root", "0"}
+    assert "HEALTHCHECK" in kinds
+    entrypoint = json.loads(dict(instructions)["ENTRYPOINT"])
+    assert entrypoint == ["keyproject-entrypoint"]
+
+
+def test_dockerfile_healthcheck_probes_healthz(health_server):
+    port, set_status = health_server
+    args = dict(dockerfile_instructions())["HEALTHCHECK"]
+    argv = json.loads(args[args.index("CMD") + len("CMD"):].strip())
+    assert "/healthz" in argv[-1]
+    env = {"KP_SERVICE_NAME": "registry", "KP_PORT": str(port)}
+    assert run_probe(argv, env) == 0
+    set_status(500)
+    assert run_probe(argv, env) != 0
+
+
+def test_entrypoint_runs_a_given_command_or_refuses_an_unknown_service():
+    done = subprocess.run(["sh", str(ENTRYPOINT), "echo", "hello"], capture_output=True, text=True, timeout=10)
+    assert done.returncode == 0 and done.stdout.strip() == "hello"
+    done = subprocess.run(["sh", str(ENTRYPOINT)], env={"PATH": "/usr/bin:/bin", "KP_SERVICE_NAME": "nope"},
+                          capture_output=True, text=True, timeout=10)
+    assert done.returncode == 64 and "KP_SERVICE_NAME" in done.stderr
+    text = ENTRYPOINT.read_text()
+    assert 'services.${KP_SERVICE_NAME}.main:app' in text and "exec python -m uvicorn" in text
+    for name in SERVICES:
+        assert f"{name})" in text and str(default_port(name)) in text
+
+
+def test_entrypoint_is_executable():
+    assert os.access(ENTRYPOINT, os.X_OK)
+
+
+def test_dockerignore_keeps_the_build_context_small():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    assert {".venv", "data", ".git", "tests", "bench", "**/__pycache__"} <= ignored
+    for needed in ("pyproject.toml", "kit", "contracts", "services", "deploy/entrypoint.sh"):
+        assert needed not in ignored
