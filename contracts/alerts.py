@@ -26,6 +26,8 @@ class AlertStatus(StrEnum):
 
 
 class AlertState(EventData):
+    """One alert of a rule; `project_id` is the project, or the parcel's id for a parcel linked to no project."""
+
     id: str
     project_id: str
     unit_id: str | None = None
@@ -35,6 +37,10 @@ class AlertState(EventData):
     status: AlertStatus
     raised_on: date
     as_of: date
+    # Set for the idle-parcel rule: the parcel the alert is about.
+    parcel_id: str | None = None
+    # Where the case was referred beyond the unit, e.g. "supervision" (监察) for a large budget overrun.
+    escalated_to: str | None = None
 
 
 class AlertRaised(AlertState):
@@ -52,6 +58,15 @@ class AlertEscalated(AlertState):
 class AlertResolved(AlertState):
     type = "keyproject.alerts.alert.resolved.v1"
     topic = topics.ALERTS
+
+
+class AlertAcknowledged(AlertState):
+    """A user has seen the alert and noted what is being done; it stays active until its condition clears."""
+
+    type = "keyproject.alerts.alert.acknowledged.v1"
+    topic = topics.ALERTS
+    acknowledged_by: str
+    note: str
 
 
 class ProjectStatusChanged(EventData):
@@ -98,6 +113,11 @@ class TaskState(EventData):
     problem_id: str | None = None
     opened_on: date
     closed_on: date | None = None
+    # The rule of the alert that opened it (source alert), the kind of problem (source problem).
+    rule: str | None = None
+    problem_type: str | None = None
+    # Its alert has cleared: it only waits for the supervisor's verification (销号).
+    resolvable: bool = False
 
 
 class TaskOpened(TaskState):
@@ -130,3 +150,5 @@ class TaskEscalated(TaskState):
     topic = topics.ALERTS
     as_of: date
     days_late: int
+    # Who the case now goes to: the unit's head, the project's lead leader by name, or 问责.
+    escalated_to: str | None = None

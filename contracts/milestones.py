@@ -54,6 +54,29 @@ class MilestoneRescheduled(MilestoneState):
 class MilestoneCompleted(MilestoneState):
     type = "keyproject.milestones.milestone.completed.v1"
     topic = topics.MILESTONES
+    # Who completed it: "manual" (an API call, `forced` past open predecessors) or "registry" (a stage, a real
+    # start or the statistics inclusion reported there).
+    completed_by: str | None = None
+    forced: bool = False
+    evidence: list[str] = []
+    note: str | None = None
+
+
+class MilestoneReopened(MilestoneState):
+    """A node completed by a registry fact is open again: the registry took the fact back (a stage reverted)."""
+
+    type = "keyproject.milestones.milestone.reopened.v1"
+    topic = topics.MILESTONES
+    reason: str | None = None
+
+
+class MilestoneReassigned(MilestoneState):
+    """The node's responsible unit or person changed (节点责任化)."""
+
+    type = "keyproject.milestones.milestone.reassigned.v1"
+    topic = topics.MILESTONES
+    previous_responsible_unit_id: str | None = None
+    previous_responsible_person: str | None = None
 
 
 class MilestoneRemoved(MilestoneState):
@@ -78,6 +101,8 @@ class MilestoneOverdue(MilestoneState):
 
 
 class ScheduleGenerated(EventData):
+    """A schedule was generated or regenerated: `milestones` is the project's whole node set from now on."""
+
     type = "keyproject.milestones.schedule.generated.v1"
     topic = topics.MILESTONES
     project_id: str

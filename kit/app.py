@@ -2,7 +2,7 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -37,6 +37,9 @@ class ServiceSpec:
     produces: str | None = None
     consumes: list[str] = field(default_factory=list)
     handlers: Handlers = field(default_factory=dict)
+    # Long-running jobs of the service (schedulers, deliverers): each is called with the app once the database is
+    # migrated and `app.state.sessionmaker` is set, runs as a task, and is cancelled at shutdown.
+    background: list[Callable[[FastAPI], Awaitable[None]]] = field(default_factory=list)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -65,6 +68,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             app.state.consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=spec.consumes,
                                           handlers=spec.handlers)
             tasks.append(asyncio.create_task(app.state.consumer.run(), name="consumer"))
+        for job in spec.background:
+            tasks.append(asyncio.create_task(job(app), name=getattr(job, "__name__", "background")))
         try:
             yield
         finally:

@@ -53,7 +53,8 @@ def verify(token: str, *, secret: str, algorithm: str) -> Principal:
     return principal
 
 
-def authenticate(request: Request) -> Principal:
+async def authenticate(request: Request) -> Principal:
+    """async (it never blocks): a plain def would make FastAPI run it in a worker thread on every request."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -65,7 +66,7 @@ def authenticate(request: Request) -> Principal:
 def require(scope: str):
     """Dependency: the caller's principal, which must hold `scope` (or admin)."""
 
-    def dependency(principal: Principal = Depends(authenticate)) -> Principal:
+    async def dependency(principal: Principal = Depends(authenticate)) -> Principal:
         if not principal.has(scope):
             raise Forbidden(f"the token lacks the '{scope}' scope")
         return principal

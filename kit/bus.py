@@ -21,8 +21,8 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
 async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
     """Create the topics if missing (existing ones are left as they are)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
-    await admin.start()
     try:
+        await admin.start()
         existing = set(await admin.list_topics())
         missing = [NewTopic(n, settings.kafka_partitions, 1) for n in names if n not in existing]
         if missing:
@@ -47,8 +47,8 @@ async def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
 async def total_end_offset(settings: ServiceSettings, topic: str) -> int:
     """Sum of the topic's high watermarks: how many messages the broker has ever taken on it."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
-    await consumer.start()
     try:
+        await consumer.start()
         partitions = consumer.partitions_for_topic(topic) or set()
         if not partitions:
             await consumer._client.force_metadata_update()

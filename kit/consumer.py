@@ -1,5 +1,6 @@
 """Consumer group loop: inbox-deduplicated handlers, offsets committed after the database, dead letters for bad events."""
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -13,7 +14,7 @@ from contracts.catalog import CATALOG
 from contracts.envelope import CloudEvent, EventData, UndecodableEvent, decode
 from contracts.topics import dead_letter
 from kit import metrics
-from kit.bus import make_producer
+from kit.bus import ensure_topics, make_producer
 from kit.clock import utcnow
 from kit.settings import ServiceSettings
 from kit.tables import inbox
@@ -43,6 +44,14 @@ class Consumer:
         self.handlers = {model.type: handler for model, handler in handlers.items()}
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
+        self._gate = asyncio.Lock()  # each batch is applied under it; `paused()` holds it
+
+    @contextlib.asynccontextmanager
+    async def paused(self):
+        """Apply nothing while the block runs (the batch in hand is finished first), e.g. while the service rebuilds
+        its read models; records fetched meanwhile wait, and their offsets stay uncommitted."""
+        async with self._gate:
+            yield
 
     async def run(self) -> None:
         """Consume until cancelled; broker outages are waited out, the consumer is rebuilt after each."""
@@ -53,11 +62,12 @@ class Consumer:
                 backoff = 0.2
                 while True:
                     batch = await self._consumer.getmany(timeout_ms=1000, max_records=500)
-                    for records in batch.values():
-                        for record in records:
-                            await self._process(record)
-                    if batch:
-                        await self._consumer.commit()
+                    async with self._gate:
+                        for records in batch.values():
+                            for record in records:
+                                await self._process(record)
+                        if batch:
+                            await self._consumer.commit()
                     await self._observe_lag()
             except (KafkaError, OSError, asyncio.TimeoutError) as exc:
                 log.warning("consumer: broker unavailable (%s); retrying in %.1fs", exc, backoff)
@@ -78,6 +88,9 @@ class Consumer:
         self._consumer = self._dlq = None
 
     async def _start(self) -> None:
+        # Create the topics before subscribing: a broker that creates topics on demand (tansu; Kafka by default)
+        # would create them with its own default partition count for the subscriber.
+        await ensure_topics(self.settings, [*self.topics, *map(dead_letter, self.topics)])
         self._consumer = AIOKafkaConsumer(
             *self.topics,
             bootstrap_servers=self.settings.kafka_bootstrap,
@@ -101,7 +114,8 @@ class Consumer:
         if handler is None:
             metrics.EVENTS_SKIPPED.labels(self.settings.service_name, "not_handled").inc()
             return
-        for attempt in range(1, MAX_HANDLER_ATTEMPTS + 1):
+        attempt = waits = 0
+        while True:
             try:
                 if await self._apply(handler, cloud_event, data):
                     metrics.EVENTS_CONSUMED.labels(self.settings.service_name, cloud_event.type).inc()
@@ -113,12 +127,14 @@ class Consumer:
                 metrics.EVENTS_SKIPPED.labels(self.settings.service_name, "duplicate").inc()
                 return
             except (OperationalError, OSError) as exc:
-                # The database is away: wait it out, never drop the event.
+                # The database is away: wait it out, never drop the event (waits use up no handler attempt).
                 metrics.EVENTS_FAILED.labels(self.settings.service_name).inc()
                 log.warning("consumer: database unavailable (%s), retrying", exc)
-                await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
+                waits += 1
+                await asyncio.sleep(min(0.2 * 2**min(waits, 5), 5.0))
                 continue
             except Exception as exc:  # noqa: BLE001 - a handler bug must not stop the stream; it is dead-lettered
+                attempt += 1
                 metrics.EVENTS_FAILED.labels(self.settings.service_name).inc()
                 log.exception("consumer: handler failed for %s (attempt %d)", cloud_event.id, attempt)
                 if attempt == MAX_HANDLER_ATTEMPTS:

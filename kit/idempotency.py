@@ -8,7 +8,8 @@ import orjson
 from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import Conflict
@@ -34,10 +35,29 @@ async def replay(session: AsyncSession, *, key: str, request_hash: str) -> tuple
     return row.status, orjson.loads(row.body)
 
 
-async def remember(session: AsyncSession, *, key: str, request_hash: str, status: int, body: object) -> None:
-    await session.execute(insert(idempotency_keys).values(
-        key=key, request_hash=request_hash, status=status, body=orjson.dumps(body).decode(),
-        created_at=datetime.now(timezone.utc)))
+async def claim(session: AsyncSession, *, key: str, request_hash: str) -> bool:
+    """Take the key before creating, in a savepoint; False when another request holds it.
+
+    On PostgreSQL a concurrent request with the same key waits here until the holder commits or rolls back,
+    so only one of them creates and the others replay its response.
+    """
+    try:
+        async with session.begin_nested():
+            await session.execute(insert(idempotency_keys).values(
+                key=key, request_hash=request_hash, status=0, body="null", created_at=datetime.now(timezone.utc)))
+        return True
+    except IntegrityError:
+        return False
+
+
+async def remember(session: AsyncSession, *, key: str, status: int, body: object) -> None:
+    await session.execute(update(idempotency_keys).where(idempotency_keys.c.key == key).values(
+        status=status, body=orjson.dumps(body).decode()))
+
+
+def _replayed(stored: tuple[int, object]) -> JSONResponse:
+    status, body = stored
+    return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
 
 
 async def create_once(session: AsyncSession, *, key: str | None, scope: str, request_body: BaseModel,
@@ -49,8 +69,13 @@ async def create_once(session: AsyncSession, *, key: str | None, scope: str, req
     request_hash = fingerprint(request_body.model_dump_json().encode())
     stored = await replay(session, key=scoped_key, request_hash=request_hash)
     if stored is not None:
-        status, body = stored
-        return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
+        return _replayed(stored)
+    if not await claim(session, key=scoped_key, request_hash=request_hash):
+        # A concurrent request with this key committed first: answer as it did.
+        stored = await replay(session, key=scoped_key, request_hash=request_hash)
+        if stored is None:
+            raise Conflict("a request with this Idempotency-Key is still in progress; retry")
+        return _replayed(stored)
     body = (await create()).model_dump(mode="json")
-    await remember(session, key=scoped_key, request_hash=request_hash, status=201, body=body)
+    await remember(session, key=scoped_key, status=201, body=body)
     return JSONResponse(body, status_code=201)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent, EventData, encode, new_event
 from kit import metrics
-from kit.bus import make_producer, total_end_offset
+from kit.bus import ensure_topics, make_producer, total_end_offset
 from kit.clock import utcnow
 from kit.settings import ServiceSettings
 from kit.tables import outbox
@@ -20,23 +20,32 @@ log = logging.getLogger(__name__)
 
 _STAGED = "outbox_staged"
 _LEADER_LOCK = 0x6B70_0001  # PostgreSQL advisory lock: one relay per service database publishes at a time
+_INSERT = insert(outbox)  # built once: the values go as parameters, so the compiled statement is reused
+
+
+def _outbox_row(data: EventData, *, subject: str, source: str) -> tuple[CloudEvent, dict]:
+    cloud_event = new_event(data, subject=subject, source=source)
+    row = {"event_id": cloud_event.id, "topic": data.topic, "key": subject, "type": data.type,
+           "body": encode(cloud_event), "created_at": cloud_event.time}
+    return cloud_event, row
 
 
 async def stage(session: AsyncSession, data: EventData, *, subject: str, source: str) -> CloudEvent:
     """Write the event into the outbox inside the caller's transaction; it is published only if that commits."""
-    cloud_event = new_event(data, subject=subject, source=source)
-    await session.execute(
-        insert(outbox).values(
-            event_id=cloud_event.id,
-            topic=data.topic,
-            key=subject,
-            type=data.type,
-            body=encode(cloud_event),
-            created_at=cloud_event.time,
-        )
-    )
+    cloud_event, row = _outbox_row(data, subject=subject, source=source)
+    await session.execute(_INSERT, row)
     session.info[_STAGED] = True
     return cloud_event
+
+
+async def stage_many(session: AsyncSession, events: list[tuple[EventData, str]], *, source: str) -> list[CloudEvent]:
+    """Stage (data, subject) pairs in order with one bulk insert: bulk writes (imports) without a round trip each."""
+    if not events:
+        return []
+    built = [_outbox_row(data, subject=subject, source=source) for data, subject in events]
+    await session.execute(insert(outbox), [row for _, row in built])
+    session.info[_STAGED] = True
+    return [cloud_event for cloud_event, _ in built]
 
 
 class Relay:
@@ -49,6 +58,7 @@ class Relay:
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._check_log = True
+        self._next_log_check = 0.0
         self._next_purge = 0.0
         event.listen(sessionmaker.kw["sync_session_class"], "after_commit", self._after_commit)
 
@@ -72,10 +82,22 @@ class Relay:
                             await asyncio.sleep(self.settings.relay_poll_seconds)
                             continue
                     if self._producer is None:
+                        # Create the topic before the producer asks for it: a broker that creates topics on demand
+                        # (tansu; Kafka by default) would give it its own default partition count.
+                        await ensure_topics(self.settings, [self.topic])
                         self._producer = make_producer(self.settings)
                         await self._producer.start()
-                    if self._check_log:
-                        await self._refeed_if_log_lost()
+                        self._check_log = True
+                    if self._check_log or time.monotonic() >= self._next_log_check:
+                        # Also checked periodically: a producer rides out a short broker restart without an error,
+                        # so an emptied broker is not always announced by a failure.
+                        lost = await self._refeed_if_log_lost()
+                        self._next_log_check = time.monotonic() + self.settings.relay_log_check_seconds
+                        if lost and not self._check_log:
+                            # This producer outlived the restart; its metadata may name partitions the new broker
+                            # does not list. Re-feed through a fresh one, after the topic is re-created.
+                            await self._close_producer()
+                            continue
                         self._check_log = False
                     while await self.publish_pending() == self.settings.relay_batch_size:
                         pass
@@ -125,23 +147,25 @@ class Relay:
             metrics.EVENTS_PUBLISHED.labels(self.settings.service_name, r.topic).inc()
         return len(rows)
 
-    async def _refeed_if_log_lost(self) -> None:
+    async def _refeed_if_log_lost(self) -> bool:
         """A broker holding fewer messages than we ever published lost its log: publish the retained events again."""
         async with self.sessionmaker() as session:
             published = await session.scalar(
-                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_not(None))
+                select(func.count()).select_from(outbox)
+                .where(outbox.c.published_at.is_not(None), outbox.c.topic == self.topic)
             )
             await session.commit()
         if not published:
-            return
+            return False
         on_broker = await total_end_offset(self.settings, self.topic)
         if on_broker >= published:
-            return
+            return False
         log.warning("relay: broker holds %d of %d published events; re-feeding the outbox", on_broker, published)
         metrics.OUTBOX_REFEEDS.labels(self.settings.service_name).inc()
         async with self.sessionmaker() as session:
             await session.execute(update(outbox).values(published_at=None))
             await session.commit()
+        return True
 
     async def _purge_expired(self) -> None:
         """Drop published events older than the retention, at most once an hour."""

@@ -12,10 +12,12 @@ SERVICES = {"registry": 8001, "milestones": 8002, "alerts": 8003, "reports": 800
 
 
 class ServiceProcess:
-    """One uvicorn process serving one service with its own KP_* environment."""
+    """One uvicorn process serving one service with its own KP_* environment (`app`: another ASGI app path)."""
 
-    def __init__(self, name: str, *, port: int, env: dict[str, str], log_path: Path | None = None):
+    def __init__(self, name: str, *, port: int, env: dict[str, str], log_path: Path | None = None,
+                 app: str | None = None):
         self.name = name
+        self.app = app or f"services.{name}.main:app"
         self.port = port
         self.env = {**os.environ, **env, "KP_PORT": str(port)}
         self.log_path = log_path
@@ -28,7 +30,7 @@ class ServiceProcess:
     def start(self, wait: bool = True) -> "ServiceProcess":
         log = open(self.log_path, "ab") if self.log_path else None
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", f"services.{self.name}.main:app", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
              "--port", str(self.port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
              "--log-level", "warning"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT if log else None, start_new_session=True,

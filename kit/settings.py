@@ -27,6 +27,8 @@ class ServiceSettings(BaseSettings):
     fixed_today: date | None = None
     outbox_retention_days: int = 30
     relay_poll_seconds: float = 1.0
+    # How often the relay checks that the broker still holds what it published (re-feeding it if not).
+    relay_log_check_seconds: float = 5.0
     relay_batch_size: int = 500
 
     @property

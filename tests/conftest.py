@@ -35,6 +35,18 @@ async def registry(platform):
 
 
 @pytest.fixture
+async def alerts(platform):
+    async with client(platform.url("alerts")) as http:
+        yield http
+
+
+@pytest.fixture
+async def milestones(platform):
+    async with client(platform.url("milestones")) as http:
+        yield http
+
+
+@pytest.fixture
 async def reports(platform):
     async with client(platform.url("reports")) as http:
         yield http
@@ -43,3 +55,13 @@ async def reports(platform):
 @pytest.fixture
 def registry_events(platform):
     return EventLog(platform.broker.bootstrap, topics.REGISTRY)
+
+
+@pytest.fixture
+def alerts_events(platform):
+    return EventLog(platform.broker.bootstrap, topics.ALERTS, distinct=True)
+
+
+@pytest.fixture
+def milestones_events(platform):
+    return EventLog(platform.broker.bootstrap, topics.MILESTONES)

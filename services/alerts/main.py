@@ -3,20 +3,35 @@ from pathlib import Path
 
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
+from services.alerts.alerting.router import router as alerting
+from services.alerts.configuration.router import router as rules
+from services.alerts.evaluation.router import router as admin
+from services.alerts.evaluation.scan import daily_scan
+from services.alerts.handlers import FactHandlers
+from services.alerts.metrics import refresh_gauges
+from services.alerts.rounds.router import router as rounds
 from services.alerts.settings import AlertsSettings
+from services.alerts.tasks.router import router as tasks
+from services.alerts.webhooks.deliverer import deliver_webhooks
+from services.alerts.webhooks.router import router as webhooks
 
-SPEC = ServiceSpec(
-    name="alerts",
-    title="Key-project alerts",
-    routers=[],
-    migrations=Path(__file__).parent / "migrations",
-    produces=topics.ALERTS,
-    consumes=[topics.REGISTRY, topics.MILESTONES],
-)
+
+def spec(settings: AlertsSettings) -> ServiceSpec:
+    return ServiceSpec(
+        name="alerts",
+        title="Key-project alerts",
+        routers=[rules, alerting, tasks, rounds, webhooks, admin],
+        migrations=Path(__file__).parent / "migrations",
+        produces=topics.ALERTS,
+        consumes=[topics.REGISTRY, topics.MILESTONES],
+        handlers=FactHandlers(settings).handlers(),
+        background=[daily_scan, deliver_webhooks, refresh_gauges],
+    )
 
 
 def create_app(settings: AlertsSettings | None = None):
-    return create_service_app(SPEC, settings or AlertsSettings())
+    settings = settings or AlertsSettings()
+    return create_service_app(spec(settings), settings)
 
 
 app = create_app()

@@ -3,20 +3,31 @@ from pathlib import Path
 
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
+from services.milestones.handlers import handlers
+from services.milestones.nodes.router import router as milestones
+from services.milestones.scan.daily import run_daily
+from services.milestones.scan.router import router as scan
+from services.milestones.schedules.router import router as schedules
 from services.milestones.settings import MilestonesSettings
+from services.milestones.templates.router import router as templates
 
-SPEC = ServiceSpec(
-    name="milestones",
-    title="Key-project milestones",
-    routers=[],
-    migrations=Path(__file__).parent / "migrations",
-    produces=topics.MILESTONES,
-    consumes=[topics.REGISTRY],
-)
+
+def spec(settings: MilestonesSettings) -> ServiceSpec:
+    return ServiceSpec(
+        name="milestones",
+        title="Key-project milestones",
+        routers=[templates, schedules, milestones, scan],
+        migrations=Path(__file__).parent / "migrations",
+        produces=topics.MILESTONES,
+        consumes=[topics.REGISTRY],
+        handlers=handlers(settings),
+        background=[run_daily],
+    )
 
 
 def create_app(settings: MilestonesSettings | None = None):
-    return create_service_app(SPEC, settings or MilestonesSettings())
+    settings = settings or MilestonesSettings()
+    return create_service_app(spec(settings), settings)
 
 
 app = create_app()

@@ -1,6 +1,154 @@
-"""Milestones tables."""
-from sqlalchemy.orm import DeclarativeBase
+"""Milestones tables: project facts from the registry, custom templates, schedules, nodes, their history and scans."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class ProjectFact(Base):
+    """What the milestones service knows of a registry project, from its events (the newest version wins)."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    responsible_unit_id: Mapped[str] = mapped_column(String(36), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(20))
+    planned_start_date: Mapped[date | None] = mapped_column(Date)
+    planned_completion_date: Mapped[date | None] = mapped_column(Date)
+    stage_dates: Mapped[dict] = mapped_column(JSON, default=dict)
+    real_start_date: Mapped[date | None] = mapped_column(Date)
+    statistics_included_date: Mapped[date | None] = mapped_column(Date)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustomTemplate(Base):
+    __tablename__ = "templates"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(Text)
+    nodes: Mapped[list] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Schedule(Base):
+    """How a project's schedule was generated; closed when the project is archived."""
+
+    __tablename__ = "schedules"
+
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    template: Mapped[str] = mapped_column(String(64))
+    template_version: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(10))
+    anchor_date: Mapped[date] = mapped_column(Date)
+    anchor_key: Mapped[str | None] = mapped_column(String(64))
+    calendar: Mapped[str] = mapped_column(String(10))
+    revision: Mapped[int] = mapped_column(Integer)
+    generated_by: Mapped[str] = mapped_column(String(200))
+    generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Milestone(Base):
+    """A schedule node (节点): planned, baseline and actual dates, responsibility, dependencies by key."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (
+        UniqueConstraint("project_id", "key", name="uq_milestones_project_key"),
+        Index("ix_milestones_planned_date", "planned_date", "id"),
+        Index("ix_milestones_unit_planned_date", "responsible_unit_id", "planned_date"),
+        # Only open nodes have an alert date: the scan's index stays as small as the work it finds.
+        Index("ix_milestones_next_alert_date", "next_alert_date",
+              postgresql_where=text("next_alert_date IS NOT NULL"), sqlite_where=text("next_alert_date IS NOT NULL")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(36))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    stage: Mapped[str | None] = mapped_column(String(20))
+    trigger: Mapped[str | None] = mapped_column(String(30))
+    duration_days: Mapped[int] = mapped_column(Integer)
+    predecessors: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer)
+    planned_date: Mapped[date] = mapped_column(Date)
+    baseline_date: Mapped[date] = mapped_column(Date)
+    actual_date: Mapped[date | None] = mapped_column(Date)
+    # Days late at completion (actual minus planned, at least 0); kept so lists filter on it in SQL.
+    done_days_late: Mapped[int | None] = mapped_column(Integer)
+    # The planned date was set by hand (rescheduled, pinned, added): the critical path treats it as a commitment.
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    responsible_unit_id: Mapped[str | None] = mapped_column(String(36))
+    responsible_person: Mapped[str | None] = mapped_column(String(100))
+    weight: Mapped[int] = mapped_column(Integer, default=1)
+    critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_by: Mapped[str | None] = mapped_column(String(20))
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Alerting: the scan picks nodes whose next alert date has come; a round restarts when the plan changes.
+    alert_round: Mapped[int] = mapped_column(Integer, default=0)
+    next_alert_date: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MilestoneChange(Base):
+    """A node's history: planned, rescheduled (with the reason), reassigned, completed, reopened, removed."""
+
+    __tablename__ = "milestone_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    milestone_id: Mapped[str] = mapped_column(String(36), index=True)
+    project_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertCrossing(Base):
+    """One announced crossing: node, alert round and level make it unique, so it is announced once."""
+
+    __tablename__ = "alert_crossings"
+
+    milestone_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    alert_round: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    planned_date: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date)
+    days_late: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScanRun(Base):
+    __tablename__ = "scan_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    trigger: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    examined: Mapped[int] = mapped_column(Integer)
+    due_soon: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)

@@ -1,8 +1,36 @@
 """Milestones settings (KP_* environment variables)."""
+from datetime import date, time
+
+from pydantic import Field
+
 from kit.settings import ServiceSettings
+from services.milestones.scheduling import CALENDAR_DAYS, Calendar, CalendarKind, working_calendar
 
 
 class MilestonesSettings(ServiceSettings):
     service_name: str = "milestones"
     database_url: str = "sqlite+aiosqlite:///data/milestones.db"
     port: int = 8002
+    # Generate a schedule from the category's template when a project arrives with planned dates (KP_AUTO_SCHEDULE).
+    auto_schedule: bool = True
+    # Count durations in working days (weekends and KP_HOLIDAYS skipped, KP_EXTRA_WORKDAYS worked) instead of
+    # calendar days, unless a schedule request says otherwise; e.g. KP_HOLIDAYS='["2026-10-01","2026-10-02"]'.
+    working_calendar: bool = False
+    holidays: list[date] = []
+    extra_workdays: list[date] = []
+    # A node is due soon this many days before its planned date (KP_DUE_SOON_DAYS).
+    due_soon_days: int = Field(default=7, ge=0, le=365)
+    # Days late at which the scan announces a node overdue again (KP_OVERDUE_THRESHOLDS='[1,15,30]').
+    overdue_thresholds: list[int] = Field(default=[1, 15, 30], min_length=1)
+    # The daily scan runs at this local time (KP_SCAN_AT) and once at start-up; KP_DAILY_SCAN=false turns it off.
+    daily_scan: bool = True
+    scan_at: time = time(1, 0)
+    # Nodes handled per scan transaction: bounds memory and lock time (KP_SCAN_BATCH_SIZE).
+    scan_batch_size: int = Field(default=2000, ge=1, le=50_000)
+
+    def calendar(self, kind: CalendarKind | str | None = None) -> Calendar:
+        """The calendar a schedule counts in: the requested kind, else the configured default."""
+        kind = CalendarKind(kind) if kind else (CalendarKind.working if self.working_calendar else CalendarKind.calendar)
+        if kind is CalendarKind.calendar:
+            return CALENDAR_DAYS
+        return working_calendar(holidays=self.holidays, extra_workdays=self.extra_workdays)

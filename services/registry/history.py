@@ -33,6 +33,16 @@ async def record(session: AsyncSession, *, project_id: str, actor: str, action: 
         project_id=project_id, actor=actor, action=action, changes=changes or {}, note=note, at=utcnow()))
 
 
+async def record_many(session: AsyncSession, *, entries: list[tuple[str, dict]], actor: str, action: str,
+                      note: str | None = None) -> None:
+    """Appends one entry per (project_id, changes) with one bulk insert (imports)."""
+    if entries:
+        at = utcnow()
+        await session.execute(insert(ProjectChange), [
+            {"project_id": project_id, "actor": actor, "action": action, "changes": changes, "note": note, "at": at}
+            for project_id, changes in entries])
+
+
 async def list_changes(*, session: AsyncSession, project_id: str, params: PageParams) -> tuple[list, str | None]:
     """Lists a project's history, oldest first."""
     query = select(ProjectChange).where(ProjectChange.project_id == project_id)

@@ -3,15 +3,20 @@ from pathlib import Path
 
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
+from services.registry.imports.router import router as imports
+from services.registry.investments.router import router as investments
 from services.registry.lifecycle.router import router as lifecycle
+from services.registry.parcels.router import router as parcels
 from services.registry.projects.router import router as projects
 from services.registry.settings import RegistrySettings
+from services.registry.statistics.router import router as statistics
 from services.registry.units.router import router as units
 
 SPEC = ServiceSpec(
     name="registry",
     title="Key-project registry",
-    routers=[units, projects, lifecycle],
+    # imports before projects: /projects/import must not be taken for /projects/{project_id}
+    routers=[units, imports, projects, lifecycle, investments, statistics, parcels],
     migrations=Path(__file__).parent / "migrations",
     produces=topics.REGISTRY,
 )

@@ -1,4 +1,6 @@
 """Registry settings (KP_* environment variables)."""
+from pydantic import Field
+
 from kit.settings import ServiceSettings
 from services.registry.statistics.schemas import DocumentKind
 
@@ -8,8 +10,13 @@ class RegistrySettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///data/registry.db"
     port: int = 8001
     # Largest document file accepted by an upload (KP_MAX_DOCUMENT_BYTES); larger ones are refused with 413.
-    max_document_bytes: int = 20 * 1024 * 1024
+    max_document_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     # Document kinds a started project needs before it can be submitted for statistics inclusion (入库纳统),
     # e.g. KP_STATISTICS_REQUIRED_DOCUMENTS='["approval","construction_contract","site_photo","construction_permit"]'.
     statistics_required_documents: list[DocumentKind] = [DocumentKind.approval, DocumentKind.construction_contract,
                                                          DocumentKind.site_photo]
+    # Project import (POST /projects/import): larger files are refused with 413 (KP_IMPORT_MAX_BYTES), more data
+    # rows with 422 (KP_IMPORT_MAX_ROWS); at most KP_IMPORT_MAX_REPORTED_ERRORS row errors are listed in one answer.
+    import_max_bytes: int = 20 * 1024 * 1024
+    import_max_rows: int = 50_000
+    import_max_reported_errors: int = 1000

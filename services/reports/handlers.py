@@ -1,54 +1,173 @@
-"""Reports event handlers: keep the read models current, idempotent and in version order per project."""
-from decimal import Decimal
+"""Reports event handlers: keep the read models and their aggregates current, idempotent and in order per project.
 
+Each event is applied once (the consumer's inbox). Project state events carry the whole state and a version: an
+older version than the row's is ignored. The other facts are idempotent by nature (upserts keyed by the fact's id),
+and events of one project arrive in order on their topic's partition; facts that arrive before the project is
+registered wait on an unregistered row.
+"""
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.envelope import CloudEvent
-from contracts.registry import (ProjectArchived, ProjectRegistered, ProjectStageChanged, ProjectState,
-                                ProjectUpdated, UnitCreated)
-from kit.clock import utcnow
-from kit.consumer import Handlers
-from services.reports.models import ProjectView, UnitView
+from contracts import alerts, milestones, registry, topics
+from contracts.envelope import CloudEvent, EventData
+from kit.consumer import Handler, Handlers
+from services.reports.cells import STAGE_DATE_COLUMNS
+from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, StatisticsHistory,
+                                     StatusHistory, TaskView, UnitView)
+from services.reports.projection import changing, node_counts, upsert, ytd_of
 
-YI = Decimal(10_000)  # 1 亿元 = 10,000 万元
+CONSUMED_TOPICS = [topics.REGISTRY, topics.MILESTONES, topics.ALERTS]
+# PostgreSQL advisory lock that fences live event handling off a running rebuild (see services.reports.rebuild).
+REBUILD_LOCK = 0x6B70_0404
 
 
-async def on_unit_created(session: AsyncSession, _event: CloudEvent, unit: UnitCreated) -> None:
-    await session.merge(UnitView(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id))
+async def on_unit(session: AsyncSession, _event: CloudEvent, unit: registry.UnitState) -> None:
+    await upsert(session, UnitView, {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind.value,
+                                     "parent_id": unit.parent_id}, keys=("id",))
 
 
-async def on_project_state(session: AsyncSession, _event: CloudEvent, project: ProjectState) -> None:
-    """Every project event carries the whole state: keep the newest version; archived projects leave the view."""
-    existing = await session.get(ProjectView, project.id)
-    if existing is not None and existing.version >= project.version:
-        return
-    if project.archived:
-        if existing is not None:
-            await session.delete(existing)
-        return
-    await session.merge(ProjectView(
-        id=project.id,
-        code=project.code,
-        name=project.name,
-        year=project.year,
-        unit_id=project.responsible_unit_id,
-        level=project.level,
-        category=project.category,
-        sector=project.sector,
-        bracket=project.bracket,
-        stage=project.stage,
-        total_investment=project.total_investment,
-        annual_plan_investment=project.annual_plan_investment,
-        ytd_investment=existing.ytd_investment if existing else Decimal(0),
-        version=project.version,
-        applied_at=utcnow(),
-    ))
+async def on_project_state(session: AsyncSession, _event: CloudEvent, project: registry.ProjectState) -> None:
+    """Every project event carries the whole state: keep the newest version; an archived project counts nowhere."""
+    async with changing(session, project.id) as row:
+        if row.registered and row.version >= project.version:
+            return
+        year_changed = row.year != project.year
+        row.registered = True
+        row.archived = project.archived
+        row.version = project.version
+        row.code, row.name, row.year = project.code, project.name, project.year
+        row.unit_id = project.responsible_unit_id
+        row.level, row.category, row.sector = project.level.value, project.category.value, project.sector.value
+        row.bracket, row.stage = project.bracket.value, project.stage.value
+        row.total_investment = project.total_investment
+        row.annual_plan_investment = project.annual_plan_investment
+        row.owner, row.lead_leader = project.owner, project.lead_leader
+        row.planned_start_date = project.planned_start_date
+        row.planned_completion_date = project.planned_completion_date
+        for stage, column in STAGE_DATE_COLUMNS.items():
+            setattr(row, column, project.stage_dates.get(stage))
+        row.real_start_date = project.real_start_date
+        row.government_funded = project.government_funded
+        row.concentrated_start = project.concentrated_start
+        if year_changed:
+            row.ytd_investment = await ytd_of(session, project_id=project.id, year=project.year)
+
+
+async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, start: registry.ProjectStartConfirmed) -> None:
+    async with changing(session, start.project_id) as row:
+        row.real_start_date = start.date
+
+
+async def on_investment(session: AsyncSession, _event: CloudEvent, investment: registry.InvestmentReported) -> None:
+    """One month's amount (a correction replaces it); the project's year-to-date is summed from its months."""
+    await upsert(session, InvestmentMonth, {"project_id": investment.project_id, "period": investment.period,
+                                            "year": investment.year, "amount": investment.amount},
+                 keys=("project_id", "period"))
+    async with changing(session, investment.project_id) as row:
+        row.ytd_investment = await ytd_of(session, project_id=row.id, year=row.year)
+
+
+async def on_statistics(session: AsyncSession, _event: CloudEvent, change: registry.StatisticsStatusChanged) -> None:
+    session.add(StatisticsHistory(project_id=change.project_id, date=change.date, status=change.status.value))
+    async with changing(session, change.project_id) as row:
+        row.statistics_status, row.statistics_date = change.status.value, change.date
+
+
+async def on_parcel(session: AsyncSession, _event: CloudEvent, parcel: registry.ParcelState) -> None:
+    await upsert(session, ParcelView, {
+        "id": parcel.id, "code": parcel.code, "unit_id": parcel.unit_id, "project_id": parcel.project_id,
+        "area_mu": parcel.area_mu, "sale_date": parcel.sale_date, "delivery_date": parcel.delivery_date,
+        "start_deadline": parcel.start_deadline, "started_date": parcel.started_date}, keys=("id",))
+
+
+def _milestone_values(node: milestones.MilestoneState) -> dict:
+    return {"id": node.id, "project_id": node.project_id, "key": node.key, "name": node.name,
+            "status": node.status.value, "planned_date": node.planned_date, "actual_date": node.actual_date,
+            "days_late": node.days_late, "critical": node.critical}
+
+
+async def _recount_nodes(session: AsyncSession, project_id: str) -> None:
+    async with changing(session, project_id) as row:
+        for column, count in (await node_counts(session, project_id=project_id)).items():
+            setattr(row, column, count)
+
+
+async def on_milestone(session: AsyncSession, _event: CloudEvent, node: milestones.MilestoneState) -> None:
+    await upsert(session, MilestoneView, _milestone_values(node), keys=("id",))
+    await _recount_nodes(session, node.project_id)
+
+
+async def on_milestone_removed(session: AsyncSession, _event: CloudEvent, node: milestones.MilestoneRemoved) -> None:
+    await session.execute(delete(MilestoneView).where(MilestoneView.id == node.id))
+    await _recount_nodes(session, node.project_id)
+
+
+async def on_schedule(session: AsyncSession, _event: CloudEvent, schedule: milestones.ScheduleGenerated) -> None:
+    """A generated schedule is the project's whole node set from now on."""
+    keep = [node.id for node in schedule.milestones]
+    await session.execute(delete(MilestoneView).where(MilestoneView.project_id == schedule.project_id,
+                                                      MilestoneView.id.not_in(keep)))
+    for node in schedule.milestones:
+        await upsert(session, MilestoneView, _milestone_values(node), keys=("id",))
+    await _recount_nodes(session, schedule.project_id)
+
+
+async def on_status(session: AsyncSession, _event: CloudEvent, status: alerts.ProjectStatusChanged) -> None:
+    """The project's colour and grade; a status dated before the one held (a backfill) only enters the history."""
+    session.add(StatusHistory(project_id=status.project_id, as_of=status.as_of, colour=status.to_colour.value,
+                              grade=status.to_grade.value))
+    async with changing(session, status.project_id) as row:
+        if row.status_as_of is None or status.as_of >= row.status_as_of:
+            row.colour, row.grade, row.status_as_of = status.to_colour.value, status.to_grade.value, status.as_of
+
+
+async def on_alert(session: AsyncSession, _event: CloudEvent, alert: alerts.AlertState) -> None:
+    await upsert(session, AlertView, {"id": alert.id, "project_id": alert.project_id, "rule": alert.rule,
+                                      "colour": alert.colour.value, "message": alert.message,
+                                      "status": alert.status.value, "raised_on": alert.raised_on}, keys=("id",))
+
+
+async def on_task(session: AsyncSession, _event: CloudEvent, task: alerts.TaskState) -> None:
+    """Tasks count per unit when read (late depends on the day), so only the task itself is kept."""
+    await upsert(session, TaskView, {
+        "id": task.id, "project_id": task.project_id, "unit_id": task.unit_id, "title": task.title,
+        "status": task.status.value, "deadline": task.deadline, "escalation_level": task.escalation_level.value,
+        "opened_on": task.opened_on, "closed_on": task.closed_on}, keys=("id",))
+
+
+def _subclasses(base: type[EventData], module) -> list[type[EventData]]:
+    return [model for model in vars(module).values()
+            if isinstance(model, type) and issubclass(model, base) and model is not base and hasattr(model, "type")]
 
 
 HANDLERS: Handlers = {
-    UnitCreated: on_unit_created,
-    ProjectRegistered: on_project_state,
-    ProjectUpdated: on_project_state,
-    ProjectArchived: on_project_state,
-    ProjectStageChanged: on_project_state,
+    registry.UnitCreated: on_unit,
+    registry.UnitUpdated: on_unit,
+    **{model: on_project_state for model in _subclasses(registry.ProjectState, registry)},
+    registry.ProjectStartConfirmed: on_start_confirmed,
+    registry.InvestmentReported: on_investment,
+    registry.StatisticsStatusChanged: on_statistics,
+    **{model: on_parcel for model in _subclasses(registry.ParcelState, registry)},
+    **{model: on_milestone for model in _subclasses(milestones.MilestoneState, milestones)},
+    milestones.MilestoneRemoved: on_milestone_removed,
+    milestones.ScheduleGenerated: on_schedule,
+    alerts.ProjectStatusChanged: on_status,
+    **{model: on_alert for model in _subclasses(alerts.AlertState, alerts)},
+    **{model: on_task for model in _subclasses(alerts.TaskState, alerts)},
 }
+
+
+def fenced(handler: Handler) -> Handler:
+    """The live consumer's handler: on PostgreSQL it first takes the rebuild lock shared, so while a rebuild holds
+    it exclusively (on any instance) live events wait, and are applied after it (or found in its inbox)."""
+
+    async def apply(session: AsyncSession, event: CloudEvent, data: EventData) -> None:
+        if session.bind.dialect.name == "postgresql":
+            await session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": REBUILD_LOCK})
+        await handler(session, event, data)
+
+    apply.__name__ = getattr(handler, "__name__", "handler")
+    return apply
+
+
+LIVE_HANDLERS: Handlers = {model: fenced(handler) for model, handler in HANDLERS.items()}

@@ -1,24 +1,36 @@
 """Reports service entry point: `uvicorn services.reports.main:app`."""
 from pathlib import Path
 
-from contracts import topics
 from kit.app import ServiceSpec, create_service_app
-from services.reports.handlers import HANDLERS
-from services.reports.router import router
+from services.reports.board.router import router as board
+from services.reports.exports.router import router as exports
+from services.reports.handlers import CONSUMED_TOPICS, LIVE_HANDLERS
+from services.reports.metrics import gauges_refresher
+from services.reports.overview.router import router as overview
+from services.reports.projects.router import router as projects
+from services.reports.rankings.router import router as rankings
+from services.reports.rebuild.router import router as rebuild
+from services.reports.scoring.router import router as scoring
 from services.reports.settings import ReportsSettings
+from services.reports.snapshots.router import router as snapshots
+from services.reports.snapshots.scheduler import scheduler
+from services.reports.targets.router import router as targets
 
 SPEC = ServiceSpec(
     name="reports",
     title="Key-project reports",
-    routers=[router],
+    routers=[overview, projects, rankings, scoring, targets, snapshots, exports, rebuild],
     migrations=Path(__file__).parent / "migrations",
-    consumes=[topics.REGISTRY, topics.MILESTONES, topics.ALERTS],
-    handlers=HANDLERS,
+    consumes=CONSUMED_TOPICS,
+    handlers=LIVE_HANDLERS,
+    background=[scheduler(CONSUMED_TOPICS), gauges_refresher],
 )
 
 
 def create_app(settings: ReportsSettings | None = None):
-    return create_service_app(SPEC, settings or ReportsSettings())
+    app = create_service_app(SPEC, settings or ReportsSettings())
+    app.include_router(board)  # the public board lives beside the API, not under /api/v1
+    return app
 
 
 app = create_app()

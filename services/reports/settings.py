@@ -1,6 +1,8 @@
 """Reports settings (KP_* environment variables)."""
 from decimal import Decimal
 
+from pydantic import Field
+
 from kit.settings import ServiceSettings
 
 
@@ -8,4 +10,19 @@ class ReportsSettings(ServiceSettings):
     service_name: str = "reports"
     database_url: str = "sqlite+aiosqlite:///data/reports.db"
     port: int = 8004
-    target_rate: Decimal = Decimal("0.70")
+    # The year-end goal for the start-or-completion rate (KP_TARGET_RATE), e.g. 0.70 for 70 %.
+    target_rate: Decimal = Field(default=Decimal("0.70"), ge=0, le=1)
+    # Monthly snapshots are taken by themselves once a month has ended (KP_AUTO_SNAPSHOTS), after
+    # KP_SNAPSHOT_DELAY_DAYS more days (offices that collect the month's investment reports in the first days of the
+    # next month set e.g. 5); the scheduler looks every KP_SNAPSHOT_CHECK_SECONDS.
+    auto_snapshots: bool = True
+    snapshot_delay_days: int = Field(default=0, ge=0, le=27)
+    snapshot_check_seconds: float = Field(default=60.0, gt=0)
+    # The public board (GET /board): open to anyone unless KP_BOARD_REQUIRES_TOKEN (then a reports:read token is
+    # needed, as ?token= for a display screen that cannot send headers); the page refreshes itself every
+    # KP_BOARD_REFRESH_SECONDS and shows KP_BOARD_RANKING_ROWS units per ranking.
+    board_requires_token: bool = False
+    board_refresh_seconds: int = Field(default=60, ge=5)
+    board_ranking_rows: int = Field(default=12, ge=1, le=50)
+    # How often the Prometheus gauges (projects by stage and colour, completion ratios, ranking) are recomputed.
+    metrics_refresh_seconds: float = Field(default=15.0, gt=0)

@@ -34,3 +34,18 @@ async def create_project(registry, unit_id: str, **overrides) -> dict:
     response = await registry.post("/api/v1/projects", json=project_body(unit_id, **overrides))
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def project_registered(unit_id: str, **overrides):
+    """A ProjectRegistered event as the registry would publish it, for tests that produce onto the topic directly."""
+    from decimal import Decimal
+
+    from contracts.envelope import new_event
+    from contracts.registry import ProjectRegistered
+
+    fields = {"id": str(uuid.uuid4()), "code": code("P"), "name": "新能源电池生产基地", "year": 2026,
+              "level": "municipal", "category": "manufacturing", "sector": "secondary",
+              "total_investment": Decimal("120000.5"), "annual_plan_investment": Decimal("30000"),
+              "bracket": "10_50yi", "responsible_unit_id": unit_id, "stage": "planning", "version": 1}
+    data = ProjectRegistered(**{**fields, **overrides})
+    return new_event(data, subject=data.id, source="tests")

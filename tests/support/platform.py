@@ -27,8 +27,8 @@ class Platform:
             **(extra_env or {}),
         }
         process = ServiceProcess(name, port=free_port(), env=env, log_path=self.workdir / f"{key}.log")
-        self.services[key] = process.start(wait=wait)
-        return process
+        self.services[key] = process  # registered before waiting, so stop() also ends one that never got healthy
+        return process.start(wait=wait)
 
     def url(self, name: str) -> str:
         return self.services[name].url

@@ -6,13 +6,13 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from contracts.types import Money
-from services.registry.validation import LongText, Strict
+from services.registry.validation import LongText, StoredMoney, Strict
 
-PositiveMoney = Annotated[Money, Field(gt=0)]
+PositiveMoney = Annotated[StoredMoney, Field(gt=0)]
 
 
 class InvestmentReport(Strict):
-    amount: Money
+    amount: StoredMoney
 
 
 class InvestmentPublic(BaseModel):

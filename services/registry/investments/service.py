@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registry import BudgetChanged, InvestmentReported
@@ -58,36 +58,34 @@ async def report(*, session: AsyncSession, project_id: str, period: str, amount:
     """Records (or corrects) one month's completed investment and announces it; True when the month is new."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
     year = period_year(period=period, project=project, today=today)
-    existing = await session.get(Investment, (project_id, period))
-    previous = existing.amount if existing is not None else None
-    if previous is not None and previous == amount:
+    month = await session.get(Investment, (project_id, period))
+    created, previous = month is None, month.amount if month is not None else None
+    if previous == amount:  # the same figure again: nothing to record or announce
         ytd, cumulative = await sums(session=session, project_id=project_id, year=year)
-        return _reported(project, existing, previous_amount=None, ytd=ytd, cumulative=cumulative), False
-    now = utcnow()
-    if existing is None:
-        await session.execute(insert(Investment).values(
-            project_id=project_id, period=period, year=year, amount=amount, updated_at=now))
-    else:
-        await session.execute(update(Investment).where(
-            Investment.project_id == project_id, Investment.period == period).values(amount=amount, updated_at=now))
-    row = {"period": period, "year": year, "amount": amount, "updated_at": now}
+        return _reported(project, month, previous_amount=None, ytd=ytd, cumulative=cumulative), False
+    if created:
+        month = Investment(project_id=project_id, period=period, year=year)
+        session.add(month)
+    month.amount, month.updated_at = amount, utcnow()
+    await session.flush()
     ytd, cumulative = await sums(session=session, project_id=project_id, year=year)
     await history.record(
         session, project_id=project_id, actor=principal.subject,
-        action="investment_reported" if existing is None else "investment_corrected",
+        action="investment_reported" if created else "investment_corrected",
         changes={f"investments.{period}": {"before": money_text(previous), "after": money_text(amount)}})
-    state = _reported(project, row, previous_amount=previous, ytd=ytd, cumulative=cumulative)
+    state = _reported(project, month, previous_amount=previous, ytd=ytd, cumulative=cumulative)
     await publish(session, InvestmentReported.model_validate(state), subject=project_id)
     if project.government_funded:
         await announce_budget(session=session, project=project, adjustment_approved=False)
-    return state, existing is None
+    return state, created
 
 
-def _reported(project: Project, row, *, previous_amount: Decimal | None, ytd: Decimal, cumulative: Decimal) -> dict:
-    values = row if isinstance(row, dict) else {f: getattr(row, f) for f in ("period", "year", "amount", "updated_at")}
-    return {**values, "project_id": project.id, "responsible_unit_id": project.responsible_unit_id,
-            "previous_amount": previous_amount, "ytd_investment": ytd, "cumulative_investment": cumulative,
-            "annual_plan_investment": project.annual_plan_investment}
+def _reported(project: Project, month: Investment, *, previous_amount: Decimal | None, ytd: Decimal,
+              cumulative: Decimal) -> dict:
+    return {"project_id": project.id, "responsible_unit_id": project.responsible_unit_id, "period": month.period,
+            "year": month.year, "amount": month.amount, "previous_amount": previous_amount, "ytd_investment": ytd,
+            "cumulative_investment": cumulative, "annual_plan_investment": project.annual_plan_investment,
+            "updated_at": month.updated_at}
 
 
 async def list_months(*, session: AsyncSession, project_id: str) -> dict:

@@ -1,0 +1,32 @@
+"""Who may do what in the alerts service: scopes per action, and what a unit-bound token is limited to."""
+from typing import Annotated
+
+from fastapi import Depends
+
+from kit.auth import Principal, authenticate, require
+from kit.errors import Forbidden
+
+READ_SCOPES = ("alerts:read", "alerts:write", "tasks:read", "tasks:write", "reports:read")
+
+
+def require_any(*scopes: str):
+    """Dependency: the caller's principal, which must hold one of `scopes` (or admin)."""
+
+    def dependency(principal: Principal = Depends(authenticate)) -> Principal:
+        if not any(principal.has(scope) for scope in scopes):
+            raise Forbidden(f"the token lacks one of the scopes {', '.join(scopes)}")
+        return principal
+
+    return dependency
+
+
+def ensure_supervisor(principal: Principal, action: str) -> None:
+    """Closing, returning and opening tasks by hand is the supervisors' (督查) work, not the units'."""
+    if principal.unit_id is not None:
+        raise Forbidden(f"a unit-bound token may not {action}; that is for a supervisor")
+
+
+Reader = Annotated[Principal, Depends(require_any(*READ_SCOPES))]
+AlertWriter = Annotated[Principal, Depends(require("alerts:write"))]
+TaskWriter = Annotated[Principal, Depends(require("tasks:write"))]
+Admin = Annotated[Principal, Depends(require("admin"))]

@@ -1,0 +1,1 @@
+"""Alerts as users see them: lists, one alert with its history, acknowledgement, a project's status."""

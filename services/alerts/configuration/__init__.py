@@ -1,0 +1,1 @@
+"""Rule settings: switches and thresholds, versioned, every change recorded."""

@@ -1,0 +1,62 @@
+"""Rule settings endpoints: list, read, change (admin, If-Match optional), the recorded versions."""
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from kit.app import SessionDep
+from kit.errors import Invalid, field_error
+from services.alerts.access import Admin, Reader
+from services.alerts.configuration import service
+from services.alerts.configuration.schemas import RuleChangePublic, RulePublic, RuleUpdate
+
+router = APIRouter(tags=["rules"])
+_ETAG = re.compile(r'^(W/)?"(\d+)"$')
+
+
+def public(setting: service.Setting) -> RulePublic:
+    entry = service.ENTRIES[setting.name]
+    return RulePublic(name=setting.name, title=entry.title, kind=entry.kind, subject=entry.subject,
+                      enabled=setting.enabled, opens_task=setting.opens_task,
+                      thresholds=setting.thresholds.model_dump(mode="json"),
+                      defaults=entry.model().model_dump(mode="json"), version=setting.version,
+                      updated_by=setting.updated_by, updated_at=setting.updated_at)
+
+
+def _expected(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise Invalid("If-Match is not an ETag of this API", errors=[field_error("If-Match", 'expected W/"<version>"')])
+    return int(match.group(2))
+
+
+@router.get("/rules", response_model=list[RulePublic])
+async def list_rules(session: SessionDep, _: Reader):
+    configuration = await service.load(session=session)
+    return [public(s) for s in configuration.settings.values()]
+
+
+@router.get("/rules/{name}", response_model=RulePublic)
+async def get_rule(name: str, session: SessionDep, _: Reader, response: Response):
+    service.entry(name)
+    setting = (await service.load(session=session)).settings[name]
+    response.headers["ETag"] = f'W/"{setting.version}"'
+    return public(setting)
+
+
+@router.api_route("/rules/{name}", methods=["PUT", "PATCH"], response_model=RulePublic)
+async def update_rule(name: str, body: RuleUpdate, session: SessionDep, principal: Admin, response: Response,
+                      if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+    setting = await service.update(session=session, name=name, enabled=body.enabled, opens_task=body.opens_task,
+                                   thresholds=body.thresholds, note=body.note, actor=principal.subject,
+                                   expected_version=_expected(if_match))
+    response.headers["ETag"] = f'W/"{setting.version}"'
+    return public(setting)
+
+
+@router.get("/rules/{name}/changes", response_model=list[RuleChangePublic])
+async def list_rule_changes(name: str, session: SessionDep, _: Reader):
+    return [RuleChangePublic.model_validate(c, from_attributes=True)
+            for c in await service.list_changes(session=session, name=name)]

@@ -1,0 +1,384 @@
+"""The rule engine at work: evaluate a batch of projects or parcels as of a date, and write what changed in bulk.
+
+Reading is set-based (a handful of queries per batch), the rules are pure, and writing is bulk inserts and
+updates plus one outbox insert; so an event evaluates one project and the daily scan thousands at a time
+with the same code. Project rows are locked (PostgreSQL) so an event and the scan never evaluate the same
+project at once.
+"""
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import alerts as contract
+from contracts.alerts import AlertStatus, Colour, EscalationLevel, Grade, TaskSource, TaskStatus
+from kit.clock import utcnow
+from services.alerts import events
+from services.alerts.configuration.service import Configuration
+from services.alerts.models import (Alert, AlertChange, MilestoneFact, ParcelFact, ProjectFact, ProjectStatus, Task,
+                                    TaskChange, Unit)
+from services.alerts.rules.definitions import PROJECT_RULES, RULES, investment_ratio
+from services.alerts.rules.escalation import level_due, steps_to
+from services.alerts.rules.facts import NodeFacts, ParcelFacts, ProjectFacts, TaskFacts
+from services.alerts.rules.status import Active, Step, grade, has_late_node, reconcile, worst
+
+ACTOR = "rules"
+IDLE_PARCEL = "idle_parcel"
+ACCOUNTABILITY_NAME = "问责"
+
+
+def _columns(model) -> list:
+    return list(model.__table__.columns)
+
+
+def project_facts(row: Any, nodes: list[Any], tasks: list[Any]) -> ProjectFacts:
+    """The pure facts of one project from its row, its open nodes and its unclosed tasks."""
+    return ProjectFacts(
+        id=row.id, year=row.year, stage=row.stage, name=row.name, planned_start_date=row.planned_start_date,
+        signed_on=row.signed_on, land_supplied_on=row.land_supplied_on, started_on=row.started_on,
+        real_start_date=row.real_start_date, statistics_status=row.statistics_status,
+        annual_plan_investment=row.annual_plan_investment, ytd_investment=row.ytd_investment,
+        ytd_year=row.ytd_year, government_funded=row.government_funded, overrun_ratio=row.overrun_ratio,
+        nodes=tuple(NodeFacts(n.name, n.planned_date, n.critical) for n in nodes),
+        tasks=tuple(TaskFacts(t.title, t.deadline, t.status, t.resolvable) for t in tasks))
+
+
+@dataclass
+class Subject:
+    """Who an alert is about and who answers for it."""
+
+    id: str
+    project_id: str | None
+    parcel_id: str | None
+    unit_id: str
+    name: str
+
+
+@dataclass
+class Evaluation:
+    """One unit of work: evaluations as of one date with one configuration, written by `flush()`."""
+
+    session: AsyncSession
+    configuration: Configuration
+    as_of: date
+    counts: Counter = field(default_factory=Counter)
+
+    def __post_init__(self):
+        self._now = utcnow()
+        self._events: list[tuple[Any, str]] = []
+        self._new_alerts: list[dict] = []
+        self._alert_updates: dict[str, dict] = {}
+        self._alert_changes: list[dict] = []
+        self._new_tasks: list[dict] = []
+        self._task_updates: dict[str, dict] = {}
+        self._task_changes: list[dict] = []
+        self._new_statuses: list[dict] = []
+        self._status_updates: list[dict] = []
+        self._resolved_alerts: list[str] = []
+        self._open_alert_tasks: dict[tuple[str, str], dict] = {}
+
+    # ---- projects ---------------------------------------------------------------------------------------------
+
+    async def projects(self, ids: list[str]) -> None:
+        """Evaluate these projects: project rules against their facts, then colour and grade."""
+        if not ids:
+            return
+        session = self.session
+        rows = (await session.execute(select(*_columns(ProjectFact)).where(ProjectFact.id.in_(ids))
+                                      .order_by(ProjectFact.id).with_for_update())).all()
+        rows = [r for r in rows if r.version > 0]
+        if not rows:
+            return
+        ids = [r.id for r in rows]
+        nodes: dict[str, list] = {}
+        for node in (await session.execute(select(MilestoneFact.project_id, MilestoneFact.name,
+                                                  MilestoneFact.planned_date, MilestoneFact.critical)
+                                           .where(MilestoneFact.project_id.in_(ids),
+                                                  MilestoneFact.actual_date.is_(None)))).all():
+            nodes.setdefault(node.project_id, []).append(node)
+        tasks: dict[str, list] = {}
+        for task in (await session.execute(select(*_columns(Task)).where(
+                Task.project_id.in_(ids), Task.status != TaskStatus.closed))).all():
+            tasks.setdefault(task.project_id, []).append(task)
+            if task.source == TaskSource.alert and task.subject_id and task.rule:
+                self._open_alert_tasks[(task.subject_id, task.rule)] = task._asdict()
+        alerts: dict[str, list] = {}
+        for alert in (await session.execute(select(*_columns(Alert)).where(
+                Alert.project_id.in_(ids), Alert.active_key.is_not(None)))).all():
+            alerts.setdefault(alert.project_id, []).append(alert)
+        statuses = {s.project_id: s for s in (await session.execute(select(*_columns(ProjectStatus)).where(
+            ProjectStatus.project_id.in_(ids)))).all()}
+
+        for row in rows:
+            facts = project_facts(row, nodes.get(row.id, []), tasks.get(row.id, []))
+            subject = Subject(row.id, row.id, None, row.unit_id, row.name)
+            own = {a.rule: a for a in alerts.get(row.id, []) if a.subject_id == row.id}
+            if row.archived:
+                findings = {}
+            else:
+                findings = {rule.name: rule.check(facts, self.configuration.thresholds(rule.name), self.as_of)
+                            if self.configuration.enabled(rule.name) else None for rule in PROJECT_RULES}
+            colours = self._apply(subject, findings, own)
+            colours += [a.colour for a in alerts.get(row.id, []) if a.subject_id != row.id]
+            if row.archived:
+                if row.id in statuses:
+                    await session.execute(delete(ProjectStatus).where(ProjectStatus.project_id == row.id))
+                continue
+            self._status(row, facts, worst(colours), statuses.get(row.id))
+        self.counts["projects"] += len(rows)
+        await session.execute(update(ProjectFact).where(ProjectFact.id.in_(ids)).values(evaluated_on=self.as_of))
+
+    def _status(self, row: Any, facts: ProjectFacts, colour: Colour, current: Any) -> None:
+        """Colour and grade of the project; an event only when either changes."""
+        ratio = investment_ratio(facts, self.as_of)
+        new_grade = grade(colour, ratio=ratio, late_node=has_late_node(facts, self.as_of),
+                          faster_ratio=self.configuration.thresholds("investment_lag").faster_ratio)
+        before_colour = Colour(current.colour) if current else Colour.blue
+        before_grade = Grade(current.grade) if current else Grade.normal
+        values = {"project_id": row.id, "unit_id": row.unit_id, "colour": colour.value, "grade": new_grade.value,
+                  "changed_on": self.as_of, "updated_at": self._now}
+        if current is None:
+            self._new_statuses.append(values)
+        elif (current.colour, current.grade, current.unit_id) != (colour, new_grade, row.unit_id):
+            if (current.colour, current.grade) == (colour, new_grade):
+                values["changed_on"] = current.changed_on
+            self._status_updates.append(values)
+        if (before_colour, before_grade) != (colour, new_grade):
+            self.counts["status_changed"] += 1
+            self._events.append((contract.ProjectStatusChanged(
+                project_id=row.id, unit_id=row.unit_id, from_colour=before_colour, to_colour=colour,
+                from_grade=before_grade, to_grade=new_grade, as_of=self.as_of), row.id))
+
+    # ---- parcels ----------------------------------------------------------------------------------------------
+
+    async def parcels(self, ids: list[str]) -> set[str]:
+        """Evaluate the idle-parcel rule for these parcels; the projects whose colour may have changed are returned."""
+        if not ids:
+            return set()
+        session = self.session
+        rows = (await session.execute(select(*_columns(ParcelFact)).where(ParcelFact.id.in_(ids))
+                                      .order_by(ParcelFact.id).with_for_update())).all()
+        ids = [r.id for r in rows]
+        alerts = {a.subject_id: a for a in (await session.execute(select(*_columns(Alert)).where(
+            Alert.subject_id.in_(ids), Alert.rule == IDLE_PARCEL, Alert.active_key.is_not(None)))).all()}
+        for task in (await session.execute(select(*_columns(Task)).where(
+                Task.subject_id.in_(ids), Task.rule == IDLE_PARCEL, Task.status != TaskStatus.closed))).all():
+            self._open_alert_tasks[(task.subject_id, task.rule)] = task._asdict()
+        enabled = self.configuration.enabled(IDLE_PARCEL)
+        limits = self.configuration.thresholds(IDLE_PARCEL)
+        touched: set[str] = set()
+        for row in rows:
+            facts = ParcelFacts(row.id, row.code, row.start_deadline, row.started_date)
+            finding = RULES[IDLE_PARCEL].check(facts, limits, self.as_of) if enabled else None
+            alert = alerts.get(row.id)
+            subject = Subject(row.id, row.project_id, row.id, row.unit_id, f"地块 {row.code}")
+            if alert is not None and (alert.project_id, alert.unit_id) != (row.project_id, row.unit_id):
+                # The parcel was linked to another project or unit: its alert follows it.
+                self._update_alert(alert.id, {"project_id": row.project_id, "unit_id": row.unit_id})
+                touched.update(p for p in (alert.project_id, row.project_id) if p)
+            before = len(self._events)
+            self._apply(subject, {IDLE_PARCEL: finding}, {IDLE_PARCEL: alert} if alert else {})
+            if len(self._events) != before and row.project_id:
+                touched.add(row.project_id)
+        self.counts["parcels"] += len(rows)
+        await session.execute(update(ParcelFact).where(ParcelFact.id.in_(ids)).values(evaluated_on=self.as_of))
+        return touched
+
+    # ---- alerts -----------------------------------------------------------------------------------------------
+
+    def _apply(self, subject: Subject, findings: dict, current: dict[str, Any]) -> list[Colour]:
+        """Reconcile one subject's alerts with the findings; the colours of its alerts active afterwards."""
+        active = {rule: Active(a.id, rule, Colour(a.colour), a.message) for rule, a in current.items()}
+        steps = reconcile(findings, active)
+        for step in steps:
+            getattr(self, f"_{step.action}")(subject, step, current.get(step.rule))
+        colours = {rule: Colour(a.colour) for rule, a in current.items()}
+        for step in steps:
+            if step.action == "resolve":
+                colours.pop(step.rule, None)
+            else:
+                colours[step.rule] = step.finding.colour
+        for rule, alert in current.items():
+            if alert.unit_id != subject.unit_id and rule in colours:
+                self._update_alert(alert.id, {"unit_id": subject.unit_id})
+        return list(colours.values())
+
+    def _raise(self, subject: Subject, step: Step, _current: Any) -> None:
+        finding = step.finding
+        alert = {
+            "id": str(uuid.uuid4()), "subject_id": subject.id, "project_id": subject.project_id,
+            "parcel_id": subject.parcel_id, "unit_id": subject.unit_id, "rule": step.rule,
+            "colour": finding.colour.value, "message": finding.message, "status": AlertStatus.active.value,
+            "escalated_to": finding.escalated_to, "active_key": f"{subject.id}|{step.rule}",
+            "raised_on": self.as_of, "escalated_on": None, "resolved_on": None, "as_of": self.as_of,
+            "acknowledged_by": None, "acknowledged_at": None, "acknowledgement_note": None,
+            "created_at": self._now, "updated_at": self._now,
+        }
+        self._new_alerts.append(alert)
+        self._change(alert["id"], "raised", finding.colour, finding.message)
+        self._events.append((contract.AlertRaised.model_validate(events.alert_state(alert)), events.alert_subject(alert)))
+        self.counts["raised"] += 1
+        if finding.colour == Colour.red:
+            self._open_task(subject, step.rule, alert)
+
+    def _escalate(self, subject: Subject, step: Step, current: Any) -> None:
+        finding = step.finding
+        changes = {"colour": finding.colour.value, "message": finding.message, "status": AlertStatus.active.value,
+                   "escalated_on": self.as_of, "escalated_to": finding.escalated_to, "as_of": self.as_of}
+        alert = self._update_alert(current.id, changes, current)
+        self._change(current.id, "escalated", finding.colour, finding.message)
+        self._events.append((contract.AlertEscalated.model_validate(events.alert_state(alert)),
+                             events.alert_subject(alert)))
+        self.counts["escalated"] += 1
+        self._open_task(subject, step.rule, alert)
+
+    def _downgrade(self, subject: Subject, step: Step, current: Any) -> None:
+        """Red → yellow: the red alert is resolved (its task becomes resolvable) and a yellow one raised."""
+        self._resolve(subject, Step("resolve", step.rule, None, step.alert), current, note="降为黄色预警")
+        self._raise(subject, Step("raise", step.rule, step.finding), None)
+
+    def _refresh(self, _subject: Subject, step: Step, current: Any) -> None:
+        self._update_alert(current.id, {"message": step.finding.message, "escalated_to": step.finding.escalated_to,
+                                        "as_of": self.as_of})
+        self.counts["refreshed"] += 1
+
+    def _resolve(self, _subject: Subject, step: Step, current: Any, note: str | None = None) -> None:
+        alert = self._update_alert(current.id, {"status": AlertStatus.resolved.value, "active_key": None,
+                                                "resolved_on": self.as_of, "as_of": self.as_of}, current)
+        self._change(current.id, "resolved", Colour(current.colour), current.message, note=note)
+        self._events.append((contract.AlertResolved.model_validate(events.alert_state(alert)),
+                             events.alert_subject(alert)))
+        self._resolved_alerts.append(current.id)
+        self.counts["resolved"] += 1
+
+    def _update_alert(self, alert_id: str, changes: dict, current: Any = None) -> dict:
+        pending = self._alert_updates.setdefault(alert_id, {"id": alert_id})
+        pending.update(changes, updated_at=self._now)
+        return {**(current._asdict() if current is not None else {}), **pending}
+
+    def _change(self, alert_id: str, action: str, colour: Colour, message: str, note: str | None = None) -> None:
+        self._alert_changes.append({"alert_id": alert_id, "action": action, "colour": colour.value,
+                                    "message": message, "as_of": self.as_of, "actor": ACTOR, "note": note,
+                                    "at": self._now})
+
+    # ---- tasks ------------------------------------------------------------------------------------------------
+
+    def _open_task(self, subject: Subject, rule: str, alert: dict) -> None:
+        """A red alert hands its case to the responsible unit, reusing the unclosed task of an earlier red one."""
+        if not self.configuration.opens_task(rule):
+            return
+        existing = self._open_alert_tasks.get((subject.id, rule))
+        if existing is not None:
+            changes = {"alert_id": alert["id"], "resolvable": False, "description": alert["message"]}
+            self._task_updates.setdefault(existing["id"], {"id": existing["id"]}).update(changes, updated_at=self._now)
+            existing.update(changes)
+            self._task_change(existing, "alert_red_again", alert["message"])
+            return
+        task = {
+            "id": str(uuid.uuid4()), "project_id": subject.project_id, "subject_id": subject.id,
+            "unit_id": subject.unit_id, "title": f"{subject.name}：{RULES[rule].title}", "description": alert["message"],
+            "deadline": self.as_of + timedelta(days=self.configuration.tasks.deadline_days),
+            "status": TaskStatus.open.value, "escalation_level": EscalationLevel.none.value, "escalated_on": None,
+            "source": TaskSource.alert.value, "alert_id": alert["id"], "rule": rule, "problem_id": None,
+            "problem_type": None, "resolvable": False, "opened_on": self.as_of, "closed_on": None, "feedback": None,
+            "verification_note": None, "return_reason": None, "opened_by": ACTOR, "created_at": self._now,
+            "updated_at": self._now,
+        }
+        self._new_tasks.append(task)
+        self._open_alert_tasks[(subject.id, rule)] = task
+        self._task_change(task, "opened", alert["message"])
+        self._events.append((contract.TaskOpened.model_validate(events.task_state(task)), events.task_subject(task)))
+        self.counts["tasks_opened"] += 1
+
+    def _task_change(self, task: dict, action: str, note: str | None) -> None:
+        self._task_changes.append({"task_id": task["id"], "action": action, "status": task["status"],
+                                   "escalation_level": task["escalation_level"], "note": note, "as_of": self.as_of,
+                                   "actor": ACTOR, "at": self._now})
+
+    async def escalate_tasks(self, tasks: list[Any]) -> None:
+        """Move late tasks up the ladder as of the date: one TaskEscalated per rung climbed, never back down."""
+        if not self.configuration.escalation_enabled or not tasks:
+            return
+        ladder = self.configuration.tasks
+        climbing = [(t, steps_to(t.escalation_level, level_due(t.deadline, self.as_of, ladder))) for t in tasks]
+        climbing = [(t, steps) for t, steps in climbing if steps]
+        if not climbing:
+            return
+        units = {u.id: u.name for u in (await self.session.execute(select(Unit.id, Unit.name).where(
+            Unit.id.in_({t.unit_id for t, _ in climbing})))).all()}
+        leaders = {p.id: p.lead_leader for p in (await self.session.execute(
+            select(ProjectFact.id, ProjectFact.lead_leader).where(
+                ProjectFact.id.in_({t.project_id for t, _ in climbing if t.project_id})))).all()}
+        for task, steps in climbing:
+            values = task._asdict()
+            for level in steps:
+                values.update(escalation_level=level.value, escalated_on=self.as_of)
+                escalated_to = {
+                    EscalationLevel.unit_head: f"{units.get(task.unit_id, '责任单位')}主要负责人",
+                    EscalationLevel.lead_leader: leaders.get(task.project_id) or "包联领导",
+                    EscalationLevel.accountability: ACCOUNTABILITY_NAME,
+                }[level]
+                self._task_change(values, "escalated", escalated_to)
+                self._events.append((contract.TaskEscalated.model_validate({
+                    **events.task_state(values), "as_of": self.as_of, "days_late": (self.as_of - task.deadline).days,
+                    "escalated_to": escalated_to}), events.task_subject(values)))
+                self.counts[f"escalated_{level.value}"] += 1
+            self._task_updates.setdefault(task.id, {"id": task.id}).update(
+                escalation_level=values["escalation_level"], escalated_on=self.as_of, updated_at=self._now)
+
+    # ---- writing ----------------------------------------------------------------------------------------------
+
+    async def flush(self) -> None:
+        """Write everything collected, in bulk, with its events; the caller commits."""
+        session = self.session
+        if self._resolved_alerts:
+            await self._mark_resolvable()
+        # Updates first: a downgraded alert gives up its active key before its yellow successor takes it.
+        if self._alert_updates:
+            await _update_by_id(session, Alert, list(self._alert_updates.values()))
+        if self._new_alerts:
+            await session.execute(insert(Alert), self._new_alerts)
+        if self._alert_changes:
+            await session.execute(insert(AlertChange), self._alert_changes)
+        if self._new_tasks:
+            await session.execute(insert(Task), self._new_tasks)
+        if self._task_updates:
+            await _update_by_id(session, Task, list(self._task_updates.values()))
+        if self._task_changes:
+            await session.execute(insert(TaskChange), self._task_changes)
+        if self._new_statuses:
+            await session.execute(insert(ProjectStatus), self._new_statuses)
+        if self._status_updates:
+            await _update_by_id(session, ProjectStatus, self._status_updates, key="project_id")
+        await events.publish(session, self._events)
+        self.counts["events"] += len(self._events)
+        self.__post_init__()
+
+    async def _mark_resolvable(self) -> None:
+        """Tasks whose alert has cleared wait only for the supervisor's verification (销号)."""
+        rows = (await self.session.execute(select(*_columns(Task)).where(
+            Task.alert_id.in_(self._resolved_alerts), Task.status != TaskStatus.closed,
+            Task.resolvable.is_(False)))).all()
+        for row in rows:
+            if row.id in self._task_updates and self._task_updates[row.id].get("alert_id") not in (None, row.alert_id):
+                continue  # already handed to a newer red alert in this same evaluation
+            values = {**row._asdict(), "resolvable": True}
+            self._task_updates.setdefault(row.id, {"id": row.id}).update(resolvable=True, updated_at=self._now)
+            self._task_change(values, "resolvable", "告警已解除，待核验销号")
+        self.counts["tasks_resolvable"] += len(rows)
+
+
+async def _update_by_id(session: AsyncSession, model, rows: list[dict], key: str = "id") -> None:
+    """Bulk UPDATE by primary key, one executemany per distinct set of columns."""
+    table = model.__table__
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for columns, group in groups.items():
+        statement = update(table).where(table.c[key] == bindparam(f"_{key}")).values(
+            {c: bindparam(f"_{c}") for c in columns if c != key})
+        await session.execute(statement, [{f"_{k}": v for k, v in row.items()} for row in group])

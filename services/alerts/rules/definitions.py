@@ -1,0 +1,201 @@
+"""One pure function per rule: (facts, thresholds, as_of) → None or a Finding (colour and the fact in Chinese)."""
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Callable, NamedTuple
+
+from contracts.alerts import Colour
+from contracts.registry import Stage
+from services.alerts.rules import thresholds as t
+from services.alerts.rules.facts import ParcelFacts, ProjectFacts
+
+STAGE_NAMES = {Stage.planning: "谋划", Stage.signed: "签约", Stage.land_supplied: "供地", Stage.started: "开工",
+               Stage.completed: "竣工", Stage.in_operation: "投产"}
+BEFORE_START = {Stage.planning, Stage.signed, Stage.land_supplied}
+STARTED_OR_LATER = {Stage.started, Stage.completed, Stage.in_operation}
+SUPERVISION = "supervision"  # 监察: where a large overrun without approval is referred
+
+
+class Finding(NamedTuple):
+    colour: Colour
+    message: str
+    escalated_to: str | None = None
+
+
+def _days(as_of: date, since: date) -> int:
+    return (as_of - since).days
+
+
+def _percent(value: Fraction | float) -> str:
+    return f"{float(value) * 100:.1f}%"
+
+
+def node_overdue(facts: ProjectFacts, limits: t.NodeOverdue, as_of: date) -> Finding | None:
+    """Nodes not done past their planned date; the worst one is named, critical-path nodes turn red sooner."""
+    worst, late = None, 0
+    for node in facts.nodes:
+        days = _days(as_of, node.planned_date)
+        yellow, red = ((limits.critical_yellow_days, limits.critical_red_days) if node.critical
+                       else (limits.yellow_days, limits.red_days))
+        if days < yellow:
+            continue
+        late += 1
+        colour = Colour.red if days >= red else Colour.yellow
+        key = (colour == Colour.red, days, node.critical)
+        if worst is None or key > worst[0]:
+            worst = (key, node, days, colour)
+    if worst is None:
+        return None
+    _, node, days, colour = worst
+    message = f"{node.name}节点{'（关键路径）' if node.critical else ''}已逾期 {days} 天"
+    if late > 1:
+        message += f"，另有 {late - 1} 个节点逾期"
+    return Finding(colour, message)
+
+
+def year_share(as_of: date) -> Fraction:
+    """The share of the calendar year elapsed at the end of `as_of`."""
+    days_in_year = (date(as_of.year + 1, 1, 1) - date(as_of.year, 1, 1)).days
+    return Fraction(as_of.timetuple().tm_yday, days_in_year)
+
+
+def investment_ratio(facts: ProjectFacts, as_of: date) -> Fraction | None:
+    """(YTD / annual plan) / share of the year elapsed, exact; None outside the project's year or without a plan."""
+    if facts.year != as_of.year or facts.annual_plan_investment <= 0:
+        return None
+    ytd = facts.ytd_investment if facts.ytd_year == as_of.year else 0
+    return Fraction(ytd) / Fraction(facts.annual_plan_investment) / year_share(as_of)
+
+
+def investment_lag(facts: ProjectFacts, limits: t.InvestmentLag, as_of: date) -> Finding | None:
+    """Year-to-date investment behind the share of the year elapsed."""
+    if as_of.timetuple().tm_yday <= limits.grace_days:
+        return None
+    ratio = investment_ratio(facts, as_of)
+    if ratio is None or ratio >= Fraction(limits.yellow_ratio):
+        return None
+    colour = Colour.red if ratio < Fraction(limits.red_ratio) else Colour.yellow
+    completion = ratio * year_share(as_of)
+    return Finding(colour, f"年度投资完成率 {_percent(completion)}，时间进度 {_percent(year_share(as_of))}，"
+                           f"完成进度比 {float(ratio):.2f}，低于 {limits.red_ratio if colour == Colour.red else limits.yellow_ratio}")
+
+
+def should_have_started(facts: ProjectFacts, limits: t.ShouldHaveStarted, as_of: date) -> Finding | None:
+    """Planned start passed while the project is still before the started stage."""
+    if facts.stage not in BEFORE_START or facts.planned_start_date is None:
+        return None
+    days = _days(as_of, facts.planned_start_date)
+    if days < 1:
+        return None
+    colour = Colour.red if days > limits.red_over_days else Colour.yellow
+    return Finding(colour, f"计划开工日期 {facts.planned_start_date} 已过 {days} 天仍未开工"
+                           f"（当前阶段：{STAGE_NAMES[Stage(facts.stage)]}）")
+
+
+def _stalled(days: int, limits: t.StalledStage) -> Colour | None:
+    if days > limits.red_over_days:
+        return Colour.red
+    if days > limits.yellow_over_days:
+        return Colour.yellow
+    return None
+
+
+def signed_without_land(facts: ProjectFacts, limits: t.StalledStage, as_of: date) -> Finding | None:
+    """Signed (签约) but no land supplied for too long."""
+    if facts.stage != Stage.signed or facts.signed_on is None:
+        return None
+    days = _days(as_of, facts.signed_on)
+    colour = _stalled(days, limits)
+    return Finding(colour, f"已签约 {days} 天仍未供地") if colour else None
+
+
+def land_without_start(facts: ProjectFacts, limits: t.StalledStage, as_of: date) -> Finding | None:
+    """Land supplied (供地) but not started for too long."""
+    if facts.stage != Stage.land_supplied or facts.land_supplied_on is None:
+        return None
+    days = _days(as_of, facts.land_supplied_on)
+    colour = _stalled(days, limits)
+    return Finding(colour, f"已供地 {days} 天仍未开工") if colour else None
+
+
+def paper_start(facts: ProjectFacts, limits: t.YellowOnly, as_of: date) -> Finding | None:
+    """Started on paper: no real start (piling, controlling works) confirmed long after the start."""
+    if facts.stage != Stage.started or facts.real_start_date is not None or facts.started_on is None:
+        return None
+    days = _days(as_of, facts.started_on)
+    if days <= limits.yellow_over_days:
+        return None
+    return Finding(Colour.yellow, f"开工 {days} 天仍未确认实质性开工（疑似纸面开工）")
+
+
+def not_in_statistics(facts: ProjectFacts, limits: t.YellowOnly, as_of: date) -> Finding | None:
+    """Started but not yet accepted into the statistics database (入库纳统)."""
+    if facts.stage not in STARTED_OR_LATER or facts.statistics_status == "accepted" or facts.started_on is None:
+        return None
+    days = _days(as_of, facts.started_on)
+    if days <= limits.yellow_over_days:
+        return None
+    return Finding(Colour.yellow, f"开工 {days} 天仍未入库纳统")
+
+
+def budget_overrun(facts: ProjectFacts, limits: t.BudgetOverrun, as_of: date) -> Finding | None:
+    """A government-funded project spending over its budget plus approved adjustments."""
+    ratio = facts.overrun_ratio
+    if not facts.government_funded or ratio is None or ratio <= 0:
+        return None
+    if ratio > limits.red_over_ratio:
+        return Finding(Colour.red, f"财政资金项目超出预算 {_percent(ratio)}，超出部分未获批准调整，已移交监察",
+                       SUPERVISION)
+    return Finding(Colour.yellow, f"财政资金项目超出预算 {_percent(ratio)}，须暂停施工并报批预算调整")
+
+
+def idle_parcel(parcel: ParcelFacts, limits: t.IdleParcel, as_of: date) -> Finding | None:
+    """A sold parcel past its start deadline without a start (闲置); over a year it is a disposal case."""
+    if parcel.started_date is not None:
+        return None
+    days = _days(as_of, parcel.start_deadline)
+    if days < 1:
+        return None
+    if days > limits.red_over_days:
+        return Finding(Colour.red, f"地块 {parcel.code} 超过约定开工期限 {days} 天仍未开工，闲置超过一年须处置")
+    return Finding(Colour.yellow, f"地块 {parcel.code} 超过约定开工期限 {days} 天仍未开工")
+
+
+def task_late(facts: ProjectFacts, limits: t.TaskLate, as_of: date) -> Finding | None:
+    """A supervision task of the project still open long past its deadline."""
+    late = sorted(((_days(as_of, task.deadline), task.title) for task in facts.tasks
+                   if task.status == "open" and not task.resolvable), reverse=True)
+    late = [(days, title) for days, title in late if days > limits.red_over_days]
+    if not late:
+        return None
+    days, title = late[0]
+    message = f"督办事项「{title}」已超期 {days} 天未办结"
+    if len(late) > 1:
+        message += f"，另有 {len(late) - 1} 项超期"
+    return Finding(Colour.red, message)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    subject: str  # "project" or "parcel"
+    thresholds: type[t.Thresholds]
+    check: Callable
+    opens_task: bool = True
+
+
+RULES: dict[str, Rule] = {rule.name: rule for rule in (
+    Rule("node_overdue", "节点逾期", "project", t.NodeOverdue, node_overdue),
+    Rule("investment_lag", "投资进度滞后", "project", t.InvestmentLag, investment_lag),
+    Rule("should_have_started", "应开工未开工", "project", t.ShouldHaveStarted, should_have_started),
+    Rule("signed_without_land", "已签约未供地", "project", t.StalledStage, signed_without_land),
+    Rule("land_without_start", "已供地未动工", "project", t.StalledStage, land_without_start),
+    Rule("paper_start", "纸面开工", "project", t.YellowOnly, paper_start),
+    Rule("not_in_statistics", "已开工未入库纳统", "project", t.YellowOnly, not_in_statistics),
+    Rule("budget_overrun", "超预算", "project", t.BudgetOverrun, budget_overrun),
+    Rule("idle_parcel", "闲置地块", "parcel", t.IdleParcel, idle_parcel),
+    # Its red alert never opens another task: the late task itself is already escalating.
+    Rule("task_late", "督办事项超期", "project", t.TaskLate, task_late, opens_task=False),
+)}
+PROJECT_RULES = [rule for rule in RULES.values() if rule.subject == "project"]

@@ -1,0 +1,103 @@
+"""Task and problem API models."""
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
+from services.alerts.schemas import Id, LongText, Strict, Text
+
+
+class ProblemType(StrEnum):
+    approval = "approval"
+    land = "land"
+    funding = "funding"
+    environment = "environment"
+    demolition = "demolition"
+    energy = "energy"
+    other = "other"
+
+
+PROBLEM_NAMES = {ProblemType.approval: "审批", ProblemType.land: "用地", ProblemType.funding: "资金",
+                 ProblemType.environment: "环保", ProblemType.demolition: "征迁", ProblemType.energy: "能耗指标",
+                 ProblemType.other: "其他"}
+
+
+class TaskCreate(Strict):
+    """A task opened by hand; the unit defaults to the project's responsible unit."""
+
+    title: Text
+    description: LongText | None = None
+    project_id: Id | None = None
+    unit_id: Id | None = None
+    deadline: date | None = None
+
+
+class Feedback(Strict):
+    feedback: LongText
+
+
+class Closing(Strict):
+    verification_note: LongText
+
+
+class Returning(Strict):
+    reason: LongText
+
+
+class TaskChangePublic(BaseModel):
+    action: str
+    status: TaskStatus
+    escalation_level: EscalationLevel
+    note: str | None
+    as_of: date
+    actor: str
+    at: datetime
+
+
+class TaskPublic(BaseModel):
+    id: str
+    project_id: str | None
+    unit_id: str
+    title: str
+    description: str | None
+    deadline: date
+    status: TaskStatus
+    escalation_level: EscalationLevel
+    escalated_on: date | None
+    source: TaskSource
+    alert_id: str | None
+    rule: str | None
+    problem_id: str | None
+    problem_type: str | None
+    resolvable: bool
+    opened_on: date
+    closed_on: date | None
+    feedback: str | None
+    verification_note: str | None
+    return_reason: str | None
+    opened_by: str
+    created_at: datetime
+
+
+class TaskDetail(TaskPublic):
+    history: list[TaskChangePublic]
+
+
+class ProblemCreate(Strict):
+    type: ProblemType
+    description: LongText
+    solving_unit_id: Id
+    deadline: date | None = None
+
+
+class ProblemPublic(BaseModel):
+    id: str
+    project_id: str
+    type: ProblemType
+    description: str
+    solving_unit_id: str
+    task_id: str
+    reported_by: str
+    reported_on: date
+    task: TaskPublic | None = None

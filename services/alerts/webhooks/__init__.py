@@ -1,0 +1,1 @@
+"""Outbound webhooks: subscriptions, deliveries owed with each event, the signed delivery with retries."""

@@ -1,0 +1,29 @@
+"""Who may do what: reading needs milestones:read or projects:read, writing milestones:write, the scan admin."""
+from typing import Annotated
+
+from fastapi import Depends
+
+from kit.auth import ADMIN, Principal, authenticate, require
+from kit.errors import Forbidden
+
+# Anyone who may read the project library may read its schedules; milestones:read grants schedules alone.
+READ_SCOPES = ("milestones:read", "projects:read", "milestones:write")
+WRITE_SCOPE = "milestones:write"
+
+
+def _reader(principal: Principal = Depends(authenticate)) -> Principal:
+    if not any(principal.has(scope) for scope in READ_SCOPES):
+        raise Forbidden("the token lacks the 'milestones:read' (or 'projects:read') scope")
+    return principal
+
+
+def _template_writer(principal: Principal = Depends(require(WRITE_SCOPE))) -> Principal:
+    if principal.unit_id is not None:
+        raise Forbidden("templates are shared by every unit; a unit-bound token may not change them")
+    return principal
+
+
+Reader = Annotated[Principal, Depends(_reader)]
+Writer = Annotated[Principal, Depends(require(WRITE_SCOPE))]
+TemplateWriter = Annotated[Principal, Depends(_template_writer)]
+Admin = Annotated[Principal, Depends(require(ADMIN))]

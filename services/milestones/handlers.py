@@ -1,0 +1,82 @@
+"""Registry events: keep the project facts (newest version wins), drive nodes from stages, the real start and the
+statistics inclusion, close archived schedules, and generate schedules for projects announced with planned dates."""
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.envelope import CloudEvent
+from contracts.registry import (ProjectArchived, ProjectRegistered, ProjectStageChanged, ProjectStartConfirmed,
+                                ProjectState, ProjectUpdated, StatisticsStatus, StatisticsStatusChanged)
+from kit.clock import today, utcnow
+from kit.consumer import Handlers
+from services.milestones.models import ProjectFact
+from services.milestones.nodes import service as nodes
+from services.milestones.schedules import service as schedules
+from services.milestones.settings import MilestonesSettings
+
+
+def handlers(settings: MilestonesSettings) -> Handlers:
+    """The consumer's handlers, bound to the service's settings."""
+
+    async def on_project_state(session: AsyncSession, _event: CloudEvent, project: ProjectState) -> None:
+        fact = await session.get(ProjectFact, project.id, with_for_update=True)
+        if fact is not None and fact.version >= project.version:
+            return
+        previous_unit = fact.responsible_unit_id if fact is not None else None
+        values = dict(
+            code=project.code, name=project.name, responsible_unit_id=project.responsible_unit_id,
+            category=project.category.value, stage=project.stage.value,
+            planned_start_date=project.planned_start_date, planned_completion_date=project.planned_completion_date,
+            stage_dates={stage.value: when.isoformat() for stage, when in project.stage_dates.items()},
+            real_start_date=project.real_start_date, archived=project.archived, version=project.version,
+            updated_at=utcnow(),
+        )
+        if fact is None:
+            fact = ProjectFact(id=project.id, statistics_included_date=None, **values)
+            session.add(fact)
+        else:
+            for field, value in values.items():
+                setattr(fact, field, value)
+        await session.flush()
+        if project.archived:
+            await nodes.close_schedule(session=session, project=fact)
+            return
+        await _apply(session, fact, previous_unit=previous_unit)
+
+    async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, started: ProjectStartConfirmed) -> None:
+        fact = await session.get(ProjectFact, started.project_id, with_for_update=True)
+        if fact is None or fact.archived:
+            return
+        fact.real_start_date = started.date
+        await _apply(session, fact)
+
+    async def on_statistics_status(session: AsyncSession, _event: CloudEvent,
+                                   change: StatisticsStatusChanged) -> None:
+        fact = await session.get(ProjectFact, change.project_id, with_for_update=True)
+        if fact is None or fact.archived:
+            return
+        fact.statistics_included_date = change.date if change.status == StatisticsStatus.accepted else None
+        await _apply(session, fact)
+
+    async def _apply(session: AsyncSession, fact: ProjectFact, *, previous_unit: str | None = None) -> None:
+        members = await nodes.project_nodes(session=session, project_id=fact.id)
+        if not members:
+            await schedules.generate_automatically(session=session, project=fact, settings=settings,
+                                                   today=today(settings))
+            return
+        if previous_unit is not None and previous_unit != fact.responsible_unit_id:
+            # Nodes the project's unit answered for follow the project to its new unit.
+            for node in members:
+                if node.responsible_unit_id == previous_unit:
+                    node.responsible_unit_id = fact.responsible_unit_id
+        if await nodes.apply_registry_facts(session=session, project=fact, nodes=members, settings=settings,
+                                            today=today(settings)):
+            nodes.mark_critical(members, await nodes.calendar_of(session=session, project_id=fact.id,
+                                                                 settings=settings))
+
+    return {
+        ProjectRegistered: on_project_state,
+        ProjectUpdated: on_project_state,
+        ProjectArchived: on_project_state,
+        ProjectStageChanged: on_project_state,
+        ProjectStartConfirmed: on_start_confirmed,
+        StatisticsStatusChanged: on_statistics_status,
+    }

@@ -1,0 +1,1 @@
+"""Schedule nodes: listing, adding, removing, rescheduling, reassigning and completing them; registry-driven completion."""

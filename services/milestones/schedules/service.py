@@ -1,0 +1,220 @@
+"""Schedule use-cases: generate (or regenerate) a project's nodes from a template, view them, their critical path.
+Never commit."""
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.milestones import MilestoneState, ScheduleGenerated, ScheduleMode
+from contracts.registry import Stage
+from kit.clock import utcnow
+from kit.errors import Conflict, Invalid, NotFound, field_error
+from services.milestones.critical_path import analyse
+from services.milestones.events import node_state, publish
+from services.milestones.models import Milestone, ProjectFact, Schedule
+from services.milestones.network import without_implied
+from services.milestones.nodes import service as nodes
+from services.milestones.schedules.schemas import CriticalPathPublic, NodeTiming, SchedulePublic, ScheduleRequest
+from services.milestones.scheduling import PlanNode, plan
+from services.milestones.settings import MilestonesSettings
+from services.milestones.templates import service as templates
+from services.milestones.templates.schemas import TemplateNode
+
+# The node a schedule hangs on by default: the target date is completion acceptance, the start date the start.
+DEFAULT_ANCHOR_STAGE = {ScheduleMode.backward: Stage.completed, ScheduleMode.forward: Stage.started}
+
+
+def _omit(template_nodes: list[TemplateNode], omit: set[str]) -> list[TemplateNode]:
+    """The template without the omitted nodes; a node after an omitted one inherits its predecessors."""
+    by_key = {n.key: n for n in template_nodes}
+
+    def through(key: str) -> list[str]:
+        return [k for p in by_key[key].predecessors for k in through(p)] if key in omit else [key]
+
+    bridged = {node.key: list(dict.fromkeys(k for p in node.predecessors for k in through(p)))
+               for node in template_nodes if node.key not in omit}
+    return [node.model_copy(update={"predecessors": without_implied(bridged, node.key)})
+            for node in template_nodes if node.key not in omit]
+
+
+async def _template_nodes(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest):
+    key = request.template or templates.default_key(project.category)
+    try:
+        template = await templates.get(session=session, key=key)
+    except NotFound as exc:
+        raise Invalid(f"template {key} does not exist", errors=[field_error("template", "no such template")]) from exc
+    keys = {n.key for n in template.nodes}
+    errors = [field_error(f"omit[{i}]", f"the template has no node '{k}'")
+              for i, k in enumerate(request.omit) if k not in keys]
+    errors += [field_error(f"overrides.{k}", f"the template has no node '{k}'")
+               for k in request.overrides if k not in keys or k in request.omit]
+    if errors:
+        raise Invalid(errors[0]["message"], errors=errors)
+    return template, _omit(list(template.nodes), set(request.omit))
+
+
+def _anchor(*, project: ProjectFact, request: ScheduleRequest, specs: list[TemplateNode]) -> tuple[date, str | None]:
+    mode = request.mode
+    if "anchor_key" in request.model_fields_set:
+        anchor_key = request.anchor_key
+        if anchor_key is not None and anchor_key not in {s.key for s in specs}:
+            raise Invalid(f"the template has no node '{anchor_key}'",
+                          errors=[field_error("anchor_key", f"no node '{anchor_key}'")])
+    else:
+        anchor_key = next((s.key for s in specs if s.stage == DEFAULT_ANCHOR_STAGE[mode]), None)
+    anchor_date = request.anchor_date
+    if anchor_date is None:
+        anchor_date = project.planned_completion_date if mode is ScheduleMode.backward else project.planned_start_date
+        if anchor_date is None:
+            which = "completion" if mode is ScheduleMode.backward else "start"
+            raise Invalid(f"the project has no planned {which} date; send an anchor date",
+                          errors=[field_error("anchor_date", f"required: the project has no planned {which} date")])
+    return anchor_date, anchor_key
+
+
+async def generate(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest, actor: str,
+                   settings: MilestonesSettings, today: date,
+                   existing: list[Milestone] | None = None) -> tuple[Schedule, list[Milestone]]:
+    """Derives every node's planned date from the template and the anchor; regenerating (with a reason) keeps done
+    nodes, custom nodes and baselines, moves open nodes and drops template nodes no longer wanted.
+
+    The schedule row is the record of a generation (a node's history starts with its later changes)."""
+    if existing is None:
+        existing = await nodes.project_nodes(session=session, project_id=project.id)
+    if existing and not request.reason:
+        raise Conflict("the project already has a schedule; regenerating it needs a reason")
+    template, specs = await _template_nodes(session=session, project=project, request=request)
+    anchor_date, anchor_key = _anchor(project=project, request=request, specs=specs)
+    calendar = settings.calendar(request.calendar)
+    overrides = request.overrides
+    durations = {s.key: (overrides[s.key].duration_days if s.key in overrides and
+                         overrides[s.key].duration_days is not None else s.duration_days) for s in specs}
+    pinned = {k: o.planned_date for k, o in overrides.items() if o.planned_date is not None}
+    dates = plan([PlanNode(s.key, durations[s.key], tuple(s.predecessors)) for s in specs], mode=request.mode,
+                 anchor=anchor_date, anchor_key=anchor_key, calendar=calendar, pinned=pinned)
+
+    now = utcnow()
+    left = {n.key: n for n in existing}
+    result: list[Milestone] = []
+    for position, spec in enumerate(specs):
+        override = overrides.get(spec.key)
+        assigned = {f: getattr(override, f) for f in ("responsible_unit_id", "responsible_person", "weight")
+                    if override is not None and getattr(override, f) is not None}
+        shape = dict(name=spec.name, name_en=spec.name_en, stage=spec.stage, trigger=spec.trigger,
+                     duration_days=durations[spec.key], predecessors=list(spec.predecessors), position=position,
+                     weight=spec.weight, custom=False, pinned=spec.key in pinned)
+        node = left.pop(spec.key, None)
+        if node is None:
+            node = nodes.new_node(project=project, key=spec.key, planned=dates[spec.key],
+                                  **{**shape, **assigned})
+            nodes.restart_alerts(node, settings)
+            session.add(node)
+        else:
+            for field, value in {**shape, **assigned}.items():
+                setattr(node, field, value)
+            if node.actual_date is None and not node.closed and node.planned_date != dates[spec.key]:
+                before, node.planned_date = node.planned_date, dates[spec.key]
+                nodes.restart_alerts(node, settings)
+                await nodes.record(session, node, action="rescheduled", actor=actor, reason=request.reason,
+                                   changes={"planned_date": {"before": before.isoformat(),
+                                                             "after": node.planned_date.isoformat()}})
+            node.version += 1
+            node.updated_at = now
+        result.append(node)
+    dropped = {k for k, n in left.items() if not n.custom and n.actual_date is None}
+    kept = ({n.key for n in result} | set(left)) - dropped
+    for node in left.values():
+        if node.key not in dropped:
+            node.position = len(result)
+            node.predecessors = [p for p in node.predecessors if p in kept]
+            result.append(node)
+        else:
+            await nodes.record(session, node, action="removed", actor=actor, reason=request.reason)
+            await session.delete(node)
+
+    await nodes.apply_registry_facts(session=session, project=project, nodes=result, settings=settings, today=today,
+                                     announce_changes=False)
+    path = nodes.mark_critical(result, calendar)
+    schedule = await session.get(Schedule, project.id)
+    if schedule is None:
+        schedule = Schedule(project_id=project.id, revision=0)
+        session.add(schedule)
+    schedule.template, schedule.template_version = template.key, template.version
+    schedule.mode, schedule.anchor_date, schedule.anchor_key = request.mode.value, anchor_date, anchor_key
+    schedule.calendar = calendar.kind.value
+    schedule.revision += 1
+    schedule.generated_by, schedule.generated_at, schedule.closed = actor, now, False
+    await session.flush()
+
+    states = [MilestoneState.model_validate(node_state(n, as_of=today, due_soon_days=settings.due_soon_days))
+              for n in result]
+    await publish(session, ScheduleGenerated(project_id=project.id, template=template.key, mode=request.mode,
+                                             anchor_date=anchor_date,
+                                             projected_completion_date=path.projected_completion_date,
+                                             milestones=states), subject=project.id)
+    return schedule, result
+
+
+async def generate_automatically(*, session: AsyncSession, project: ProjectFact, settings: MilestonesSettings,
+                                 today: date) -> bool:
+    """A project announced with planned dates and without a schedule gets its category's template: backward from the
+    planned completion, else forward from the planned start. Returns whether a schedule was generated."""
+    if not settings.auto_schedule or project.archived:
+        return False
+    if project.planned_completion_date is None and project.planned_start_date is None:
+        return False
+    if await session.get(Schedule, project.id) is not None:
+        return False
+    existing = await nodes.project_nodes(session=session, project_id=project.id)
+    if existing:
+        return False
+    mode = ScheduleMode.backward if project.planned_completion_date else ScheduleMode.forward
+    await generate(session=session, project=project, request=ScheduleRequest(mode=mode), actor=nodes.SYSTEM,
+                   settings=settings, today=today, existing=existing)
+    return True
+
+
+def view(schedule: Schedule, members: list[Milestone], *, settings: MilestonesSettings,
+         today: date) -> SchedulePublic:
+    """The schedule with its nodes, projected completion and slip."""
+    members = sorted(members, key=lambda n: (n.position, n.id))
+    path = analyse(nodes.activities(members), calendar=settings.calendar(schedule.calendar))
+    return SchedulePublic(
+        project_id=schedule.project_id, template=schedule.template, template_version=schedule.template_version,
+        mode=schedule.mode, anchor_date=schedule.anchor_date, anchor_key=schedule.anchor_key,
+        calendar=schedule.calendar, revision=schedule.revision, generated_by=schedule.generated_by,
+        generated_at=schedule.generated_at, closed=schedule.closed,
+        projected_completion_date=path.projected_completion_date,
+        baseline_completion_date=path.baseline_completion_date, slip_days=path.slip_days,
+        milestones=[nodes.public(n, as_of=today, settings=settings) for n in members])
+
+
+async def get(*, session: AsyncSession, project_id: str, settings: MilestonesSettings, today: date) -> SchedulePublic:
+    """Gets a project's schedule with its nodes."""
+    await nodes.get_project(session=session, project_id=project_id)
+    schedule = await session.get(Schedule, project_id)
+    members = await nodes.project_nodes(session=session, project_id=project_id)
+    if schedule is None or not members:
+        raise NotFound(f"project {project_id} has no schedule")
+    return view(schedule, members, settings=settings, today=today)
+
+
+async def critical_path(*, session: AsyncSession, project_id: str, settings: MilestonesSettings,
+                        as_of: date) -> CriticalPathPublic:
+    """The critical path of the current plan, projected from `as_of`: open nodes cannot be done before it."""
+    await nodes.get_project(session=session, project_id=project_id)
+    members = await nodes.project_nodes(session=session, project_id=project_id)
+    if not members:
+        raise NotFound(f"project {project_id} has no schedule")
+    calendar = await nodes.calendar_of(session=session, project_id=project_id, settings=settings)
+    path = analyse(nodes.activities(members), calendar=calendar, as_of=as_of)
+    timings = [NodeTiming(id=n.id, key=n.key, name=n.name, duration_days=n.duration_days,
+                          predecessors=list(n.predecessors), planned_date=n.planned_date,
+                          baseline_date=n.baseline_date, actual_date=n.actual_date,
+                          earliest_date=path.timings[n.key].earliest_date,
+                          latest_date=path.timings[n.key].latest_date,
+                          float_days=path.timings[n.key].float_days, critical=path.timings[n.key].critical)
+               for n in members]
+    return CriticalPathPublic(project_id=project_id, as_of=as_of,
+                              projected_completion_date=path.projected_completion_date,
+                              baseline_completion_date=path.baseline_completion_date, slip_days=path.slip_days,
+                              critical_path=path.path, nodes=timings)

@@ -1,0 +1,153 @@
+"""Reverse (倒排) and forward scheduling of a node network over calendar or working days. Pure, no database.
+
+A node's duration is the time from its last predecessor to the node itself (the work leading up to it):
+forward, a node falls `duration` days after its latest predecessor (a start node `duration` days after the
+anchor); backward, a node falls on the earliest of its successors' dates less their durations.
+"""
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from contracts.milestones import ScheduleMode as Mode
+from services.milestones.network import ancestors, successors, topological_order
+
+ONE_DAY = timedelta(days=1)
+
+
+class CalendarKind(StrEnum):
+    calendar = "calendar"
+    working = "working"
+
+
+class Calendar:
+    """Calendar days: every day counts."""
+
+    kind = CalendarKind.calendar
+
+    def is_working(self, day: date) -> bool:
+        return True
+
+    def shift(self, day: date, days: int) -> date:
+        """The date `days` days after `day` (before it when negative)."""
+        return day + timedelta(days=days)
+
+    def roll(self, day: date, *, later: bool) -> date:
+        """`day` itself when it is a working day, else the next (later) or previous working day."""
+        return day
+
+
+@dataclass(frozen=True)
+class WorkingCalendar(Calendar):
+    """Working days: weekends and listed holidays are skipped, listed make-up days (调休) are worked."""
+
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    extra_workdays: frozenset[date] = field(default_factory=frozenset)
+    kind = CalendarKind.working
+
+    def is_working(self, day: date) -> bool:
+        if day in self.extra_workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+    def roll(self, day: date, *, later: bool) -> date:
+        step = ONE_DAY if later else -ONE_DAY
+        while not self.is_working(day):
+            day += step
+        return day
+
+    def shift(self, day: date, days: int) -> date:
+        """The `days`-th working day after `day` (before it when negative); 0 rolls to a working day."""
+        if days == 0:
+            return self.roll(day, later=True)
+        step = ONE_DAY if days > 0 else -ONE_DAY
+        remaining = abs(days)
+        while remaining:
+            day += step
+            if self.is_working(day):
+                remaining -= 1
+        return day
+
+
+CALENDAR_DAYS = Calendar()
+
+
+def working_calendar(*, holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()) -> WorkingCalendar:
+    return WorkingCalendar(holidays=frozenset(holidays), extra_workdays=frozenset(extra_workdays))
+
+
+@dataclass(frozen=True)
+class PlanNode:
+    key: str
+    duration_days: int
+    predecessors: tuple[str, ...] = ()
+
+
+def plan(nodes: Sequence[PlanNode], *, mode: Mode, anchor: date, anchor_key: str | None = None,
+         calendar: Calendar = CALENDAR_DAYS, pinned: Mapping[str, date] | None = None) -> dict[str, date]:
+    """Planned date of every node.
+
+    Without `anchor_key`: backward puts every end node on `anchor` and derives the others backwards (as late as
+    possible); forward starts every start node from `anchor` and derives the others forwards (as soon as possible).
+    With `anchor_key` (either mode): that node falls on `anchor`, the nodes it depends on are derived backwards
+    from it and every other node forwards. A `pinned` node keeps its given date and the others flow around it.
+    """
+    pinned = dict(pinned or {})
+    predecessors = {n.key: tuple(n.predecessors) for n in nodes}
+    duration = {n.key: n.duration_days for n in nodes}
+    order = topological_order(predecessors)
+    after = successors(predecessors)
+    dates: dict[str, date] = {}
+
+    def backward_over(members: set[str], sink_date: date) -> None:
+        for key in reversed(order):
+            if key not in members:
+                continue
+            if key in pinned:
+                dates[key] = pinned[key]
+                continue
+            later = [calendar.shift(dates[s], -duration[s]) for s in after[key] if s in members]
+            dates[key] = min(later) if later else sink_date
+
+    def forward_over(members: set[str], start: date) -> None:
+        for key in order:
+            if key not in members:
+                continue
+            if key in pinned:
+                dates[key] = pinned[key]
+                continue
+            earlier = [dates[p] for p in predecessors[key]]
+            base = max(earlier) if earlier else start
+            dates[key] = calendar.shift(base, duration[key])
+
+    if anchor_key is None and mode is Mode.backward:
+        backward_over(set(order), calendar.roll(anchor, later=False))
+    elif anchor_key is None:
+        forward_over(set(order), calendar.roll(anchor, later=True))
+    else:
+        before = ancestors(predecessors, anchor_key) | {anchor_key}
+        pinned.setdefault(anchor_key, calendar.roll(anchor, later=mode is Mode.forward))
+        backward_over(before, pinned[anchor_key])
+        # Start nodes unrelated to the anchor start with the earliest derived date.
+        forward_over(set(order) - before, min(dates.values()))
+    return {key: dates[key] for key in order}
+
+
+def push_later(nodes: Sequence[PlanNode], planned: Mapping[str, date], *, fixed: Iterable[str] = (),
+               calendar: Calendar = CALENDAR_DAYS) -> dict[str, date]:
+    """Dates after moving some nodes: each other node moves later only as far as its predecessors now require.
+
+    `fixed` nodes (done ones) never move. Returns only the nodes whose date changed.
+    """
+    fixed = set(fixed)
+    predecessors = {n.key: tuple(n.predecessors) for n in nodes}
+    duration = {n.key: n.duration_days for n in nodes}
+    dates = dict(planned)
+    moved: dict[str, date] = {}
+    for key in topological_order(predecessors):
+        if key in fixed or not predecessors[key]:
+            continue
+        needed = max(calendar.shift(dates[p], duration[key]) for p in predecessors[key])
+        if needed > dates[key]:
+            dates[key] = moved[key] = needed
+    return moved

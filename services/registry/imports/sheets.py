@@ -1,0 +1,142 @@
+"""Tabular files without domain: tell CSV from XLSX by content, read rows with their numbers, write both formats."""
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from kit.errors import Invalid, field_error
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other old Office files)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+Row = tuple[int, list[Any]]  # (row number as a spreadsheet shows it, cell values)
+
+
+def unreadable(message: str) -> Invalid:
+    return Invalid(message, errors=[field_error("file", message)])
+
+
+def detect(content: bytes, *, filename: str | None, content_type: str | None) -> str:
+    """'xlsx' or 'csv', by the content's magic bytes first; a declared XLSX that is not a workbook is refused."""
+    if not content.strip():
+        raise unreadable("the file is empty")
+    if content.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if content.startswith(_OLE2_MAGIC):
+        raise unreadable("this is a legacy Excel .xls file; save it as .xlsx (Excel workbook) or CSV UTF-8")
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if declared == XLSX_MEDIA_TYPE or (filename or "").lower().endswith(".xlsx"):
+        raise unreadable("the file is named or sent as XLSX but is not an Excel workbook")
+    return "csv"
+
+
+def read_rows(content: bytes, *, kind: str) -> Iterator[Row]:
+    """The file's non-blank rows with their numbers (header included); blank rows are skipped, not renumbered."""
+    rows = _xlsx_rows(content) if kind == "xlsx" else _csv_rows(content)
+    for number, cells in rows:
+        cells = [c.strip() if isinstance(c, str) else c for c in cells]
+        if any(c not in (None, "") for c in cells):
+            yield number, cells
+
+
+def _decode(content: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            try:
+                return content.decode(encoding)
+            except UnicodeDecodeError:
+                raise unreadable(f"the file starts like {encoding} text but does not decode as it") from None
+    if b"\x00" in content[:4096]:
+        raise unreadable("the file is binary, not a CSV text file or an XLSX workbook")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Excel on Chinese Windows saves "CSV (逗号分隔)" in the ANSI code page, GBK, which GB18030 covers.
+        return content.decode("gb18030")
+    except UnicodeDecodeError:
+        raise unreadable("the file is neither UTF-8 nor GBK text; save it as CSV UTF-8 or as XLSX") from None
+
+
+def _csv_rows(content: bytes) -> Iterator[Row]:
+    text = _decode(content)
+    if _CONTROL.search(text[:8192]):
+        raise unreadable("the file is binary, not a CSV text file or an XLSX workbook")
+    if text.lstrip()[:1] in ("{", "["):
+        raise unreadable("the file looks like JSON; send a CSV or XLSX file")
+    first_line = text.split("\n", 1)[0]
+    # Excel writes commas (CSV), tabs ("Unicode text") or semicolons (some locales); the header line tells which.
+    delimiter = max(",\t;", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells
+    except csv.Error as exc:
+        raise unreadable(f"the CSV is malformed near row {number + 1}: {exc}") from None
+
+
+def _xlsx_rows(content: bytes) -> Iterator[Row]:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any failure of the parser on untrusted bytes means "not a workbook"
+        raise unreadable("the file is not a readable XLSX workbook") from None
+    try:
+        if not workbook.worksheets:
+            raise unreadable("the workbook has no worksheet")
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers store wrong dimensions; read every cell there is
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, list(cells)
+        except Exception:  # noqa: BLE001 - a corrupt sheet part inside a valid zip
+            raise unreadable("the workbook's first sheet cannot be read") from None
+    finally:
+        workbook.close()
+
+
+def csv_bytes(rows: list[list[Any]]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens Chinese text correctly; CRLF line ends as Excel writes them."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(["" if v is None else v for v in row] for row in rows)
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(sheets: dict[str, list[list[Any]]], *, text_columns: frozenset[int] = frozenset(),
+               date_format: str = "yyyy-mm-dd") -> bytes:
+    """A workbook with one sheet per entry, bold frozen header; `text_columns` (0-based, first sheet) keep typed
+    values as text so Excel does not turn codes or phone numbers into numbers."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for index, (title, rows) in enumerate(sheets.items()):
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for column in range(1, max((len(r) for r in rows), default=0) + 1):
+            letter = get_column_letter(column)
+            width = max((len(str(r[column - 1])) * 2 for r in rows if len(r) >= column and r[column - 1]), default=8)
+            sheet.column_dimensions[letter].width = min(max(width, 10), 60)
+            if index == 0 and column - 1 in text_columns:
+                sheet.column_dimensions[letter].number_format = "@"
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.is_date:
+                    cell.number_format = date_format
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

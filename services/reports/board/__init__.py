@@ -1,0 +1,1 @@
+"""The public ranking board for a display screen."""

@@ -1,0 +1,1 @@
+"""Monthly, quarterly and yearly reports as JSON, CSV and XLSX."""

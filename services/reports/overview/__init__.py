@@ -1,0 +1,1 @@
+"""Overview and breakdowns of the projects in scope."""

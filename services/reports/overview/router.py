@@ -1,0 +1,29 @@
+"""Overview and breakdown endpoints."""
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from kit.app import SessionDep
+from services.reports.dependencies import AsOf, Period, Reader, Settings, Today, UnitId, Year
+from services.reports.overview import service
+from services.reports.overview.schemas import Breakdown, BreakdownBy, Overview
+
+router = APIRouter(tags=["overview"])
+
+
+@router.get("/overview", response_model=Overview)
+async def overview(session: SessionDep, _: Reader, settings: Settings, today: Today, year: Year = None,
+                   as_of: AsOf = None, period: Period = None, unit_id: UnitId = None):
+    """Project count, investment, start and completion rates against the target, counts by colour, grade, stage,
+    sector, category, level and bracket, the three classes, statistics inclusion, nodes and tasks."""
+    return await service.overview(session=session, year=year, as_of=as_of, period=period, unit_id=unit_id,
+                                  target_rate=settings.target_rate, today=today)
+
+
+@router.get("/breakdowns", response_model=Breakdown)
+async def breakdowns(session: SessionDep, _: Reader, today: Today, by: BreakdownBy, year: Year = None,
+                     as_of: AsOf = None, period: Period = None, unit_id: UnitId = None,
+                     group: Annotated[Literal["town", "department", "all"], Query()] = "all"):
+    """Counts, investment and rates per group of a dimension (by=unit: per responsible unit, of a `group`)."""
+    return await service.breakdown(session=session, by=by, year=year, as_of=as_of, period=period, unit_id=unit_id,
+                                   group=group, today=today)

@@ -1,0 +1,170 @@
+"""Overview and breakdowns: turn a set of cells into the office's figures, exactly."""
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.registry import Stage
+from services.reports import sources
+from services.reports.cells import ALL_UNITS, CellSet, Metrics, zero
+from services.reports.figures import decimal_of, needed_to_reach, percent, rate, target_count, yi
+from services.reports.labels import VALUE_LABELS, label
+from services.reports.models import ParcelView
+from services.reports.overview.schemas import (Breakdown, BreakdownBy, BreakdownRow, Group, NodeFigures, Overview,
+                                               ParcelFigures, StatisticsFigures, ThreeClasses)
+from services.reports.sources import Figures
+
+UNIT_GROUPS = {"town": frozenset({"town", "street"}), "department": frozenset({"department"}), "all": None}
+
+
+def rate_fields(name: str, numerator, denominator) -> dict:
+    """`name` as an exact decimal and `name_percent` for display."""
+    value = rate(numerator, denominator)
+    return {name: decimal_of(value), f"{name}_percent": percent(value)}
+
+
+def node_on_time(metrics: Metrics):
+    """Nodes done on time among the nodes that are due: done, or late and not done."""
+    return metrics["nodes_done_on_time"], metrics["nodes_done"] + metrics["nodes_late"]
+
+
+def _group(dimension: str, value: str, metrics: Metrics, total: Metrics) -> Group:
+    count_share, investment_share = rate(metrics["project_count"], total["project_count"]), rate(
+        metrics["total_investment"], total["total_investment"])
+    return Group(label=label(dimension, value), count=metrics["project_count"], share=decimal_of(count_share),
+                 share_percent=percent(count_share), total_investment=metrics["total_investment"],
+                 investment_share=decimal_of(investment_share))
+
+
+def _groups(cells: CellSet, dimension: str, unit_id: str, total: Metrics) -> dict[str, Group]:
+    """Every known value of the dimension (zero when no project has it), then any other value found."""
+    found = cells.by(dimension, unit_id)
+    values = list(VALUE_LABELS[dimension]) + sorted(v for v in found if v not in VALUE_LABELS[dimension])
+    return {value: _group(dimension, value, found.get(value, zero()), total) for value in values}
+
+
+def overview_of(figures: Figures, *, unit_id: str | None, target_rate: Decimal,
+                parcels: ParcelFigures | None) -> Overview:
+    """The overview of one unit (None: every unit) from a set of cells."""
+    cells, scope = figures.cells, unit_id or ALL_UNITS
+    total = cells.total(scope)
+    count, started = total["project_count"], total["started_or_completed_count"]
+    stages = {value: group.count for value, group in _groups(cells, "stage", scope, total).items()}
+    statistics = cells.by("statistics", scope)
+    on_time, due = node_on_time(total)
+    node_rate = rate(on_time, due)
+    open_tasks, late_tasks = cells.task_counts(scope)
+    return Overview(
+        year=figures.year, unit_id=unit_id, as_of=figures.as_of, source=figures.source, period=figures.period,
+        project_count=count,
+        total_investment=total["total_investment"], total_investment_yi=yi(total["total_investment"]),
+        annual_plan_investment=total["annual_plan_investment"],
+        annual_plan_investment_yi=yi(total["annual_plan_investment"]),
+        ytd_investment=total["ytd_investment"], ytd_investment_yi=yi(total["ytd_investment"]),
+        **rate_fields("investment_completion_rate", total["ytd_investment"], total["annual_plan_investment"]),
+        started_count=started - total["completed_count"], completed_count=total["completed_count"],
+        started_or_completed_count=started,
+        **rate_fields("start_or_completion_rate", started, count),
+        **rate_fields("completion_rate", total["completed_count"], count),
+        target_rate=target_rate, target_count=target_count(target_rate, count),
+        needed_to_reach_target=needed_to_reach(target_rate, count, started),
+        real_start_count=total["real_start_count"], paper_start_count=started - total["real_start_count"],
+        **{f"by_{d}": _groups(cells, d, scope, total)
+           for d in ("colour", "grade", "stage", "sector", "category", "level", "bracket")},
+        three_classes=ThreeClasses(signed_without_land=stages[Stage.signed],
+                                   land_without_start=stages[Stage.land_supplied],
+                                   started_not_completed=stages[Stage.started]),
+        statistics=StatisticsFigures(**{f"{status}_count": statistics.get(status, zero())["project_count"]
+                                        for status in ("not_submitted", "submitted", "rejected")},
+                                     included_count=statistics.get("accepted", zero())["project_count"]),
+        nodes=NodeFigures(total=total["nodes_total"], done=total["nodes_done"],
+                          done_on_time=total["nodes_done_on_time"], late=total["nodes_late"],
+                          on_time_rate=decimal_of(node_rate), on_time_rate_percent=percent(node_rate)),
+        late_nodes=total["nodes_late"], open_tasks=open_tasks, late_tasks=late_tasks, land_parcels=parcels)
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def parcel_figures(session: AsyncSession, *, as_of: date, unit_id: str | None = None) -> dict[str, ParcelFigures]:
+    """Land parcels by unit and for every unit ('*'), as of a date: sold by then, past their start deadline,
+    started, idle (past the deadline, not started) and idle for over a year."""
+    p = ParcelView
+    sold = or_(p.sale_date.is_(None), p.sale_date <= as_of)
+    started = and_(p.started_date.is_not(None), p.started_date <= as_of)
+    past = p.start_deadline < as_of
+    query = select(p.unit_id, _count_if(sold), _count_if(and_(sold, past)), _count_if(and_(sold, started)),
+                   _count_if(and_(sold, past, ~started)),
+                   _count_if(and_(sold, p.start_deadline < as_of - timedelta(days=365), ~started)))
+    if unit_id:
+        query = query.where(p.unit_id == unit_id)
+    by_unit = {row[0]: [int(v) for v in row[1:]] for row in (await session.execute(query.group_by(p.unit_id))).all()}
+    everyone = [sum(values[i] for values in by_unit.values()) for i in range(5)]
+    fields = ("sold_count", "past_deadline_count", "started_count", "idle_count", "idle_over_one_year_count")
+    result = {unit: ParcelFigures(**dict(zip(fields, values))) for unit, values in by_unit.items()}
+    result[ALL_UNITS] = ParcelFigures(**dict(zip(fields, everyone)))
+    return result
+
+
+async def overview(*, session: AsyncSession, year: int | None, as_of: date | None, period: str | None,
+                   unit_id: str | None, target_rate: Decimal, today: date) -> Overview:
+    """The overview of the projects in scope: live today, computed for a past date, or a month's snapshot."""
+    figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, unit_id=unit_id)
+    if figures.source == "snapshot":
+        snapshot = await sources.snapshot_of(session, period)
+        frozen_parcels = snapshot.parcels.get(unit_id or ALL_UNITS)
+        parcels = ParcelFigures(**frozen_parcels) if frozen_parcels else None
+        target_rate = Decimal(snapshot.target_rate)
+    else:
+        parcels = (await parcel_figures(session, as_of=figures.as_of, unit_id=unit_id)).get(unit_id or ALL_UNITS)
+    return overview_of(figures, unit_id=unit_id, target_rate=target_rate, parcels=parcels)
+
+
+def breakdown_row(key: str, name: str, metrics: Metrics, total: Metrics, unit_kind: str | None = None) -> BreakdownRow:
+    share, investment_share = rate(metrics["project_count"], total["project_count"]), rate(
+        metrics["total_investment"], total["total_investment"])
+    return BreakdownRow(
+        key=key, label=name, unit_kind=unit_kind, project_count=metrics["project_count"],
+        share=decimal_of(share), share_percent=percent(share),
+        total_investment=metrics["total_investment"], total_investment_yi=yi(metrics["total_investment"]),
+        investment_share=decimal_of(investment_share),
+        annual_plan_investment=metrics["annual_plan_investment"], ytd_investment=metrics["ytd_investment"],
+        **rate_fields("investment_completion_rate", metrics["ytd_investment"], metrics["annual_plan_investment"]),
+        started_or_completed_count=metrics["started_or_completed_count"],
+        **rate_fields("start_or_completion_rate", metrics["started_or_completed_count"], metrics["project_count"]),
+        completed_count=metrics["completed_count"],
+        **rate_fields("completion_rate", metrics["completed_count"], metrics["project_count"]),
+        **rate_fields("node_on_time_rate", *node_on_time(metrics)),
+        late_nodes=metrics["nodes_late"])
+
+
+async def breakdown(*, session: AsyncSession, by: BreakdownBy, year: int | None, as_of: date | None,
+                    period: str | None, unit_id: str | None, group: str, today: date) -> Breakdown:
+    """Counts, investment and rates per value of a dimension, or per unit."""
+    if by == BreakdownBy.unit:
+        figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today,
+                                        per_unit=True, dimensions=("all",))
+        kinds = UNIT_GROUPS[group]
+        total, rows = zero(), []
+        for unit in figures.cells.units():
+            info = figures.units.get(unit)
+            if unit_id and unit != unit_id or kinds is not None and (info is None or info.kind not in kinds):
+                continue
+            metrics = figures.cells.total(unit)
+            for m in metrics:
+                total[m] += metrics[m]
+            rows.append((unit, info, metrics))
+        groups = [breakdown_row(unit, info.name if info else unit, metrics, total, info.kind if info else None)
+                  for unit, info, metrics in sorted(rows, key=lambda r: (r[1].code if r[1] else r[0]))]
+    else:
+        figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, unit_id=unit_id,
+                                        dimensions=("all", by.value))
+        scope = unit_id or ALL_UNITS
+        total = figures.cells.total(scope)
+        found = figures.cells.by(by.value, scope)
+        values = list(VALUE_LABELS[by.value]) + sorted(v for v in found if v not in VALUE_LABELS[by.value])
+        groups = [breakdown_row(value, label(by.value, value), found.get(value, zero()), total) for value in values]
+    return Breakdown(year=figures.year, unit_id=unit_id, as_of=figures.as_of, source=figures.source,
+                     period=figures.period, by=by, total=breakdown_row("total", "合计", total, total), groups=groups)

@@ -1,0 +1,81 @@
+"""The write side of the read models: change a project's row and add the difference it makes to the aggregates,
+all in the caller's transaction (the consumer's, together with its inbox row)."""
+import contextlib
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.milestones import MilestoneStatus
+from kit.clock import utcnow
+from services.reports.cells import METRICS, CellKey, Metrics, difference, facts_of
+from services.reports.models import InvestmentMonth, MilestoneView, ProjectView, UnitYearCell
+
+DONE = (MilestoneStatus.done_on_time.value, MilestoneStatus.done_late.value)
+
+
+def insert_for(session: AsyncSession):
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it the same)."""
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+async def upsert(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...]) -> None:
+    """Insert a row or overwrite the existing one with the same key."""
+    stmt = insert_for(session)(model).values(**values)
+    updates = {k: stmt.excluded[k] for k in values if k not in keys}
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates) if updates else \
+        stmt.on_conflict_do_nothing(index_elements=list(keys))
+    await session.execute(stmt)
+
+
+async def add_to_cells(session: AsyncSession, deltas: list[tuple[CellKey, Metrics]]) -> None:
+    """Add each delta to its cell atomically (x = x + d), creating missing cells; cells are locked in key order."""
+    if not deltas:
+        return
+    table = UnitYearCell.__table__
+    stmt = insert_for(session)(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["year", "unit_id", "dimension", "value"],
+                                      set_={m: table.c[m] + stmt.excluded[m] for m in METRICS})
+    rows = [{"year": year, "unit_id": unit, "dimension": dimension, "value": value, **metrics}
+            for (year, unit, dimension, value), metrics in deltas]
+    await session.execute(stmt, rows)
+
+
+@contextlib.asynccontextmanager
+async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[ProjectView]:
+    """The project's row, locked for this transaction (an unregistered stub when the project is not known yet);
+    once the caller has changed it, the difference in what it contributes goes to the aggregates."""
+    await session.execute(insert_for(session)(ProjectView).values(id=project_id).on_conflict_do_nothing(
+        index_elements=["id"]))
+    row = (await session.execute(
+        select(ProjectView).where(ProjectView.id == project_id).with_for_update()
+        .execution_options(populate_existing=True))).scalar_one()
+    before = facts_of(row)
+    yield row
+    row.applied_at = utcnow()
+    await session.flush()
+    await add_to_cells(session, difference(before, facts_of(row)))
+
+
+async def ytd_of(session: AsyncSession, *, project_id: str, year: int | None) -> Decimal:
+    """The project's investment in `year`, summed from its months."""
+    if year is None:
+        return Decimal(0)
+    total = await session.scalar(select(func.coalesce(func.sum(InvestmentMonth.amount), 0)).where(
+        InvestmentMonth.project_id == project_id, InvestmentMonth.year == year))
+    return total or Decimal(0)
+
+
+async def node_counts(session: AsyncSession, *, project_id: str) -> dict[str, int]:
+    """The project's nodes: total, done, done on time, and late (overdue and not done)."""
+    status = MilestoneView.status
+    total, done, on_time, late = (await session.execute(select(
+        func.count(),
+        func.coalesce(func.sum(case((status.in_(DONE), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((status == MilestoneStatus.done_on_time.value, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((status == MilestoneStatus.overdue.value, 1), else_=0)), 0),
+    ).where(MilestoneView.project_id == project_id))).one()
+    return {"nodes_total": int(total), "nodes_done": int(done), "nodes_done_on_time": int(on_time),
+            "nodes_late": int(late)}

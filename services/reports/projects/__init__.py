@@ -1,0 +1,1 @@
+"""The projects behind each figure."""

@@ -1,0 +1,36 @@
+"""Project list endpoint: the projects behind each figure of the overview."""
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from contracts.alerts import Colour
+from contracts.registry import Bracket, Category, Level, Sector, Stage, StatisticsStatus
+from kit.app import SessionDep
+from kit.pagination import Page, PageParams, page_params
+from services.reports.dependencies import Reader, Today, UnitId, Year
+from services.reports.projects import service
+from services.reports.projects.schemas import ProjectFigures, ThreeClass
+
+router = APIRouter(tags=["projects"])
+Pagination = Annotated[PageParams, Depends(page_params)]
+GradeFilter = Annotated[str | None, Query(pattern=r"^(faster|normal|warning|lagging|unrated)$")]
+
+
+@router.get("/projects", response_model=Page[ProjectFigures])
+async def list_projects(session: SessionDep, _: Reader, today: Today, page: Pagination, year: Year = None,
+                        unit_id: UnitId = None, colour: Colour | None = None, grade: GradeFilter = None,
+                        three_class: ThreeClass | None = None, stage: Stage | None = None,
+                        sector: Sector | None = None, category: Category | None = None, level: Level | None = None,
+                        bracket: Bracket | None = None, statistics: StatisticsStatus | None = None,
+                        started: bool | None = None, completed: bool | None = None,
+                        real_started: bool | None = None, late_nodes: bool | None = None,
+                        government_funded: bool | None = None, concentrated_start: bool | None = None,
+                        q: Annotated[str | None, Query(max_length=100)] = None):
+    """The live projects counted by a figure, e.g. colour=red, three_class=land_without_start, started=false."""
+    filters = {"year": year, "unit_id": unit_id, "colour": colour, "grade": grade, "three_class": three_class,
+               "stage": stage, "sector": sector, "category": category, "level": level, "bracket": bracket,
+               "statistics_status": statistics, "started": started, "completed": completed,
+               "real_started": real_started, "late_nodes": late_nodes, "government_funded": government_funded,
+               "concentrated_start": concentrated_start, "q": q}
+    items, cursor = await service.list_(session=session, filters=filters, params=page, today=today)
+    return Page(items=items, next_cursor=cursor)

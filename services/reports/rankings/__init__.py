@@ -1,0 +1,1 @@
+"""Rankings of units (赛马比拼)."""

@@ -1,0 +1,29 @@
+"""Ranking endpoint."""
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kit.app import SessionDep
+from services.reports.dependencies import AsOf, Period, Reader, Today, Year
+from services.reports.rankings import service
+from services.reports.rankings.schemas import Ranking, RankingMetric, RateMetric, UnitGroup
+
+router = APIRouter(tags=["rankings"])
+
+Rate = Annotated[Decimal | None, Query(ge=0, le=100)]
+
+
+@router.get("/rankings", response_model=Ranking)
+async def rankings(session: SessionDep, _: Reader, today: Today, year: Year = None, period: Period = None,
+                   as_of: AsOf = None, group: UnitGroup = UnitGroup.all, metric: RankingMetric = RankingMetric.score,
+                   min_annual_plan: Annotated[Decimal | None, Query(ge=0, description="万元")] = None,
+                   rate_metric: RateMetric = RateMetric.investment_completion_rate,
+                   min_rate: Rate = None, max_rate: Rate = None):
+    """Units ranked best first (fewest first for counts) with competition ranks and the change since the previous
+    snapshot; `min_annual_plan`, `min_rate` (inclusive) and `max_rate` (exclusive) keep the units named at the
+    meeting, e.g. plan ≥ 5000 万元 with an investment completion rate from 0.02 to below 0.10."""
+    filters = service.Filters(min_annual_plan=min_annual_plan, rate_metric=rate_metric, min_rate=min_rate,
+                              max_rate=max_rate)
+    return await service.ranking(session=session, year=year, period=period, as_of=as_of, group=group, metric=metric,
+                                 filters=filters, today=today)

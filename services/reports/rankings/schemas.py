@@ -1,0 +1,77 @@
+"""Ranking API models (赛马比拼)."""
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from contracts.types import Money
+from services.reports.overview.schemas import Source
+from services.reports.scoring.schemas import Weights
+
+
+class RankingMetric(StrEnum):
+    score = "score"
+    investment_completion_rate = "investment_completion_rate"
+    start_or_completion_rate = "start_or_completion_rate"
+    completion_rate = "completion_rate"
+    node_on_time_rate = "node_on_time_rate"
+    red_count = "red_count"
+    yellow_count = "yellow_count"
+    open_tasks = "open_tasks"
+    late_tasks = "late_tasks"
+
+
+class RateMetric(StrEnum):
+    investment_completion_rate = "investment_completion_rate"
+    start_or_completion_rate = "start_or_completion_rate"
+    completion_rate = "completion_rate"
+    node_on_time_rate = "node_on_time_rate"
+
+
+class UnitGroup(StrEnum):
+    town = "town"  # towns and streets (乡镇街道)
+    department = "department"  # city departments (市直部门)
+    all = "all"  # every unit together
+
+
+class RankingRow(BaseModel):
+    rank: int
+    previous_rank: int | None
+    rank_change: int | None  # places moved up since the previous snapshot (negative: down)
+    unit_id: str
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    value: Decimal | int | None  # the ranked metric's value
+    score: Decimal
+    score_display: Decimal
+    project_count: int
+    annual_plan_investment: Money
+    ytd_investment: Money
+    investment_completion_rate: Decimal | None
+    investment_completion_rate_percent: str | None
+    start_or_completion_rate: Decimal | None
+    start_or_completion_rate_percent: str | None
+    completion_rate: Decimal | None
+    completion_rate_percent: str | None
+    node_on_time_rate: Decimal | None
+    node_on_time_rate_percent: str | None
+    red_count: int
+    yellow_count: int
+    open_tasks: int
+    late_tasks: int
+
+
+class Ranking(BaseModel):
+    year: int
+    period: str | None
+    as_of: date
+    source: Source
+    group: UnitGroup
+    metric: RankingMetric
+    higher_is_better: bool
+    scoring_version: int
+    weights: Weights
+    previous_period: str | None  # the snapshot rank changes are counted from
+    items: list[RankingRow]

@@ -1,0 +1,170 @@
+"""Rankings of units: metrics per unit from cells, a weighted score, competition ranks, change since a snapshot."""
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.reports import sources
+from services.reports.cells import Metrics
+from services.reports.figures import competition_ranks, decimal_of, display, percent, rate
+from services.reports.models import Snapshot
+from services.reports.overview.service import UNIT_GROUPS, node_on_time
+from services.reports.periods import month_of
+from services.reports.rankings.schemas import RankingMetric, RankingRow, Ranking, RateMetric, UnitGroup
+from services.reports.scoring import service as scoring
+from services.reports.scoring.schemas import Weights
+from services.reports.sources import Figures, UnitInfo
+
+RATES = tuple(m.value for m in RateMetric)
+COUNTS = ("red_count", "yellow_count", "open_tasks", "late_tasks")
+RANKING_DIMENSIONS = ("all", "colour")
+
+
+@dataclass
+class Standing:
+    """One unit's figures for the ranking."""
+
+    unit: UnitInfo
+    metrics: Metrics
+    rates: dict[str, Fraction | None]
+    counts: dict[str, int]
+    score: Fraction
+
+    def value(self, metric: str) -> Fraction | int | None:
+        if metric == RankingMetric.score:
+            return self.score
+        return self.rates[metric] if metric in RATES else self.counts[metric]
+
+
+def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights: Weights) -> Fraction:
+    """Σ weight × rate (capped at 1; nothing due counts as 1) + Σ weight × count, exactly."""
+    total = Fraction(0)
+    for metric in RATES:
+        value = rates[metric]
+        total += Fraction(getattr(weights, metric)) * (Fraction(1) if value is None else min(value, Fraction(1)))
+    for metric in COUNTS:
+        total += Fraction(getattr(weights, metric)) * counts[metric]
+    return total
+
+
+def standings(figures: Figures, weights: Weights) -> list[Standing]:
+    """Every unit with projects in the figures, in unit code order."""
+    found = []
+    for unit_id in figures.cells.units():
+        metrics = figures.cells.total(unit_id)
+        colours = figures.cells.by("colour", unit_id)
+        open_tasks, late_tasks = figures.cells.task_counts(unit_id)
+        rates = {
+            "investment_completion_rate": rate(metrics["ytd_investment"], metrics["annual_plan_investment"]),
+            "start_or_completion_rate": rate(metrics["started_or_completed_count"], metrics["project_count"]),
+            "completion_rate": rate(metrics["completed_count"], metrics["project_count"]),
+            "node_on_time_rate": rate(*node_on_time(metrics)),
+        }
+        counts = {"red_count": colours["red"]["project_count"] if "red" in colours else 0,
+                  "yellow_count": colours["yellow"]["project_count"] if "yellow" in colours else 0,
+                  "open_tasks": open_tasks, "late_tasks": late_tasks}
+        unit = figures.units.get(unit_id) or UnitInfo(unit_id, unit_id, unit_id, "unknown")
+        found.append(Standing(unit=unit, metrics=metrics, rates=rates, counts=counts,
+                              score=score_of(rates, counts, weights)))
+    return sorted(found, key=lambda s: (s.unit.code, s.unit.id))
+
+
+def higher_is_better(metric: str) -> bool:
+    return metric not in COUNTS
+
+
+def ranked(all_standings: list[Standing], *, group: str, metric: str) -> list[tuple[Standing, int]]:
+    """The group's units best first with competition ranks (1, 2, 2, 4); ties keep unit code order."""
+    kinds = UNIT_GROUPS[group]
+    members = [s for s in all_standings if kinds is None or s.unit.kind in kinds]
+    return competition_ranks(members, lambda s: s.value(metric), higher_is_better=higher_is_better(metric))
+
+
+def _value(value: Fraction | int | None) -> Decimal | int | None:
+    return decimal_of(value) if isinstance(value, Fraction) else value
+
+
+def row(standing: Standing, rank: int, previous_rank: int | None, metric: str) -> RankingRow:
+    rates = {}
+    for name in RATES:
+        rates[name] = decimal_of(standing.rates[name])
+        rates[f"{name}_percent"] = percent(standing.rates[name])
+    return RankingRow(
+        rank=rank, previous_rank=previous_rank,
+        rank_change=None if previous_rank is None else previous_rank - rank,
+        unit_id=standing.unit.id, unit_code=standing.unit.code, unit_name=standing.unit.name,
+        unit_kind=standing.unit.kind, value=_value(standing.value(metric)),
+        score=decimal_of(standing.score), score_display=display(standing.score),
+        project_count=standing.metrics["project_count"],
+        annual_plan_investment=standing.metrics["annual_plan_investment"],
+        ytd_investment=standing.metrics["ytd_investment"], **rates, **standing.counts)
+
+
+async def previous_snapshot(session: AsyncSession, *, year: int, before: str) -> Snapshot | None:
+    """The latest snapshot of the year taken for a month before `before`."""
+    return await session.scalar(select(Snapshot).where(Snapshot.year == year, Snapshot.period < before)
+                                .order_by(Snapshot.period.desc()).limit(1))
+
+
+async def weights_of(session: AsyncSession, version: int) -> Weights:
+    return (await scoring.get(session=session, version=version)).weights
+
+
+async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str, metric: str) -> dict[str, int]:
+    """Each unit's rank in a snapshot, ranked with the weights that snapshot used."""
+    figures = await sources.frozen(session, snapshot, per_unit=True, dimensions=RANKING_DIMENSIONS)
+    weights = await weights_of(session, snapshot.scoring_version)
+    return {s.unit.id: rank for s, rank in ranked(standings(figures, weights), group=group, metric=metric)}
+
+
+@dataclass
+class Filters:
+    """The units named at the meeting: annual plan at least `min_annual_plan`, `rate_metric` in [min_rate, max_rate)."""
+
+    min_annual_plan: Decimal | None = None
+    rate_metric: str = RateMetric.investment_completion_rate
+    min_rate: Decimal | None = None
+    max_rate: Decimal | None = None
+
+    def keeps(self, standing: Standing) -> bool:
+        if self.min_annual_plan is not None and standing.metrics["annual_plan_investment"] < self.min_annual_plan:
+            return False
+        if self.min_rate is None and self.max_rate is None:
+            return True
+        value = standing.rates[self.rate_metric]
+        if value is None:
+            return False
+        if self.min_rate is not None and value < Fraction(self.min_rate):
+            return False
+        return self.max_rate is None or value < Fraction(self.max_rate)
+
+
+async def ranking(*, session: AsyncSession, year: int | None, period: str | None, as_of: date | None, group: UnitGroup,
+                  metric: RankingMetric, filters: Filters, today: date) -> Ranking:
+    """Ranks the group's units by the metric: live, as of a past date, or from a month's snapshot; each row with its
+    change since the snapshot before (the latest of the same year). Filters leave ranks as they are."""
+    if period is not None:
+        snapshot = await sources.snapshot_of(session, period)
+        figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, per_unit=True,
+                                        dimensions=RANKING_DIMENSIONS)
+        scoring_version = snapshot.scoring_version
+        weights = await weights_of(session, scoring_version)
+        before = period
+    else:
+        figures = await sources.resolve(session, year=year or today.year, as_of=as_of, period=None, today=today,
+                                        per_unit=True, dimensions=RANKING_DIMENSIONS)
+        in_force = await scoring.current(session=session)
+        scoring_version, weights = in_force.version, in_force.weights
+        before = month_of(figures.as_of)
+    year = figures.year
+    previous = await previous_snapshot(session, year=year, before=before)
+    previous_ranks = await frozen_ranks(session, previous, group=group, metric=metric) if previous else {}
+    rows = [row(standing, rank, previous_ranks.get(standing.unit.id), metric)
+            for standing, rank in ranked(standings(figures, weights), group=group, metric=metric)
+            if filters.keeps(standing)]
+    return Ranking(year=year, period=figures.period, as_of=figures.as_of, source=figures.source, group=group,
+                   metric=metric, higher_is_better=higher_is_better(metric), scoring_version=scoring_version,
+                   weights=weights, previous_period=previous.period if previous else None, items=rows)

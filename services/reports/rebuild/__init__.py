@@ -1,0 +1,1 @@
+"""Rebuilding the read models from the retained events."""

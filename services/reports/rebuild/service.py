@@ -1,0 +1,155 @@
+"""Rebuilding the read models from the retained events.
+
+The producers keep their events (outbox retention, and the broker's log), so reports can start over: clear every
+read model, then re-read the topics from the beginning with a fresh consumer (no group, no committed offsets) up to
+the end offsets seen when the rebuild began, applying each event with the live handlers.
+
+Live consumption is kept off the tables meanwhile, and it all happens in ONE transaction:
+- readers keep seeing the old figures until the rebuilt ones commit, never a half-built state;
+- this instance's live consumer is paused (it finishes the batch in hand first);
+- on PostgreSQL the transaction holds the rebuild advisory lock exclusively, and every live handler takes it shared
+  first, so the consumers of other instances wait and then find the replayed events in the inbox (their own insert
+  of the inbox row fails, which the consumer treats as a duplicate), or apply the newer events after the rebuild;
+- on SQLite (one instance) the transaction holds the database's write lock: other writes wait (30 s at most).
+Events published after the rebuild began are beyond its end offsets: the live consumer applies them afterwards.
+Scoring weights, targets and snapshots are reports' own data and are kept.
+"""
+import asyncio
+import contextlib
+import logging
+import uuid
+
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.catalog import CATALOG
+from contracts.envelope import UndecodableEvent, decode
+from kit.clock import utcnow
+from kit.consumer import Handlers
+from kit.errors import Conflict, NotFound
+from kit.tables import inbox
+from services.reports.handlers import CONSUMED_TOPICS, HANDLERS, REBUILD_LOCK
+from services.reports.models import READ_MODELS, RebuildRun
+from services.reports.offsets import exact_ends, partitions_of
+from services.reports.projection import insert_for
+from services.reports.settings import ReportsSettings
+
+log = logging.getLogger(__name__)
+_FLUSH_EVERY = 500
+
+
+async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: list[str], handlers: Handlers
+                 ) -> tuple[int, int]:
+    """Apply every event the topics hold now, in order per partition, in the session's transaction; (applied,
+    skipped: undecodable or not handled)."""
+    by_type = {model.type: handler for model, handler in handlers.items()}
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
+                                request_timeout_ms=10000, client_id=f"keyproject-{settings.service_name}-rebuild")
+    await consumer.start()
+    applied = skipped = 0
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = partitions_of(consumer, topics)
+        if not partitions:
+            return 0, 0
+        consumer.assign(partitions)
+        ends = await exact_ends(consumer, partitions)
+        await consumer.seek_to_beginning(*partitions)
+        remaining = {tp for tp in partitions if ends[tp] > 0}
+        record_inbox = insert_for(session)(inbox).on_conflict_do_nothing(index_elements=["event_id"])
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000, max_records=1000)
+            for partition, records in batch.items():
+                for record in records:
+                    if record.offset >= ends[partition]:
+                        continue  # published after the rebuild began: the live consumer applies it
+                    try:
+                        event, data = decode(record.value, CATALOG)
+                    except UndecodableEvent:
+                        skipped += 1  # dead-lettered when it was first consumed
+                        continue
+                    handler = by_type.get(event.type)
+                    if handler is None:
+                        skipped += 1
+                        continue
+                    await handler(session, event, data)
+                    await session.execute(record_inbox.values(event_id=event.id, type=event.type,
+                                                              processed_at=utcnow()))
+                    applied += 1
+                    if applied % _FLUSH_EVERY == 0:
+                        await session.flush()
+                        session.expunge_all()  # keep memory flat over a long replay
+            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
+        return applied, skipped
+    finally:
+        await consumer.stop()
+
+
+async def rebuild(*, sessionmaker, settings: ReportsSettings, topics: list[str]) -> tuple[int, int]:
+    """Clear the read models and replay every retained event, in one transaction."""
+    async with sessionmaker() as session:
+        async with session.begin():
+            if session.bind.dialect.name == "postgresql":
+                await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK})
+            for model in READ_MODELS:
+                await session.execute(delete(model))
+            return await replay(session, settings=settings, topics=topics, handlers=HANDLERS)
+
+
+async def _record(sessionmaker, run_id: str, **values) -> None:
+    async with sessionmaker() as session:
+        async with session.begin():
+            run = await session.get(RebuildRun, run_id)
+            for name, value in values.items():
+                setattr(run, name, value)
+
+
+async def _run(app: FastAPI, run_id: str, topics: list[str]) -> None:
+    sessionmaker, settings = app.state.sessionmaker, app.state.settings
+    consumer = getattr(app.state, "consumer", None)
+    try:
+        async with consumer.paused() if consumer is not None else contextlib.nullcontext():
+            applied, skipped = await rebuild(sessionmaker=sessionmaker, settings=settings, topics=topics)
+        await _record(sessionmaker, run_id, status="succeeded", finished_at=utcnow(), events_applied=applied,
+                      events_skipped=skipped)
+        log.info("rebuild %s: %d events applied, %d skipped", run_id, applied, skipped)
+    except asyncio.CancelledError:
+        await _record(sessionmaker, run_id, status="failed", finished_at=utcnow(), error="cancelled at shutdown")
+        raise
+    except Exception as exc:  # noqa: BLE001 - the rebuild rolled back; the old read models stand
+        log.exception("rebuild %s failed", run_id)
+        await _record(sessionmaker, run_id, status="failed", finished_at=utcnow(), error=repr(exc)[:2000])
+
+
+async def start(*, app: FastAPI, session: AsyncSession, requested_by: str) -> RebuildRun:
+    """Records a new rebuild run (one at a time in this instance); `launch` it once the run is committed."""
+    task = getattr(app.state, "rebuild_task", None)
+    if task is not None and not task.done():
+        raise Conflict("a rebuild is already running in this instance")
+    run = RebuildRun(id=str(uuid.uuid4()), status="running", requested_by=requested_by, started_at=utcnow(),
+                     events_applied=0, events_skipped=0)
+    session.add(run)
+    await session.flush()
+    app.state.rebuild_task = asyncio.get_running_loop().create_future()  # holds the place until launched
+    return run
+
+
+async def launch(app: FastAPI, run_id: str) -> None:
+    """Runs the recorded rebuild in the background; its run row tells how it goes."""
+    placeholder = app.state.rebuild_task
+    app.state.rebuild_task = asyncio.create_task(_run(app, run_id, CONSUMED_TOPICS), name=f"rebuild-{run_id}")
+    if isinstance(placeholder, asyncio.Future) and not placeholder.done():
+        placeholder.cancel()
+
+
+async def get(*, session: AsyncSession, run_id: str) -> RebuildRun:
+    run = await session.get(RebuildRun, run_id)
+    if run is None:
+        raise NotFound(f"there is no rebuild {run_id}")
+    return run
+
+
+async def list_(*, session: AsyncSession) -> list[RebuildRun]:
+    return list((await session.scalars(select(RebuildRun).order_by(RebuildRun.started_at.desc()).limit(20))).all())

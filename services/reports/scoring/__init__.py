@@ -1,0 +1,1 @@
+"""The versioned weights of the ranking score."""

@@ -1,0 +1,43 @@
+"""Scoring API models: the weights of the ranking score, versioned."""
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Weight = Annotated[Decimal, Field(ge=-1000, le=1000, max_digits=12, decimal_places=6)]
+
+
+class Weights(BaseModel):
+    """score = Σ weight × rate (capped at 1; a rate with nothing due counts as 1) + Σ weight × count.
+
+    Rates are fractions (0.569, not 56.9); counts where fewer is better usually carry a negative weight."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    investment_completion_rate: Weight = Decimal(40)
+    start_or_completion_rate: Weight = Decimal(30)
+    node_on_time_rate: Weight = Decimal(20)
+    completion_rate: Weight = Decimal(10)
+    red_count: Weight = Decimal(-2)
+    yellow_count: Weight = Decimal(-1)
+    open_tasks: Weight = Decimal(0)
+    late_tasks: Weight = Decimal(-1)
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+class ScoringUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weights: Weights
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class ScoringPublic(BaseModel):
+    version: int
+    weights: Weights
+    note: str | None
+    created_by: str
+    created_at: datetime

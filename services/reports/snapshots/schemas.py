@@ -1,0 +1,61 @@
+"""Snapshot API models: a month's figures frozen as of its last day."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.types import Money
+from services.reports.overview.schemas import Overview
+from services.reports.periods import MONTH_PATTERN
+
+
+class SnapshotCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(pattern=MONTH_PATTERN)
+
+
+class SnapshotPublic(BaseModel):
+    period: str
+    year: int
+    as_of: date
+    kind: str  # manual | auto
+    taken_at: datetime
+    taken_by: str
+    scoring_version: int
+    target_rate: Decimal
+    project_count: int
+
+
+class SnapshotDetail(SnapshotPublic):
+    overview: Overview
+
+
+class FrozenProject(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    project_id: str
+    code: str
+    name: str
+    unit_id: str
+    level: str
+    category: str
+    sector: str
+    bracket: str
+    stage: str
+    colour: str
+    grade: str
+    statistics_status: str
+    total_investment: Money
+    annual_plan_investment: Money
+    ytd_investment: Money
+    real_started: bool
+    nodes_total: int
+    nodes_done: int
+    nodes_done_on_time: int
+    nodes_late: int
+    government_funded: bool
+    concentrated_start: bool
+    owner: str | None
+    lead_leader: str | None
+    alert_messages: list[str]

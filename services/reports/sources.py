@@ -1,0 +1,216 @@
+"""Where figures come from: the live aggregates (today), the project rows and their dated facts (a past date), or a
+frozen snapshot. Each gives a CellSet, so overviews and rankings are computed the same way from any of them."""
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.alerts import TaskStatus
+from kit.errors import Invalid, NotFound, field_error
+from services.reports.cells import ALL, ALL_UNITS, METRICS, UNRATED, Cell, CellSet, ProjectFacts, stage_as_of
+from services.reports.models import (InvestmentMonth, MilestoneView, ProjectView, Snapshot, SnapshotCell,
+                                     SnapshotUnit, StatisticsHistory, StatusHistory, TaskView, UnitView, UnitYearCell)
+
+OPEN_TASK = (TaskStatus.open.value, TaskStatus.feedback_submitted.value)
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: str
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass
+class Figures:
+    """Cells and units for one year (None: every year) as of a date, and where they came from."""
+
+    cells: CellSet
+    units: dict[str, UnitInfo]
+    year: int | None
+    as_of: date
+    source: str  # live | computed | snapshot
+    period: str | None = None
+    projects: list[tuple[ProjectView, ProjectFacts]] = field(default_factory=list)
+
+
+def _count_if(condition):
+    return case((condition, 1), else_=0)
+
+
+def check_as_of(as_of: date | None, today: date) -> date:
+    """The date figures are asked for: today when not given; never after today."""
+    if as_of is None:
+        return today
+    if as_of > today:
+        raise Invalid("as_of is in the future", errors=[field_error("as_of", f"{as_of} is after today {today}")])
+    return as_of
+
+
+async def unit_infos(session: AsyncSession) -> dict[str, UnitInfo]:
+    rows = (await session.execute(select(UnitView.id, UnitView.code, UnitView.name, UnitView.kind))).all()
+    return {r.id: UnitInfo(r.id, r.code, r.name, r.kind) for r in rows}
+
+
+async def live_tasks(session: AsyncSession, *, today: date, unit_id: str | None = None) -> dict[str, tuple[int, int]]:
+    """Open and late (deadline passed) supervision tasks per unit now."""
+    late = func.sum(_count_if(TaskView.deadline < today))
+    query = select(TaskView.unit_id, func.count(), late).where(TaskView.status.in_(OPEN_TASK))
+    if unit_id:
+        query = query.where(TaskView.unit_id == unit_id)
+    rows = (await session.execute(query.group_by(TaskView.unit_id))).all()
+    return {unit: (int(count), int(late or 0)) for unit, count, late in rows}
+
+
+async def tasks_as_of(session: AsyncSession, *, as_of: date, unit_id: str | None = None) -> dict[str, tuple[int, int]]:
+    """Open and late supervision tasks per unit as they stood on `as_of`, from the tasks' dates."""
+    open_then = and_(TaskView.opened_on <= as_of, or_(TaskView.closed_on.is_(None), TaskView.closed_on > as_of))
+    late = func.sum(_count_if(TaskView.deadline < as_of))
+    query = select(TaskView.unit_id, func.count(), late).where(open_then)
+    if unit_id:
+        query = query.where(TaskView.unit_id == unit_id)
+    rows = (await session.execute(query.group_by(TaskView.unit_id))).all()
+    return {unit: (int(count), int(late or 0)) for unit, count, late in rows}
+
+
+async def live(session: AsyncSession, *, year: int | None, today: date, unit_id: str | None = None,
+               per_unit: bool = False, dimensions: tuple[str, ...] | None = None) -> Figures:
+    """The aggregates as the handlers keep them: one unit ('*' = all), or every unit apart (`per_unit`)."""
+    c = UnitYearCell
+    sums = [func.sum(getattr(c, m)).label(m) for m in METRICS]
+    query = select(c.unit_id, c.dimension, c.value, *sums)
+    if per_unit:
+        query = query.where(c.unit_id != ALL_UNITS)
+    else:
+        query = query.where(c.unit_id == (unit_id or ALL_UNITS))
+    if year is not None:
+        query = query.where(c.year == year)
+    if dimensions is not None:
+        query = query.where(c.dimension.in_(dimensions))
+    rows = (await session.execute(query.group_by(c.unit_id, c.dimension, c.value))).all()
+    cells = [Cell(r.unit_id, r.dimension, r.value, {m: _metric(m, getattr(r, m)) for m in METRICS}) for r in rows]
+    tasks = await live_tasks(session, today=today, unit_id=None if per_unit else unit_id)
+    return Figures(cells=CellSet(cells, tasks), units=await unit_infos(session), year=year, as_of=today,
+                   source="live")
+
+
+def _metric(name: str, value) -> int | Decimal:
+    if name in ("total_investment", "annual_plan_investment", "ytd_investment"):
+        return value if value is not None else Decimal(0)
+    return int(value or 0)
+
+
+async def _latest_per_project(session: AsyncSession, model, date_column, columns, *, as_of: date) -> dict:
+    """The latest row per project dated on or before `as_of` (ties: the one applied last)."""
+    ranked = select(model.project_id, *columns, func.row_number().over(
+        partition_by=model.project_id, order_by=(date_column.desc(), model.id.desc())).label("rn")
+    ).where(date_column <= as_of).subquery()
+    rows = (await session.execute(select(ranked).where(ranked.c.rn == 1))).all()
+    return {r.project_id: r for r in rows}
+
+
+async def computed(session: AsyncSession, *, year: int | None, as_of: date, unit_id: str | None = None) -> Figures:
+    """Figures as of a past date: each project's stage, colour, statistics, year-to-date and nodes on that date,
+    from its dated facts, summed into cells like the handlers' (every unit, and '*')."""
+    query = select(ProjectView).where(ProjectView.registered.is_(True), ProjectView.archived.is_(False))
+    if year is not None:
+        query = query.where(ProjectView.year == year)
+    if unit_id:
+        query = query.where(ProjectView.unit_id == unit_id)
+    rows = list((await session.scalars(query.order_by(ProjectView.code))).all())
+    month = f"{as_of:%Y-%m}"
+    ytd_query = select(InvestmentMonth.project_id, func.sum(InvestmentMonth.amount)).join(
+        ProjectView, and_(ProjectView.id == InvestmentMonth.project_id, ProjectView.year == InvestmentMonth.year)
+    ).where(InvestmentMonth.period <= month).group_by(InvestmentMonth.project_id)
+    if year is not None:
+        ytd_query = ytd_query.where(ProjectView.year == year)
+    ytd = dict((await session.execute(ytd_query)).all())
+    status = await _latest_per_project(session, StatusHistory, StatusHistory.as_of,
+                                       (StatusHistory.colour, StatusHistory.grade), as_of=as_of)
+    statistics = await _latest_per_project(session, StatisticsHistory, StatisticsHistory.date,
+                                           (StatisticsHistory.status,), as_of=as_of)
+    done = and_(MilestoneView.actual_date.is_not(None), MilestoneView.actual_date <= as_of)
+    nodes = {r[0]: r[1:] for r in (await session.execute(select(
+        MilestoneView.project_id, func.count(),
+        func.sum(_count_if(done)),
+        func.sum(_count_if(and_(done, MilestoneView.actual_date <= MilestoneView.planned_date))),
+        func.sum(_count_if(and_(~done, MilestoneView.planned_date < as_of))),
+    ).group_by(MilestoneView.project_id))).all()}
+    cells, projects = CellSet(), []
+    for row in rows:
+        colour, grade = ("blue", UNRATED)
+        if row.id in status:
+            colour, grade = status[row.id].colour, status[row.id].grade
+        node = nodes.get(row.id, (0, 0, 0, 0))
+        facts = ProjectFacts(
+            year=row.year, unit_id=row.unit_id, stage=stage_as_of(row, as_of), sector=row.sector,
+            category=row.category, level=row.level, bracket=row.bracket, colour=colour, grade=grade,
+            statistics=statistics[row.id].status if row.id in statistics else "not_submitted",
+            total_investment=row.total_investment, annual_plan_investment=row.annual_plan_investment,
+            ytd_investment=ytd.get(row.id) or Decimal(0),
+            real_started=row.real_start_date is not None and row.real_start_date <= as_of,
+            nodes_total=int(node[0]), nodes_done=int(node[1] or 0), nodes_done_on_time=int(node[2] or 0),
+            nodes_late=int(node[3] or 0))
+        cells.add_facts(facts)
+        projects.append((row, facts))
+    cells.tasks = await tasks_as_of(session, as_of=as_of, unit_id=unit_id)
+    return Figures(cells=cells, units=await unit_infos(session), year=year, as_of=as_of, source="computed",
+                   projects=projects)
+
+
+async def current(session: AsyncSession, *, year: int | None, as_of: date | None, today: date,
+                  unit_id: str | None = None, per_unit: bool = False,
+                  dimensions: tuple[str, ...] | None = None) -> Figures:
+    """Live aggregates for today, computed figures for a past date."""
+    as_of = check_as_of(as_of, today)
+    if as_of == today:
+        return await live(session, year=year, today=today, unit_id=unit_id, per_unit=per_unit, dimensions=dimensions)
+    return await computed(session, year=year, as_of=as_of, unit_id=None if per_unit else unit_id)
+
+
+async def snapshot_of(session: AsyncSession, period: str) -> Snapshot:
+    found = await session.get(Snapshot, period)
+    if found is None:
+        raise NotFound(f"there is no snapshot of {period}; take one with POST /api/v1/snapshots")
+    return found
+
+
+async def resolve(session: AsyncSession, *, year: int | None, as_of: date | None, period: str | None, today: date,
+                  unit_id: str | None = None, per_unit: bool = False,
+                  dimensions: tuple[str, ...] | None = None) -> Figures:
+    """The figures a request asks for: a month's snapshot (`period`), else live or computed for `as_of`."""
+    if period is not None:
+        if as_of is not None:
+            raise Invalid("give either period or as_of", errors=[field_error("as_of", "not with period")])
+        snapshot = await snapshot_of(session, period)
+        if year is not None and year != snapshot.year:
+            raise Invalid("the year is not the period's",
+                          errors=[field_error("year", f"{period} is of {snapshot.year}")])
+        return await frozen(session, snapshot, unit_id=unit_id, per_unit=per_unit, dimensions=dimensions)
+    return await current(session, year=year, as_of=as_of, today=today, unit_id=unit_id, per_unit=per_unit,
+                         dimensions=dimensions)
+
+
+async def frozen(session: AsyncSession, snapshot, *, unit_id: str | None = None, per_unit: bool = False,
+                 dimensions: tuple[str, ...] | None = None) -> Figures:
+    """The cells and units a snapshot froze."""
+    query = select(SnapshotCell).where(SnapshotCell.period == snapshot.period)
+    if dimensions is not None:
+        query = query.where(SnapshotCell.dimension.in_(dimensions))
+    if per_unit:
+        query = query.where(SnapshotCell.unit_id != ALL_UNITS)
+    else:
+        query = query.where(SnapshotCell.unit_id == (unit_id or ALL_UNITS))
+    rows = (await session.scalars(query)).all()
+    cells = [Cell(r.unit_id, r.dimension, r.value, {m: getattr(r, m) for m in METRICS}) for r in rows]
+    tasks = {r.unit_id: (r.open_tasks, r.late_tasks) for r in rows if r.dimension == ALL and r.unit_id != ALL_UNITS}
+    if not per_unit and (unit_id or ALL_UNITS) == ALL_UNITS:
+        tasks = {ALL_UNITS: next(((r.open_tasks, r.late_tasks) for r in rows if r.dimension == ALL), (0, 0))}
+    units = {u.unit_id: UnitInfo(u.unit_id, u.code, u.name, u.kind) for u in (await session.scalars(
+        select(SnapshotUnit).where(SnapshotUnit.period == snapshot.period))).all()}
+    return Figures(cells=CellSet(cells, tasks), units=units, year=snapshot.year, as_of=snapshot.as_of,
+                   source="snapshot", period=snapshot.period)
+

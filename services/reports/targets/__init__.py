@@ -1,0 +1,1 @@
+"""Targets handed down for the year and their progress."""

@@ -1,0 +1,175 @@
+"""Supervision tasks: lifecycle (清单化 + 销号), the escalation ladder on given dates, unit-scoped access, problems."""
+import pytest
+
+from contracts import alerts as contract
+from tests.alerts.facts import event, known, project, scan, send, tasks, unit
+from tests.support.api import client
+
+
+@pytest.fixture
+async def known_project(platform, alerts):
+    owner = unit(name="高新区管委会", kind="park")
+    state = project(owner.id, name="智能装备产业园", lead_leader="张副市长")
+    await send(platform, event(owner, owner.id), event(state, state.id))
+    await known(alerts, state.id)
+    return owner, state
+
+
+async def open_task(alerts, **body) -> dict:
+    response = await alerts.post("/api/v1/tasks", json={"title": "协调解决施工用电", **body})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_lifecycle_open_feedback_return_feedback_close(platform, alerts, alerts_events, known_project):
+    owner, state = known_project
+    task = await open_task(alerts, project_id=state.id, deadline="2027-03-01", description="电力增容未落实")
+    assert (task["unit_id"], task["status"], task["source"], task["escalation_level"]) == (
+        owner.id, "open", "manual", "none")
+    url = f"/api/v1/tasks/{task['id']}"
+    async with client(platform.url("alerts"), "tasks:write", unit_id=owner.id) as town:
+        response = await town.post(f"{url}/feedback", json={"feedback": "已与供电公司对接，月底前完成增容"})
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "feedback_submitted"
+        assert (await town.post(f"{url}/close", json={"verification_note": "ok"})).status_code == 403
+        assert (await town.post(f"{url}/return", json={"reason": "x"})).status_code == 403
+    returned = await alerts.post(f"{url}/return", json={"reason": "增容方案未获批复，请补充材料"})
+    assert returned.status_code == 200 and returned.json()["status"] == "open"
+    assert returned.json()["return_reason"] == "增容方案未获批复，请补充材料"
+    assert (await alerts.post(f"{url}/close", json={"verification_note": "x"})).status_code == 409
+    assert (await alerts.post(f"{url}/return", json={"reason": "x"})).status_code == 409
+    assert (await alerts.post(f"{url}/feedback", json={"feedback": "增容方案已批复"})).status_code == 200
+    closed = await alerts.post(f"{url}/close", json={"verification_note": "现场核验已通电，同意销号"})
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed" and closed.json()["verification_note"] == "现场核验已通电，同意销号"
+    assert (await alerts.post(f"{url}/feedback", json={"feedback": "x"})).status_code == 409
+    detail = (await alerts.get(url)).json()
+    assert [h["action"] for h in detail["history"]] == ["opened", "feedback", "returned", "feedback", "closed"]
+    subject = state.id
+    assert (await alerts_events.wait_for(contract.TaskClosed, subject=subject)).verification_note == "现场核验已通电，同意销号"
+    assert (await alerts_events.wait_for(contract.TaskReturned, subject=subject)).reason.startswith("增容方案")
+    assert len(await alerts_events.all(contract.TaskFeedback, subject=subject)) == 2
+    assert (await alerts_events.wait_for(contract.TaskOpened, subject=subject)).source == "manual"
+
+
+async def test_escalation_ladder_on_given_dates(alerts, alerts_events, known_project):
+    owner, state = known_project
+    task = await open_task(alerts, project_id=state.id, deadline="2027-03-01")
+    url = f"/api/v1/tasks/{task['id']}"
+
+    async def level_on(day):
+        await scan(alerts, day)
+        return (await alerts.get(url)).json()["escalation_level"]
+
+    assert await level_on("2027-03-01") == "none"
+    assert await level_on("2027-03-02") == "unit_head"
+    assert await level_on("2027-03-07") == "unit_head"
+    assert await level_on("2027-03-08") == "lead_leader"
+    assert await level_on("2027-03-15") == "lead_leader"
+    assert await level_on("2027-03-16") == "accountability"
+    assert await level_on("2027-03-16") == "accountability"  # again: nothing more
+    escalations = await alerts_events.all(contract.TaskEscalated, subject=state.id)
+    assert [(e.escalation_level, e.days_late, e.escalated_to) for e in escalations] == [
+        ("unit_head", 1, "高新区管委会主要负责人"), ("lead_leader", 7, "张副市长"), ("accountability", 15, "问责")]
+    assert [h["action"] for h in (await alerts.get(url)).json()["history"]] == ["opened"] + ["escalated"] * 3
+
+    # Beyond 15 days past the deadline the project itself turns red (a late task does not open another task).
+    await scan(alerts, "2027-03-17")
+    [late] = [a for a in (await alerts.get("/api/v1/alerts", params={"project_id": state.id, "active": True})).json()[
+        "items"]]
+    assert (late["rule"], late["colour"]) == ("task_late", "red")
+    assert late["message"] == "督办事项「协调解决施工用电」已超期 16 天未办结"
+    assert len(await tasks(alerts, project_id=state.id)) == 1
+    assert len(await tasks(alerts, unit_id=owner.id, escalation_level="accountability")) == 1
+    assert len(await tasks(alerts, unit_id=owner.id, late=True, as_of="2027-03-17")) == 1
+    assert len(await tasks(alerts, unit_id=owner.id, late=True, as_of="2027-03-01")) == 0
+
+    # The unit reports back: no longer late, the red alert clears.
+    await alerts.post(f"{url}/feedback", json={"feedback": "已完成"})
+    assert [a["rule"] for a in (await alerts.get("/api/v1/alerts", params={"project_id": state.id,
+                                                                             "active": True})).json()["items"]] == []
+
+
+async def test_a_scan_past_several_rungs_records_each_step(alerts, alerts_events, known_project):
+    _, state = known_project
+    task = await open_task(alerts, project_id=state.id, deadline="2027-05-01")
+    await scan(alerts, "2027-05-20")
+    assert (await alerts.get(f"/api/v1/tasks/{task['id']}")).json()["escalation_level"] == "accountability"
+    steps = [e for e in await alerts_events.all(contract.TaskEscalated, subject=state.id) if e.id == task["id"]]
+    assert [e.escalation_level for e in steps] == ["unit_head", "lead_leader", "accountability"]
+    assert {e.as_of.isoformat() for e in steps} == {"2027-05-20"}
+
+
+async def test_feedback_stops_the_clock_and_a_resolvable_task_does_not_escalate(alerts, known_project):
+    _, state = known_project
+    waiting = await open_task(alerts, project_id=state.id, deadline="2027-06-01")
+    await alerts.post(f"/api/v1/tasks/{waiting['id']}/feedback", json={"feedback": "已整改"})
+    await scan(alerts, "2027-06-20")
+    assert (await alerts.get(f"/api/v1/tasks/{waiting['id']}")).json()["escalation_level"] == "none"
+
+
+async def test_unit_tokens_see_and_answer_only_their_units_tasks(platform, alerts, known_project):
+    owner, state = known_project
+    other = unit()
+    await send(platform, event(other, other.id))
+    mine = await open_task(alerts, project_id=state.id, deadline="2027-03-01")
+    theirs = await open_task(alerts, unit_id=other.id, deadline="2027-03-01", title="闲置厂房盘活")
+    async with client(platform.url("alerts"), "tasks:write", unit_id=owner.id) as town:
+        listed = (await town.get("/api/v1/tasks", params={"limit": 500})).json()["items"]
+        assert {t["unit_id"] for t in listed} == {owner.id} and mine["id"] in {t["id"] for t in listed}
+        assert (await town.get("/api/v1/tasks", params={"unit_id": other.id})).status_code == 403
+        assert (await town.get(f"/api/v1/tasks/{theirs['id']}")).status_code == 404
+        assert (await town.post(f"/api/v1/tasks/{theirs['id']}/feedback", json={"feedback": "x"})).status_code == 404
+        assert (await town.post("/api/v1/tasks", json={"title": "x", "unit_id": owner.id})).status_code == 403
+        assert (await town.post(f"/api/v1/tasks/{mine['id']}/feedback", json={"feedback": "已办"})).status_code == 200
+    async with client(platform.url("alerts"), "reports:read") as reader:
+        assert (await reader.get("/api/v1/tasks")).status_code == 200
+        assert (await reader.post("/api/v1/tasks", json={"title": "x", "unit_id": owner.id})).status_code == 403
+    async with client(platform.url("alerts"), auth=False) as anonymous:
+        assert (await anonymous.get("/api/v1/tasks")).status_code == 401
+
+
+async def test_task_validation(alerts, known_project):
+    _, state = known_project
+    assert (await alerts.post("/api/v1/tasks", json={"title": "x"})).status_code == 422           # no unit
+    assert (await alerts.post("/api/v1/tasks", json={"title": "x", "project_id": "nope"})).status_code == 404
+    past = await alerts.post("/api/v1/tasks", json={"title": "x", "project_id": state.id, "deadline": "2020-01-01"})
+    assert past.status_code == 422 and past.json()["errors"][0]["field"] == "deadline"
+    assert (await alerts.post("/api/v1/tasks", json={"title": "", "unit_id": "u"})).status_code == 422
+    assert (await alerts.post("/api/v1/tasks", json={"title": "x", "unit_id": "u", "colour": 1})).status_code == 422
+    assert (await alerts.get("/api/v1/tasks/nope")).status_code == 404
+    assert (await alerts.get("/api/v1/tasks", params={"status": "lost"})).status_code == 422
+
+
+async def test_an_idempotency_key_opens_one_task(alerts, known_project):
+    _, state = known_project
+    body = {"title": "协调解决施工用电", "project_id": state.id, "deadline": "2027-09-01"}
+    first = await alerts.post("/api/v1/tasks", json=body, headers={"Idempotency-Key": f"t-{state.id}"})
+    again = await alerts.post("/api/v1/tasks", json=body, headers={"Idempotency-Key": f"t-{state.id}"})
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert len(await tasks(alerts, project_id=state.id)) == 1
+
+
+async def test_a_problem_opens_a_task_for_the_solving_unit(platform, alerts, alerts_events, known_project):
+    owner, state = known_project
+    bureau = unit(name="市自然资源和规划局", kind="department")
+    await send(platform, event(bureau, bureau.id))
+    body = {"type": "land", "description": "用地指标不足，需调整土地利用规划", "solving_unit_id": bureau.id,
+            "deadline": "2027-04-30"}
+    async with client(platform.url("alerts"), "tasks:write", unit_id=owner.id) as town:
+        reported = await town.post(f"/api/v1/projects/{state.id}/problems", json=body)
+        assert reported.status_code == 201, reported.text
+    problem = reported.json()
+    task = problem["task"]
+    assert (task["unit_id"], task["source"], task["problem_type"], task["problem_id"], task["deadline"]) == (
+        bureau.id, "problem", "land", problem["id"], "2027-04-30")
+    assert task["title"] == "智能装备产业园：用地问题"
+    opened = [e for e in await alerts_events.all(contract.TaskOpened, subject=state.id) if e.id == task["id"]]
+    assert opened and opened[0].problem_id == problem["id"] and opened[0].problem_type == "land"
+    listed = (await alerts.get(f"/api/v1/projects/{state.id}/problems")).json()
+    assert [p["id"] for p in listed] == [problem["id"]] and listed[0]["task"]["status"] == "open"
+    async with client(platform.url("alerts"), "tasks:write", unit_id=bureau.id) as stranger:
+        assert (await stranger.post(f"/api/v1/projects/{state.id}/problems", json=body)).status_code == 403
+    assert (await alerts.post(f"/api/v1/projects/{state.id}/problems",
+                              json={**body, "type": "weather"})).status_code == 422
+    assert (await alerts.post("/api/v1/projects/nope/problems", json=body)).status_code == 404

@@ -1,0 +1,62 @@
+"""Messages a consumer cannot process go to the dead-letter topic with the reason; the consumer goes on."""
+import asyncio
+import uuid
+from decimal import Decimal
+
+import orjson
+import pytest
+
+from contracts import topics
+from contracts.envelope import encode
+from contracts.registry import ProjectRegistered
+from tests.support.api import client, eventually
+from tests.support.factories import project_registered
+from tests.support.kafka import produce, read_topic, wait_for_topic
+from tests.support.metrics import metric
+
+pytestmark = pytest.mark.timeout(300)  # a bound for a loaded machine; ~20 s when not
+
+DLQ = topics.dead_letter(topics.REGISTRY)
+UNKNOWN_TYPE = "keyproject.registry.project.registered.v99"
+
+
+async def test_bad_messages_are_dead_lettered_with_the_reason_and_the_stream_goes_on(own_platform):
+    platform = own_platform
+    bootstrap = platform.broker.bootstrap
+    await asyncio.to_thread(platform.start_service, "reports")
+    await wait_for_topic(bootstrap, topics.REGISTRY, partition_count=6)
+
+    unit_id = str(uuid.uuid4())
+    valid = project_registered(unit_id, total_investment=Decimal("7.5"), bracket="lt_1yi")
+    garbage = b"\x00\xff not json at all {"
+    unknown = {**project_registered(unit_id).model_dump(mode="json"), "type": UNKNOWN_TYPE}
+    invalid = project_registered(unit_id).model_dump(mode="json")
+    invalid["data"]["total_investment"] = "-5"
+    del invalid["data"]["code"]
+    bad = [garbage, orjson.dumps(unknown), orjson.dumps(invalid)]
+    # One key, so one partition: the valid event is queued behind the three bad ones.
+    key = valid.subject.encode()
+    await produce(bootstrap, topics.REGISTRY, [(key, value) for value in bad] + [(key, encode(valid))])
+
+    async with client(platform.url("reports"), "reports:read") as reports:
+        async def applied():
+            overview = (await reports.get("/api/v1/overview", params={"unit_id": unit_id})).json()
+            return overview["project_count"] == 1
+
+        await eventually(applied, timeout=120, interval=0.2, what="the valid event after the bad ones applied")
+        overview = (await reports.get("/api/v1/overview", params={"unit_id": unit_id})).json()
+        assert Decimal(overview["total_investment"]) == Decimal("7.5")
+
+    dead = await read_topic(bootstrap, DLQ)
+    assert [r.value for r in dead] == bad, "each bad message, and only those, dead-lettered once, in order"
+    reasons = []
+    for record in dead:
+        headers = {name: value.decode() for name, value in record.headers}
+        assert headers["source_topic"] == topics.REGISTRY
+        assert record.key == key
+        reasons.append(headers["error"])
+    assert reasons[0].startswith("not a CloudEvent"), reasons[0]
+    assert reasons[1] == f"unknown event type or version: {UNKNOWN_TYPE}", reasons[1]
+    assert reasons[2].startswith(f"{ProjectRegistered.type} payload invalid"), reasons[2]
+    assert "total_investment" in reasons[2] and "code" in reasons[2], reasons[2]
+    assert await metric(platform.url("reports"), "kp_events_dead_lettered_total", service="reports", topic=DLQ) == 3

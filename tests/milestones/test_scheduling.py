@@ -1,0 +1,136 @@
+"""Backward (倒排) and forward scheduling as pure functions: checked dates on parallel branches and calendars."""
+from datetime import date
+
+import pytest
+
+from services.milestones.network import DependencyCycle, UnknownPredecessor, topological_order
+from services.milestones.scheduling import CALENDAR_DAYS, Mode, PlanNode, plan, push_later, working_calendar
+from services.milestones.templates.builtin import BUILTIN, INDUSTRIAL
+
+# A → B (10 days) and A → C (20 days) run in parallel; D waits for both (5 days), E follows D (30 days).
+PARALLEL = [
+    PlanNode("a", 0),
+    PlanNode("b", 10, ("a",)),
+    PlanNode("c", 20, ("a",)),
+    PlanNode("d", 5, ("b", "c")),
+    PlanNode("e", 30, ("d",)),
+]
+
+
+def test_forward_takes_the_longer_branch():
+    dates = plan(PARALLEL, mode=Mode.forward, anchor=date(2026, 1, 1))
+    assert dates == {"a": date(2026, 1, 1), "b": date(2026, 1, 11), "c": date(2026, 1, 21),
+                     "d": date(2026, 1, 26), "e": date(2026, 2, 25)}
+
+
+def test_backward_derives_every_node_from_the_target():
+    dates = plan(PARALLEL, mode=Mode.backward, anchor=date(2026, 6, 30))
+    # Both branches end as late as D allows; A must be early enough for the longer one.
+    assert dates == {"a": date(2026, 5, 6), "b": date(2026, 5, 26), "c": date(2026, 5, 26),
+                     "d": date(2026, 5, 31), "e": date(2026, 6, 30)}
+
+
+def test_backward_and_forward_agree_on_the_span():
+    forward = plan(PARALLEL, mode=Mode.forward, anchor=date(2026, 5, 6))
+    backward = plan(PARALLEL, mode=Mode.backward, anchor=date(2026, 6, 30))
+    assert forward["e"] == backward["e"] and forward["a"] == backward["a"]
+
+
+def test_anchor_node_takes_the_date_and_the_rest_flows_both_ways():
+    dates = plan(PARALLEL, mode=Mode.backward, anchor=date(2026, 6, 1), anchor_key="d")
+    assert dates["d"] == date(2026, 6, 1)
+    assert dates["b"] == dates["c"] == date(2026, 5, 27)
+    assert dates["a"] == date(2026, 5, 7)
+    assert dates["e"] == date(2026, 7, 1)  # after the anchor: forward
+
+
+def test_pinned_node_keeps_its_date():
+    dates = plan(PARALLEL, mode=Mode.forward, anchor=date(2026, 1, 1), pinned={"b": date(2026, 2, 1)})
+    assert dates["b"] == date(2026, 2, 1)
+    assert dates["d"] == date(2026, 2, 6)  # now B's branch is the longer one
+    assert dates["e"] == date(2026, 3, 8)
+
+
+def test_industrial_template_forward_from_the_planned_start():
+    nodes = [PlanNode(n.key, n.duration_days, tuple(n.predecessors)) for n in INDUSTRIAL]
+    dates = plan(nodes, mode=Mode.forward, anchor=date(2026, 3, 1), anchor_key="started")
+    assert dates == {
+        "signed": date(2025, 10, 12),
+        "land_supplied": date(2025, 12, 11),
+        "planning_permit": date(2026, 1, 25),      # the planning permit branch (30 days) has slack
+        "environmental_approval": date(2026, 1, 25),
+        "construction_permit": date(2026, 2, 14),
+        "started": date(2026, 3, 1),
+        "real_start": date(2026, 3, 16),
+        "topped_out": date(2026, 9, 12),
+        "completion_acceptance": date(2026, 12, 11),
+        "in_operation": date(2027, 1, 10),
+        "statistics_included": date(2026, 4, 15),  # 入库 30 days after the real start
+    }
+
+
+def test_industrial_template_backward_from_the_planned_completion():
+    nodes = [PlanNode(n.key, n.duration_days, tuple(n.predecessors)) for n in INDUSTRIAL]
+    dates = plan(nodes, mode=Mode.backward, anchor=date(2027, 6, 30), anchor_key="completion_acceptance")
+    assert dates["completion_acceptance"] == date(2027, 6, 30)
+    assert dates["in_operation"] == date(2027, 7, 30)
+    assert dates["topped_out"] == date(2027, 4, 1)
+    assert dates["started"] == date(2026, 9, 18)
+    assert dates["signed"] == date(2026, 5, 1)
+    assert dates["statistics_included"] == date(2026, 11, 2)
+
+
+def test_working_days_skip_weekends_holidays_and_work_make_up_days():
+    chain = [PlanNode("a", 0), PlanNode("b", 3, ("a",))]
+    friday = date(2026, 1, 2)
+    assert plan(chain, mode=Mode.forward, anchor=friday, calendar=working_calendar())["b"] == date(2026, 1, 7)
+    with_holiday = working_calendar(holidays=[date(2026, 1, 6)])
+    assert plan(chain, mode=Mode.forward, anchor=friday, calendar=with_holiday)["b"] == date(2026, 1, 8)
+    saturday_worked = working_calendar(extra_workdays=[date(2026, 1, 3)])
+    assert plan(chain, mode=Mode.forward, anchor=friday, calendar=saturday_worked)["b"] == date(2026, 1, 6)
+    # Backward from a Sunday target: the end rolls back to Friday, the start 3 working days before it.
+    back = plan(chain, mode=Mode.backward, anchor=date(2026, 1, 11), calendar=working_calendar())
+    assert back == {"a": date(2026, 1, 6), "b": date(2026, 1, 9)}
+
+
+def test_calendar_days_count_weekends():
+    chain = [PlanNode("a", 0), PlanNode("b", 3, ("a",))]
+    assert plan(chain, mode=Mode.forward, anchor=date(2026, 1, 2), calendar=CALENDAR_DAYS)["b"] == date(2026, 1, 5)
+
+
+def test_push_later_moves_only_what_must_move():
+    planned = plan(PARALLEL, mode=Mode.backward, anchor=date(2026, 6, 30))
+    planned["c"] = date(2026, 6, 10)  # C slipped
+    moved = push_later(PARALLEL, planned, fixed=["c"])
+    assert moved == {"d": date(2026, 6, 15), "e": date(2026, 7, 15)}
+    # Planned as soon as possible, B has 10 days of slack: moving it 10 days later moves nothing else.
+    early = plan(PARALLEL, mode=Mode.forward, anchor=date(2026, 1, 1))
+    assert push_later(PARALLEL, {**early, "b": date(2026, 1, 21)}, fixed=["b"]) == {}
+    assert push_later(PARALLEL, {**early, "b": date(2026, 1, 22)}, fixed=["b"]) == {
+        "d": date(2026, 1, 27), "e": date(2026, 2, 26)}
+
+
+def test_unknown_predecessor_and_cycles_name_the_node():
+    with pytest.raises(UnknownPredecessor) as unknown:
+        topological_order({"a": [], "b": ["a", "x"]})
+    assert unknown.value.node == "b" and unknown.value.predecessor == "x"
+    with pytest.raises(DependencyCycle) as cycle:
+        topological_order({"a": ["c"], "b": ["a"], "c": ["b"], "d": []})
+    assert set(cycle.value.cycle) == {"a", "b", "c"}
+    assert cycle.value.cycle[0] == cycle.value.cycle[-1]
+    with pytest.raises(DependencyCycle):
+        topological_order({"a": ["a"]})
+
+
+@pytest.mark.parametrize("key", sorted(BUILTIN))
+def test_every_builtin_template_schedules_and_has_the_registry_nodes(key):
+    _, _, categories, nodes = BUILTIN[key]
+    dates = plan([PlanNode(n.key, n.duration_days, tuple(n.predecessors)) for n in nodes], mode=Mode.backward,
+                 anchor=date(2027, 12, 31), anchor_key="completion_acceptance")
+    assert dates["completion_acceptance"] == date(2027, 12, 31)
+    stages = {n.stage for n in nodes if n.stage}
+    assert {"signed", "land_supplied", "started", "completed", "in_operation"} <= stages
+    assert {n.trigger for n in nodes if n.trigger} == {"real_start", "statistics_included"}
+    statistics = next(n for n in nodes if n.trigger == "statistics_included")
+    assert statistics.predecessors == ["real_start"]
+    assert categories

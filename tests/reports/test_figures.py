@@ -1,0 +1,59 @@
+"""Exact figures without a platform: the target gap, rates and their display, competition ranks, cell deltas."""
+from decimal import Decimal
+from fractions import Fraction
+
+from services.reports.cells import ALL_UNITS, ProjectFacts, difference
+from services.reports.figures import competition_ranks, decimal_of, needed_to_reach, percent, rate, target_count
+
+
+def test_the_offices_target_gap_is_exact():
+    # 116 projects, 66 started or completed, goal 70 %: ceil(81.2) = 82, so 16 more
+    assert target_count(Decimal("0.70"), 116) == 82
+    assert needed_to_reach(Decimal("0.70"), 116, 66) == 16
+    # exactly on a whole number: no rounding up from a binary fraction (0.7 × 10 is 7, not 7.000000001)
+    assert target_count(Decimal("0.7"), 10) == 7
+    assert needed_to_reach(Decimal("0.70"), 10, 9) == 0  # never negative
+    assert needed_to_reach(Decimal("0.70"), 0, 0) == 0
+
+
+def test_rates_are_exact_and_rounded_only_for_display():
+    value = rate(66, 116)
+    assert value == Fraction(33, 58)
+    assert decimal_of(value) == Decimal("0.568965517241")
+    assert percent(value) == "56.9"
+    assert percent(rate(1, 8)) == "12.5" and percent(rate(1, 16)) == "6.3"  # half-up for display
+    assert decimal_of(rate(Decimal("1000.000001"), Decimal(20000))) == Decimal("0.050000000050")
+    assert rate(5, 0) is None and decimal_of(None) is None and percent(None) is None
+
+
+def test_competition_ranking_shares_ranks_and_skips():
+    values = {"a": Fraction(1, 2), "b": Fraction(3, 4), "c": Fraction(1, 2), "d": Fraction(1, 5), "e": None}
+    ranked = competition_ranks(list(values), values.get, higher_is_better=True)
+    assert ranked == [("b", 1), ("a", 2), ("c", 2), ("d", 4), ("e", 5)]
+    counts = {"x": 2, "y": 0, "z": 2, "w": 1}
+    assert competition_ranks(list(counts), counts.get, higher_is_better=False) == [
+        ("y", 1), ("w", 2), ("x", 3), ("z", 3)]
+
+
+def _facts(**changes) -> ProjectFacts:
+    base = dict(year=2026, unit_id="u1", stage="planning", sector="secondary", category="industry",
+                level="municipal", bracket="1_10yi", colour="blue", grade="unrated", statistics="not_submitted",
+                total_investment=Decimal("30000"), annual_plan_investment=Decimal("1000"),
+                ytd_investment=Decimal(0), real_started=False, nodes_total=0, nodes_done=0, nodes_done_on_time=0,
+                nodes_late=0)
+    return ProjectFacts(**{**base, **changes})
+
+
+def test_a_change_moves_the_project_between_cells_and_nothing_else():
+    before, after = _facts(), _facts(stage="started", ytd_investment=Decimal("12.5"))
+    deltas = dict(difference(before, after))
+    assert deltas[(2026, "u1", "stage", "planning")]["project_count"] == -1
+    assert deltas[(2026, ALL_UNITS, "stage", "started")]["started_or_completed_count"] == 1
+    assert deltas[(2026, "u1", "all", "")]["ytd_investment"] == Decimal("12.5")
+    assert deltas[(2026, "u1", "all", "")]["project_count"] == 0
+    assert [key for key, _ in difference(before, after)] == sorted(deltas)  # cells locked in key order
+    assert difference(before, before) == []
+    registered = dict(difference(None, before))
+    assert registered[(2026, ALL_UNITS, "all", "")]["total_investment"] == Decimal("30000")
+    archived = dict(difference(after, None))
+    assert archived[(2026, "u1", "stage", "started")]["project_count"] == -1
