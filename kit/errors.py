@@ -71,7 +71,9 @@ def problem_response(*, status: int, slug: str, title: str, detail: str, instanc
 def _location(loc: tuple, kind: str | None) -> str:
     if kind == "json_invalid":
         return "body"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")] or [str(loc[-1])]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")] or [str(p) for p in loc[-1:]]
+    if not parts:
+        return "body"
     return ".".join(parts)
 
 

@@ -65,7 +65,8 @@ async def create_once(session: AsyncSession, *, key: str | None, scope: str, req
     """Run `create` once per Idempotency-Key (scoped to the route); respond 201 with its JSON."""
     if key is None:
         return JSONResponse((await create()).model_dump(mode="json"), status_code=201)
-    scoped_key = f"{scope}:{key}"
+    # Hashed: a 200-character header plus its scope always fits the key column.
+    scoped_key = f"{scope}:{fingerprint(key.encode())}"
     request_hash = fingerprint(request_body.model_dump_json().encode())
     stored = await replay(session, key=scoped_key, request_hash=request_hash)
     if stored is not None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import httpx
 
+from kit.lifetime import die_with_parent
+
 SERVICES = {"registry": 8001, "milestones": 8002, "alerts": 8003, "reports": 8004}
 
 
@@ -33,7 +35,7 @@ class ServiceProcess:
             [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
              "--port", str(self.port), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
              "--log-level", "warning"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT if log else None, start_new_session=True,
+            env=self.env, stdout=log, stderr=subprocess.STDOUT if log else None, start_new_session=True, preexec_fn=die_with_parent,
         )
         if wait:
             self.wait_healthy()

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Row, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.alerts import TaskStatus
@@ -34,7 +34,7 @@ class Figures:
     as_of: date
     source: str  # live | computed | snapshot
     period: str | None = None
-    projects: list[tuple[ProjectView, ProjectFacts]] = field(default_factory=list)
+    projects: list[tuple[Row, ProjectFacts]] = field(default_factory=list)  # project_view rows (computed only)
 
 
 def _count_if(condition):
@@ -115,12 +115,14 @@ async def _latest_per_project(session: AsyncSession, model, date_column, columns
 async def computed(session: AsyncSession, *, year: int | None, as_of: date, unit_id: str | None = None) -> Figures:
     """Figures as of a past date: each project's stage, colour, statistics, year-to-date and nodes on that date,
     from its dated facts, summed into cells like the handlers' (every unit, and '*')."""
-    query = select(ProjectView).where(ProjectView.registered.is_(True), ProjectView.archived.is_(False))
+    # plain rows, not ORM objects: a snapshot of a big list reads them all
+    query = select(*ProjectView.__table__.columns).where(ProjectView.registered.is_(True),
+                                                         ProjectView.archived.is_(False))
     if year is not None:
         query = query.where(ProjectView.year == year)
     if unit_id:
         query = query.where(ProjectView.unit_id == unit_id)
-    rows = list((await session.scalars(query.order_by(ProjectView.code))).all())
+    rows = list((await session.execute(query.order_by(ProjectView.code))).all())
     month = f"{as_of:%Y-%m}"
     ytd_query = select(InvestmentMonth.project_id, func.sum(InvestmentMonth.amount)).join(
         ProjectView, and_(ProjectView.id == InvestmentMonth.project_id, ProjectView.year == InvestmentMonth.year)

@@ -17,9 +17,9 @@ YEAR = TODAY.year
 
 
 async def published(events: EventLog, model: type[EventData], subject: str, *, count: int = 1,
-                    timeout: float = 15.0) -> list:
+                    timeout: float = 30.0) -> list:
     """Every `model` event about `subject` on the topic, oldest first, once at least `count` of them are there
-    (decoded and validated by the contract codec)."""
+    (decoded and validated by the contract codec). The timeout is generous: each look reads the whole topic."""
     await events.wait_for(model, subject=subject, count=count, timeout=timeout)
     return await events.all(model, subject=subject)
 

@@ -207,14 +207,14 @@ async def test_reimport_changes_nothing_and_reaches_reports_once(registry, repor
         body = (await reports.get("/api/v1/overview", params={"unit_id": unit["id"]})).json()
         return body["project_count"] == 3 and body["total_investment"] == "300"
 
-    await eventually(counted, what="imported projects in the reports overview")
+    await eventually(counted, timeout=60, what="imported projects in the reports overview")
     again = await upload(registry, content)
     assert again.status_code == 200
     assert again.json() | {"errors": []} == {"mode": "all_or_nothing", "rows": 3, "created": 0, "updated": 0,
                                              "unchanged": 3, "failed": 0, "errors": [], "errors_truncated": False}
     # The relay publishes in outbox order: once a later event is on the broker, anything the re-import staged is too.
     sentinel = await create_project(registry, (await create_unit(registry))["id"])
-    await registry_events(sentinel["id"], ProjectRegistered)
+    await registry_events(sentinel["id"], ProjectRegistered, timeout=60)
     for project_id in ids:
         assert [type(e) for e in await registry_events(project_id)] == [ProjectRegistered]
     assert await counted()

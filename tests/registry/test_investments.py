@@ -37,6 +37,12 @@ def url(project_id: str, period: str | None = None) -> str:
     return base if period is None else f"{base}/{period}"
 
 
+async def report(registry, project_id: str, period: str, amount: str) -> dict:
+    response = await registry.put(url(project_id, period), json={"amount": amount})
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
 # --- reporting a month ------------------------------------------------------------------------------------------
 
 async def test_first_report_of_a_month_is_created_and_announced(registry, project, registry_events):
@@ -229,16 +235,16 @@ async def test_each_report_of_a_funded_project_announces_its_budget(registry, fu
 
 async def test_spending_counts_every_year_and_corrections_replace(registry, funded, registry_events):
     period = month(YEAR - 1, 12)
-    await registry.put(url(funded["id"], period), json={"amount": "700"})
-    await registry.put(url(funded["id"], month(YEAR, 1)), json={"amount": "100"})
-    await registry.put(url(funded["id"], period), json={"amount": "400"})
+    for when, amount in [(period, "700"), (month(YEAR, 1), "100"), (period, "400")]:
+        response = await registry.put(url(funded["id"], when), json={"amount": amount})
+        assert response.status_code in (200, 201), response.text
     events = await published(registry_events, BudgetChanged, funded["id"], count=3)
     assert [e.spent_to_date for e in events] == [Decimal("700"), Decimal("800"), Decimal("500")]
     assert events[-1].overrun_ratio == Decimal("-0.5")
 
 
 async def test_an_approved_adjustment_raises_the_budget_and_is_announced(registry, funded, registry_events):
-    await registry.put(url(funded["id"], month(YEAR - 1, 6)), json={"amount": "1200"})
+    await report(registry, funded["id"], month(YEAR - 1, 6), "1200")
     response = await registry.post(f"/api/v1/projects/{funded['id']}/budget-adjustments", json={
         "amount": "300", "reason": "追加配套道路工程", "approved_on": f"{YEAR - 1}-07-01"})
     assert response.status_code == 201, response.text
@@ -261,11 +267,11 @@ async def test_an_approved_adjustment_raises_the_budget_and_is_announced(registr
 
 
 async def test_a_project_that_is_not_government_funded_has_no_budget_events(registry, project, registry_events):
-    await registry.put(url(project["id"], month(YEAR, 1)), json={"amount": "5"})
+    await report(registry, project["id"], month(YEAR, 1), "5")
     response = await registry.post(f"/api/v1/projects/{project['id']}/budget-adjustments", json={
         "amount": "300", "reason": "追加", "approved_on": f"{YEAR}-01-01"})
     assert response.status_code == 409, response.text
-    await registry.put(url(project["id"], month(YEAR, 1)), json={"amount": "6"})
+    await report(registry, project["id"], month(YEAR, 1), "6")
     # one project's events are in order: a budget event of the first report would precede the second report
     await registry_events.wait_for(InvestmentReported, subject=project["id"], count=2)
     assert await registry_events.all(BudgetChanged, subject=project["id"]) == []
@@ -277,9 +283,10 @@ async def test_a_project_that_is_not_government_funded_has_no_budget_events(regi
 async def test_a_funded_project_without_a_budget_gets_one_through_an_adjustment(registry, registry_events):
     unit = await create_unit(registry)
     bare = await create_project(registry, unit["id"], year=YEAR, government_funded=True)
-    await registry.put(url(bare["id"], month(YEAR, 1)), json={"amount": "50"})
-    await registry.post(f"/api/v1/projects/{bare['id']}/budget-adjustments", json={
+    await report(registry, bare["id"], month(YEAR, 1), "50")
+    adjusted = await registry.post(f"/api/v1/projects/{bare['id']}/budget-adjustments", json={
         "amount": "200", "reason": "首次核定预算", "approved_on": f"{YEAR}-01-01"})
+    assert adjusted.status_code == 201, adjusted.text
     [event] = await published(registry_events, BudgetChanged, bare["id"])
     assert event.budget == Decimal("0") and event.approved_adjustments == Decimal("200")
     assert event.overrun_ratio == Decimal("-0.75") and event.adjustment_approved is True

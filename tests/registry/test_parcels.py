@@ -294,7 +294,6 @@ async def test_announcing_the_parcels_of_a_started_project(platform, registry, u
         assert events[-1].code == parcel["code"] and str(events[-1].area_mu) == "56.25"
 
 
-@pytest.mark.xfail(reason="lifecycle does not call parcels.service.announce_parcels_of_project yet", strict=False)
 async def test_the_start_of_a_linked_project_re_announces_its_parcels(registry, unit, project, registry_events):
     parcel = await create_parcel(registry, unit["id"], project_id=project["id"])
     await start_project(registry, project["id"], on=date(LAST_YEAR, 6, 1), confirm=False)

@@ -2,13 +2,18 @@
 import codecs
 import csv
 import io
+import posixpath
 import re
+import zipfile
 from collections.abc import Iterator
 from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
 from openpyxl.styles import Font
+from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from kit.errors import Invalid, field_error
 
@@ -89,22 +94,123 @@ def _csv_rows(content: bytes) -> Iterator[Row]:
 
 
 def _xlsx_rows(content: bytes) -> Iterator[Row]:
+    """The first worksheet's rows, streamed from its XML (openpyxl's reader costs ~25 µs a cell, this one ~3)."""
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any failure of the parser on untrusted bytes means "not a workbook"
+        workbook = _Workbook(zipfile.ZipFile(io.BytesIO(content)))
+    except Exception:  # noqa: BLE001 - any failure on untrusted bytes means "not a workbook"
         raise unreadable("the file is not a readable XLSX workbook") from None
     try:
-        if not workbook.worksheets:
-            raise unreadable("the workbook has no worksheet")
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers store wrong dimensions; read every cell there is
-        try:
-            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, list(cells)
-        except Exception:  # noqa: BLE001 - a corrupt sheet part inside a valid zip
-            raise unreadable("the workbook's first sheet cannot be read") from None
-    finally:
-        workbook.close()
+        yield from workbook.rows()
+    except Exception:  # noqa: BLE001 - a corrupt sheet part inside a valid zip
+        raise unreadable("the workbook's first sheet cannot be read") from None
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]  # transitional and strict OOXML differ only in namespaces
+
+
+def _text_of(element) -> str:
+    """A shared or inline string: its <t>, or the <t> of each rich-text run; phonetic hints (<rPh>) left out."""
+    parts = []
+    for child in element:
+        name = _local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+    return "".join(parts)
+
+
+def _column_index(reference: str) -> int:
+    index = 0
+    for char in reference:
+        if not char.isalpha():
+            break
+        index = index * 26 + ord(char.upper()) - 64
+    return index - 1
+
+
+# Number formats Excel does not spell out: the ECMA date ids, and the East Asian ones (yyyy"年"m"月"d"日" is 31).
+_DATE_FORMAT_IDS = frozenset({*range(14, 18), 22, *range(27, 32), 36, *range(50, 59)})
+
+
+class _Workbook:
+    """What reading cell values needs: the first sheet's part, shared strings, which styles are dates, the epoch."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        relations = {r.get("Id"): r for r in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))}
+        first = next(e for e in workbook.iter() if _local(e.tag) == "sheet")
+        relation = relations[next(v for k, v in first.attrib.items() if _local(k) == "id")]
+        self.sheet = self._part(relation.get("Target"))
+        properties = next((e for e in workbook.iter() if _local(e.tag) == "workbookPr"), None)
+        date1904 = properties is not None and properties.get("date1904") in ("1", "true")
+        self.epoch = MAC_EPOCH if date1904 else WINDOWS_EPOCH
+        targets = {r.get("Type", "").rpartition("/")[2]: r.get("Target") for r in relations.values()}
+        self.strings = self._shared_strings(targets.get("sharedStrings"))
+        self.date_styles = self._date_styles(targets.get("styles"))
+
+    def _part(self, target: str) -> str:
+        return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+
+    def _shared_strings(self, target: str | None) -> list[str]:
+        if target is None:
+            return []
+        strings = []
+        with self.archive.open(self._part(target)) as source:
+            for _, element in ElementTree.iterparse(source):
+                if _local(element.tag) == "si":
+                    strings.append(_text_of(element))
+                    element.clear()
+        return strings
+
+    def _date_styles(self, target: str | None) -> frozenset[int]:
+        if target is None:
+            return frozenset()
+        styles = ElementTree.fromstring(self.archive.read(self._part(target)))
+        custom = {int(f.get("numFmtId")): f.get("formatCode", "") for f in styles.iter() if _local(f.tag) == "numFmt"}
+        cell_formats = next((e for e in styles if _local(e.tag) == "cellXfs"), [])
+        dates = set()
+        for index, xf in enumerate(cell_formats):
+            format_id = int(xf.get("numFmtId", 0))
+            code = custom.get(format_id)
+            if (is_date_format(code) and not is_timedelta_format(code)) if code else format_id in _DATE_FORMAT_IDS:
+                dates.add(index)
+        return frozenset(dates)
+
+    def _value(self, cell) -> Any:
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            return next((_text_of(e) for e in cell if _local(e.tag) == "is"), None)
+        value = next((e.text for e in cell if _local(e.tag) == "v"), None)
+        if value is None:
+            return None
+        if kind == "s":
+            return self.strings[int(value)]
+        if kind == "b":
+            return value.strip() in ("1", "true")
+        if kind in ("str", "e", "d"):  # formula text, an error such as #N/A, an ISO date
+            return value
+        if int(cell.get("s", 0)) in self.date_styles:
+            return from_excel(float(value), self.epoch)
+        return float(value) if any(c in value for c in ".eE") else int(value)
+
+    def rows(self) -> Iterator[Row]:
+        number = 0
+        with self.archive.open(self.sheet) as source:
+            for _, element in ElementTree.iterparse(source):
+                if _local(element.tag) != "row":
+                    continue
+                number = int(element.get("r") or number + 1)
+                cells: list[Any] = []
+                for cell in element:
+                    reference = cell.get("r")
+                    index = _column_index(reference) if reference else len(cells)
+                    cells.extend([None] * (index - len(cells)))
+                    cells.append(self._value(cell))
+                element.clear()
+                yield number, cells
 
 
 def csv_bytes(rows: list[list[Any]]) -> bytes:

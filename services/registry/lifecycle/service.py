@@ -12,6 +12,7 @@ from services.registry import history
 from services.registry.events import project_state, publish
 from services.registry.lifecycle.schemas import StartConfirmation, TransitionRequest
 from services.registry.models import Project, StageTransition
+from services.registry.parcels.service import announce_parcels_of_project
 from services.registry.projects.service import get, get_writable
 
 ORDER = list(Stage)
@@ -54,6 +55,7 @@ async def transition(*, session: AsyncSession, project_id: str, request: Transit
     """Moves a project to another stage: forward with dated evidence, back only by an admin with a reason."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
     from_stage = project.stage
+    before_dates = {k: date.fromisoformat(v) for k, v in project.stage_dates.items()}
     if request.to_stage == from_stage:
         raise Conflict(f"the project is already {from_stage}")
     backwards = _index(request.to_stage) < _index(from_stage)
@@ -78,6 +80,9 @@ async def transition(*, session: AsyncSession, project_id: str, request: Transit
         project_id=project_id, from_stage=from_stage, to_stage=request.to_stage.value, date=request.date,
         note=request.note, evidence=request.evidence, backwards=backwards, actor=principal.subject, at=utcnow()))
     await session.flush()
+    if (Stage.started.value in dates) != (Stage.started.value in before_dates) or (
+            dates.get(Stage.started.value) != before_dates.get(Stage.started.value)):
+        await announce_parcels_of_project(session, project)
     await history.record(session, project_id=project_id, actor=principal.subject, action="stage_changed",
                          changes={"stage": {"before": from_stage, "after": project.stage}},
                          note=request.reason or request.note)

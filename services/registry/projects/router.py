@@ -12,6 +12,7 @@ from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.registry import history
 from services.registry.events import project_state
+from services.registry.investments import service as investments
 from services.registry.projects import service
 from services.registry.projects.schemas import (ArchiveRequest, ChangePublic, ProjectCreate, ProjectPublic,
                                                 ProjectUpdate)
@@ -79,6 +80,9 @@ async def update_project(project_id: str, project_in: ProjectUpdate, session: Se
                          response: Response, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
     state = await service.update_(session=session, project_id=project_id, project_in=project_in,
                                   expected_version=expected_version(if_match), principal=principal)
+    if state["government_funded"] and project_in.model_fields_set & {"budget", "government_funded"}:
+        project = await service.get(session=session, project_id=project_id)
+        await investments.announce_budget(session=session, project=project, adjustment_approved=False)
     return public(state, response)
 
 

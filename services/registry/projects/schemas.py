@@ -5,9 +5,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, create_model
 
-from contracts.registry import Bracket, Category, Level, Sector, Stage, StartKind, StatisticsStatus
 from contracts.types import Money
-from services.registry.validation import Code, Strict, Text
+from contracts.registry import Bracket, Category, Level, Sector, Stage, StartKind, StatisticsStatus
+from services.registry.validation import Code, StoredMoney, Strict, Text
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
@@ -19,8 +19,8 @@ class ProjectCreate(Strict):
     level: Level = Level.municipal
     category: Category
     sector: Sector | None = None
-    total_investment: Money
-    annual_plan_investment: Money
+    total_investment: StoredMoney
+    annual_plan_investment: StoredMoney
     responsible_unit_id: str
     owner: Text | None = None
     lead_leader: Text | None = None
@@ -33,7 +33,7 @@ class ProjectCreate(Strict):
     planned_start_date: date | None = None
     planned_completion_date: date | None = None
     government_funded: bool = False
-    budget: Money | None = None
+    budget: StoredMoney | None = None
     concentrated_start: bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=20)
 
