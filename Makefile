@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-pg bench token up down schemas
+.PHONY: run test test-pg bench token up down schemas browser
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## embedded broker + four services on SQLite; prints URLs and an admin token
 	$(BIN)/python -m kit.cli run
 
-test: $(STAMP)  ## the whole suite: SQLite, or PostgreSQL when TEST_DATABASE_URL is set
+browser:  ## headless Chromium for the board test (Debian package)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) browser  ## the whole suite: SQLite, or PostgreSQL when TEST_DATABASE_URL is set
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-pg:  ## the suite on the local PostgreSQL

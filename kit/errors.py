@@ -51,6 +51,10 @@ class PreconditionRequired(Problem):
     status, slug, title = 428, "precondition-required", "If-Match is required"
 
 
+class TooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "The upload is too large"
+
+
 class Invalid(Problem):
     status, slug, title = 422, "validation-error", "The request is not valid"
 

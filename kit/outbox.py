@@ -160,6 +160,11 @@ class Relay:
         on_broker = await total_end_offset(self.settings, self.topic)
         if on_broker >= published:
             return False
+        # Confirm before re-feeding everything: a broker's metadata can briefly list fewer partitions.
+        await asyncio.sleep(1.0)
+        on_broker = await total_end_offset(self.settings, self.topic)
+        if on_broker >= published:
+            return False
         log.warning("relay: broker holds %d of %d published events; re-feeding the outbox", on_broker, published)
         metrics.OUTBOX_REFEEDS.labels(self.settings.service_name).inc()
         async with self.sessionmaker() as session:

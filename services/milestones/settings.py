@@ -27,6 +27,8 @@ class MilestonesSettings(ServiceSettings):
     scan_at: time = time(1, 0)
     # Nodes handled per scan transaction: bounds memory and lock time (KP_SCAN_BATCH_SIZE).
     scan_batch_size: int = Field(default=2000, ge=1, le=50_000)
+    # Batches handled at once on PostgreSQL (KP_SCAN_WORKERS); SQLite has one writer and scans one batch at a time.
+    scan_workers: int = Field(default=2, ge=1, le=16)
 
     def calendar(self, kind: CalendarKind | str | None = None) -> Calendar:
         """The calendar a schedule counts in: the requested kind, else the configured default."""

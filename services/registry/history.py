@@ -15,7 +15,9 @@ from services.registry.models import ProjectChange
 def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, (date, Decimal)):
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")  # 30000.000000 and 30000 are the same amount
+    if isinstance(value, date):
         return str(value)
     return value
 

@@ -35,6 +35,20 @@ def _columns(model) -> list:
     return list(model.__table__.columns)
 
 
+# Only what evaluation reads: fewer columns (no timestamps) make a 100,000-project scan noticeably cheaper.
+FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact.name, ProjectFact.unit_id,
+                ProjectFact.planned_start_date, ProjectFact.signed_on, ProjectFact.land_supplied_on,
+                ProjectFact.started_on, ProjectFact.real_start_date, ProjectFact.statistics_status,
+                ProjectFact.annual_plan_investment, ProjectFact.ytd_investment, ProjectFact.ytd_year,
+                ProjectFact.government_funded, ProjectFact.overrun_ratio, ProjectFact.archived, ProjectFact.version]
+ALERT_COLUMNS = [Alert.id, Alert.subject_id, Alert.project_id, Alert.parcel_id, Alert.unit_id, Alert.rule,
+                 Alert.colour, Alert.message, Alert.status, Alert.escalated_to, Alert.raised_on, Alert.as_of]
+TASK_COLUMNS = [Task.id, Task.project_id, Task.subject_id, Task.unit_id, Task.source, Task.rule, Task.title,
+                Task.deadline, Task.status, Task.resolvable, Task.escalation_level, Task.alert_id]
+STATUS_COLUMNS = [ProjectStatus.project_id, ProjectStatus.unit_id, ProjectStatus.colour, ProjectStatus.grade,
+                  ProjectStatus.changed_on]
+
+
 def project_facts(row: Any, nodes: list[Any], tasks: list[Any]) -> ProjectFacts:
     """The pure facts of one project from its row, its open nodes and its unclosed tasks."""
     return ProjectFacts(
@@ -88,7 +102,7 @@ class Evaluation:
         if not ids:
             return
         session = self.session
-        rows = (await session.execute(select(*_columns(ProjectFact)).where(ProjectFact.id.in_(ids))
+        rows = (await session.execute(select(*FACT_COLUMNS).where(ProjectFact.id.in_(ids))
                                       .order_by(ProjectFact.id).with_for_update())).all()
         rows = [r for r in rows if r.version > 0]
         if not rows:
@@ -101,29 +115,29 @@ class Evaluation:
                                                   MilestoneFact.actual_date.is_(None)))).all():
             nodes.setdefault(node.project_id, []).append(node)
         tasks: dict[str, list] = {}
-        for task in (await session.execute(select(*_columns(Task)).where(
+        for task in (await session.execute(select(*TASK_COLUMNS).where(
                 Task.project_id.in_(ids), Task.status != TaskStatus.closed))).all():
             tasks.setdefault(task.project_id, []).append(task)
             if task.source == TaskSource.alert and task.subject_id and task.rule:
                 self._open_alert_tasks[(task.subject_id, task.rule)] = task._asdict()
         alerts: dict[str, list] = {}
-        for alert in (await session.execute(select(*_columns(Alert)).where(
+        for alert in (await session.execute(select(*ALERT_COLUMNS).where(
                 Alert.project_id.in_(ids), Alert.active_key.is_not(None)))).all():
             alerts.setdefault(alert.project_id, []).append(alert)
-        statuses = {s.project_id: s for s in (await session.execute(select(*_columns(ProjectStatus)).where(
+        statuses = {s.project_id: s for s in (await session.execute(select(*STATUS_COLUMNS).where(
             ProjectStatus.project_id.in_(ids)))).all()}
 
+        as_of = self.as_of
+        checks = [(rule.name, rule.check, self.configuration.thresholds(rule.name)) for rule in PROJECT_RULES
+                  if self.configuration.enabled(rule.name)]
         for row in rows:
-            facts = project_facts(row, nodes.get(row.id, []), tasks.get(row.id, []))
+            facts = project_facts(row, nodes.get(row.id, ()), tasks.get(row.id, ()))
             subject = Subject(row.id, row.id, None, row.unit_id, row.name)
-            own = {a.rule: a for a in alerts.get(row.id, []) if a.subject_id == row.id}
-            if row.archived:
-                findings = {}
-            else:
-                findings = {rule.name: rule.check(facts, self.configuration.thresholds(rule.name), self.as_of)
-                            if self.configuration.enabled(rule.name) else None for rule in PROJECT_RULES}
+            found = alerts.get(row.id, ())
+            own = {a.rule: a for a in found if a.subject_id == row.id}
+            findings = {} if row.archived else {name: check(facts, limits, as_of) for name, check, limits in checks}
             colours = self._apply(subject, findings, own)
-            colours += [a.colour for a in alerts.get(row.id, []) if a.subject_id != row.id]
+            colours += [a.colour for a in found if a.subject_id != row.id]
             if row.archived:
                 if row.id in statuses:
                     await session.execute(delete(ProjectStatus).where(ProjectStatus.project_id == row.id))
@@ -163,9 +177,9 @@ class Evaluation:
         rows = (await session.execute(select(*_columns(ParcelFact)).where(ParcelFact.id.in_(ids))
                                       .order_by(ParcelFact.id).with_for_update())).all()
         ids = [r.id for r in rows]
-        alerts = {a.subject_id: a for a in (await session.execute(select(*_columns(Alert)).where(
+        alerts = {a.subject_id: a for a in (await session.execute(select(*ALERT_COLUMNS).where(
             Alert.subject_id.in_(ids), Alert.rule == IDLE_PARCEL, Alert.active_key.is_not(None)))).all()}
-        for task in (await session.execute(select(*_columns(Task)).where(
+        for task in (await session.execute(select(*TASK_COLUMNS).where(
                 Task.subject_id.in_(ids), Task.rule == IDLE_PARCEL, Task.status != TaskStatus.closed))).all():
             self._open_alert_tasks[(task.subject_id, task.rule)] = task._asdict()
         enabled = self.configuration.enabled(IDLE_PARCEL)

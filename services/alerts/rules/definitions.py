@@ -1,5 +1,6 @@
 """One pure function per rule: (facts, thresholds, as_of) → None or a Finding (colour and the fact in Chinese)."""
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from fractions import Fraction
 from typing import Callable, NamedTuple
@@ -53,6 +54,7 @@ def node_overdue(facts: ProjectFacts, limits: t.NodeOverdue, as_of: date) -> Fin
     return Finding(colour, message)
 
 
+@lru_cache(maxsize=64)
 def year_share(as_of: date) -> Fraction:
     """The share of the calendar year elapsed at the end of `as_of`."""
     days_in_year = (date(as_of.year + 1, 1, 1) - date(as_of.year, 1, 1)).days
@@ -61,10 +63,15 @@ def year_share(as_of: date) -> Fraction:
 
 def investment_ratio(facts: ProjectFacts, as_of: date) -> Fraction | None:
     """(YTD / annual plan) / share of the year elapsed, exact; None outside the project's year or without a plan."""
-    if facts.year != as_of.year or facts.annual_plan_investment <= 0:
+    plan = facts.annual_plan_investment
+    if facts.year != as_of.year or plan <= 0:
         return None
-    ytd = facts.ytd_investment if facts.ytd_year == as_of.year else 0
-    return Fraction(ytd) / Fraction(facts.annual_plan_investment) / year_share(as_of)
+    if facts.ytd_year != as_of.year or not facts.ytd_investment:
+        return Fraction(0)
+    share = year_share(as_of)
+    ytd_n, ytd_d = facts.ytd_investment.as_integer_ratio()
+    plan_n, plan_d = plan.as_integer_ratio()
+    return Fraction(ytd_n * plan_d * share.denominator, ytd_d * plan_n * share.numerator)
 
 
 def investment_lag(facts: ProjectFacts, limits: t.InvestmentLag, as_of: date) -> Finding | None:

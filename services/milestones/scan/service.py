@@ -74,14 +74,24 @@ async def run(*, sessionmaker: async_sessionmaker, settings: MilestonesSettings,
     """Scan every open node as of `as_of`; returns what it found and announced."""
     levels = alert_levels(due_soon_days=settings.due_soon_days, overdue_thresholds=settings.overdue_thresholds)
     started, clock = utcnow(), time.perf_counter()
-    examined = due_soon = overdue = batches = 0
-    async with _exclusive(sessionmaker):
+    totals = [0, 0, 0, 0]  # examined, due soon, overdue, batches
+
+    async def drain(*, skip_locked: bool) -> None:
         while True:
-            found = await _batch_with_retry(sessionmaker, as_of=as_of, levels=levels, limit=settings.scan_batch_size)
+            found = await _batch_with_retry(sessionmaker, as_of=as_of, levels=levels, limit=settings.scan_batch_size,
+                                            skip_locked=skip_locked)
             if found is None:
-                break
-            examined, due_soon, overdue, batches = (examined + found[0], due_soon + found[1], overdue + found[2],
-                                                    batches + 1)
+                return
+            for i, count in enumerate((*found, 1)):
+                totals[i] += count
+
+    async with _exclusive(sessionmaker):
+        if sessionmaker.kw["bind"].dialect.name == "postgresql" and settings.scan_workers > 1:
+            # Workers take disjoint batches (locked rows are skipped), so the database writes one batch while
+            # Python prepares the next; the closing pass below waits for rows a request held meanwhile.
+            await asyncio.gather(*(drain(skip_locked=True) for _ in range(settings.scan_workers)))
+        await drain(skip_locked=False)
+        examined, due_soon, overdue, batches = totals
         async with sessionmaker() as session:
             session.add(ScanRun(as_of=as_of, trigger=trigger, started_at=started, finished_at=utcnow(),
                                 examined=examined, due_soon=due_soon, overdue=overdue))
@@ -105,8 +115,8 @@ async def _batch_with_retry(sessionmaker, **kwargs) -> tuple[int, int, int] | No
     return None
 
 
-async def _batch(sessionmaker: async_sessionmaker, *, as_of: date, levels: list[int],
-                 limit: int) -> tuple[int, int, int] | None:
+async def _batch(sessionmaker: async_sessionmaker, *, as_of: date, levels: list[int], limit: int,
+                 skip_locked: bool) -> tuple[int, int, int] | None:
     """Handle up to `limit` nodes whose next alert date has come; None when there are none left."""
     async with sessionmaker() as session:
         # In alert-date order straight off the partial index: each batch stops after `limit` rows, whatever the backlog.
@@ -114,7 +124,7 @@ async def _batch(sessionmaker: async_sessionmaker, *, as_of: date, levels: list[
         query = query.limit(limit)
         if session.bind.dialect.name == "postgresql":
             # Rows stay locked until the batch commits: a concurrent completion waits, then clears the alert date.
-            query = query.with_for_update(of=Milestone)
+            query = query.with_for_update(of=Milestone, skip_locked=skip_locked)
         rows = (await session.execute(query)).all()
         if not rows:
             return None

@@ -9,7 +9,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from kit.app import SessionDep
 from kit.auth import Principal, require
-from kit.errors import Invalid, field_error
+from kit.errors import Invalid, TooLarge, field_error
 from services.registry.imports import service, sheets
 from services.registry.imports.schemas import ImportMode, ImportResult, TemplateFormat
 
@@ -59,7 +59,7 @@ async def read_upload(request: Request, *, max_bytes: int) -> Upload:
     content_type = request.headers.get("content-type")
     multipart = (content_type or "").lower().startswith("multipart/form-data")
     limit = max_bytes + (MULTIPART_SLACK if multipart else 0)
-    too_large = service.TooLarge(f"the file is larger than {max_bytes} bytes")
+    too_large = TooLarge(f"the file is larger than {max_bytes} bytes")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large

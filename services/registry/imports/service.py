@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.registry import ProjectRegistered, ProjectUpdated, Stage
 from kit.auth import Principal
 from kit.clock import utcnow
-from kit.errors import Conflict, Invalid, Problem
+from kit.errors import Conflict, Invalid, TooLarge
 from kit.outbox import stage_many
 from services.registry import history
 from services.registry.events import SECTOR_OF_CATEGORY, SOURCE, project_state
@@ -31,10 +31,6 @@ from services.registry.models import Project, Unit
 from services.registry.projects.schemas import ProjectCreate
 from services.registry.projects.service import rule_errors
 from services.registry.settings import RegistrySettings
-
-
-class TooLarge(Problem):
-    status, slug, title = 413, "payload-too-large", "The upload is too large"
 
 
 TITLE_ROWS = 5          # the header may sit below up to this many title rows ("2026年重点项目清单")

@@ -94,7 +94,7 @@ def _csv_rows(content: bytes) -> Iterator[Row]:
 
 
 def _xlsx_rows(content: bytes) -> Iterator[Row]:
-    """The first worksheet's rows, streamed from its XML (openpyxl's reader costs ~25 µs a cell, this one ~3)."""
+    """The first worksheet's rows streamed from its XML: several times cheaper per cell than openpyxl's reader."""
     try:
         workbook = _Workbook(zipfile.ZipFile(io.BytesIO(content)))
     except Exception:  # noqa: BLE001 - any failure on untrusted bytes means "not a workbook"

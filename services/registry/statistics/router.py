@@ -11,7 +11,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from kit.app import SessionDep
 from kit.auth import Principal, require
 from kit.clock import today
-from kit.errors import Invalid, field_error
+from kit.errors import Invalid, TooLarge, field_error
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.registry.statistics import service
@@ -50,14 +50,14 @@ async def _limited(request: Request, limit: int):
     async for chunk in request.stream():
         received += len(chunk)
         if received > limit:
-            raise service.TooLarge(f"the upload exceeds {limit} bytes")
+            raise TooLarge(f"the upload exceeds {limit} bytes")
         yield chunk
 
 
 async def _read_upload(request: Request, *, limit: int) -> tuple[DocumentUpload, service.UploadedFile]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
-        raise service.TooLarge(f"the upload of {declared} bytes exceeds the limit of {limit} bytes per document")
+        raise TooLarge(f"the upload of {declared} bytes exceeds the limit of {limit} bytes per document")
     try:
         form = await MultiPartParser(request.headers, _limited(request, limit + FORM_OVERHEAD), max_files=1,
                                      max_fields=10).parse()
@@ -80,7 +80,7 @@ async def _read_upload(request: Request, *, limit: int) -> tuple[DocumentUpload,
         if errors:
             raise RequestValidationError(errors)
         if file.size is not None and file.size > limit:
-            raise service.TooLarge(f"the file of {file.size} bytes exceeds the limit of {limit} bytes per document")
+            raise TooLarge(f"the file of {file.size} bytes exceeds the limit of {limit} bytes per document")
         content = await file.read()
     finally:
         await form.close()

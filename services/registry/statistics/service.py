@@ -26,10 +26,6 @@ STAGE_NAMES = {Stage.planning: "谋划", Stage.signed: "签约", Stage.land_supp
 DOCUMENT_COLUMNS = [c for c in Document.__table__.columns if c.key != "content"]
 
 
-class TooLarge(Problem):
-    status, slug, title = 413, "payload-too-large", "The upload is too large"
-
-
 class UnsupportedMediaType(Problem):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
