@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kit.db import make_engine, make_sessionmaker
 from kit.migrations import upgrade
 from kit.tables import outbox
-from services.milestones.models import Milestone, ProjectFact
+from services.milestones.models import Milestone, MilestoneAlert, ProjectFact
 from services.milestones.scan import service as scan
 from services.milestones.schedules import service as schedules
 from services.milestones.settings import MilestonesSettings
@@ -161,7 +161,8 @@ async def measure_generation(database_url: str, *, projects: int = 10_000, concu
 _COLUMNS = ["id", "project_id", "key", "name", "name_en", "stage", "trigger", "duration_days", "predecessors",
             "position", "planned_date", "baseline_date", "actual_date", "done_days_late", "pinned",
             "responsible_unit_id", "responsible_person", "weight", "critical", "custom", "completed_by", "forced",
-            "evidence", "note", "closed", "alert_round", "next_alert_date", "version", "created_at", "updated_at"]
+            "evidence", "note", "closed", "version", "created_at", "updated_at"]
+_ALERT_COLUMNS = ["milestone_id", "alert_round", "next_alert_date"]
 
 
 def _node_rows(projects: int, nodes_per_project: int, as_of: date, *, seed: int = 11):
@@ -180,39 +181,39 @@ def _node_rows(projects: int, nodes_per_project: int, as_of: date, *, seed: int 
             planned = start + timedelta(days=30 * i)
             done = planned < as_of - timedelta(days=30) and rng.random() < 0.85
             actual = planned + timedelta(days=rng.randrange(-5, 20)) if done else None
-            yield (str(uuid.uuid4()), project_id, f"{spec.key}-{i}", spec.name, spec.name_en, None, None,
-                   spec.duration_days, orjson.dumps([f"{template[(i - 1) % len(template)].key}-{i - 1}"]
-                                                    if i else []).decode(),
-                   i, planned, planned, actual, max((actual - planned).days, 0) if actual else None, False, unit,
-                   None, 1, i % 3 == 0, False, None, False, "[]", None, False, 0,
-                   None if done else first_alert_date(planned, levels), 1, now, now)
+            node_id = str(uuid.uuid4())
+            yield ((node_id, project_id, f"{spec.key}-{i}", spec.name, spec.name_en, None, None, spec.duration_days,
+                    orjson.dumps([f"{template[(i - 1) % len(template)].key}-{i - 1}"] if i else []).decode(),
+                    i, planned, planned, actual, max((actual - planned).days, 0) if actual else None, False, unit,
+                    None, 1, i % 3 == 0, False, None, False, "[]", None, False, 1, now, now),
+                   (node_id, 0, None if done else first_alert_date(planned, levels)))
 
 
 async def _seed_nodes(engine: AsyncEngine, projects: int, nodes_per_project: int, as_of: date) -> int:
     chunk, written = 50_000, 0
     rows = _node_rows(projects, nodes_per_project, as_of)
     async with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            driver = (await conn.get_raw_connection()).driver_connection
-            while True:
-                batch = [r for _, r in zip(range(chunk), rows)]
-                if not batch:
-                    break
-                await driver.copy_records_to_table("milestones", records=batch, columns=_COLUMNS)
-                written += len(batch)
-        else:
-            table = Milestone.__table__
-            while True:
-                batch = [dict(zip(_COLUMNS, r)) for _, r in zip(range(chunk), rows)]
-                if not batch:
-                    break
-                for row in batch:  # the JSON columns take Python values through SQLAlchemy
+        postgres = engine.dialect.name == "postgresql"
+        driver = (await conn.get_raw_connection()).driver_connection if postgres else None
+        while True:
+            batch = [r for _, r in zip(range(chunk), rows)]
+            if not batch:
+                break
+            nodes, alerts = [n for n, _ in batch], [a for _, a in batch]
+            if postgres:
+                await driver.copy_records_to_table("milestones", records=nodes, columns=_COLUMNS)
+                await driver.copy_records_to_table("milestone_alerts", records=alerts, columns=_ALERT_COLUMNS)
+            else:
+                values = [dict(zip(_COLUMNS, n)) for n in nodes]
+                for row in values:  # the JSON columns take Python values through SQLAlchemy
                     row["predecessors"], row["evidence"] = orjson.loads(row["predecessors"]), []
-                await conn.execute(insert(table), batch)
-                written += len(batch)
+                await conn.execute(insert(Milestone.__table__), values)
+                await conn.execute(insert(MilestoneAlert.__table__), [dict(zip(_ALERT_COLUMNS, a)) for a in alerts])
+            written += len(batch)
         await conn.commit()
-        if engine.dialect.name == "postgresql":
+        if postgres:
             await conn.exec_driver_sql("ANALYZE milestones")
+            await conn.exec_driver_sql("ANALYZE milestone_alerts")
             await conn.commit()
     return written
 

@@ -1,8 +1,8 @@
 """Milestones tables: project facts from the registry, custom templates, schedules, nodes, their history and scans."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -71,9 +71,6 @@ class Milestone(Base):
         UniqueConstraint("project_id", "key", name="uq_milestones_project_key"),
         Index("ix_milestones_planned_date", "planned_date", "id"),
         Index("ix_milestones_unit_planned_date", "responsible_unit_id", "planned_date"),
-        # Only open nodes have an alert date: the scan's index stays as small as the work it finds.
-        Index("ix_milestones_next_alert_date", "next_alert_date",
-              postgresql_where=text("next_alert_date IS NOT NULL"), sqlite_where=text("next_alert_date IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -103,9 +100,8 @@ class Milestone(Base):
     evidence: Mapped[list] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Alerting: the scan picks nodes whose next alert date has come; a round restarts when the plan changes.
-    alert_round: Mapped[int] = mapped_column(Integer, default=0)
-    next_alert_date: Mapped[date | None] = mapped_column(Date)
+    alert: Mapped["MilestoneAlert"] = relationship(lazy="joined", innerjoin=True, cascade="all, delete-orphan",
+                                                   primaryjoin="Milestone.id == foreign(MilestoneAlert.milestone_id)")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -126,14 +122,35 @@ class MilestoneChange(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class MilestoneAlert(Base):
+    """Where a node stands in the daily scan: the scan picks nodes whose next alert date has come.
+
+    Kept apart from the wide node row so that moving the date rewrites a narrow row with two indexes; a round
+    restarts (and the node may be announced again) when its plan changes or it is reopened.
+    """
+
+    __tablename__ = "milestone_alerts"
+    __table_args__ = (
+        # Only open nodes have an alert date: the scan's index stays as small as the work it finds.
+        Index("ix_milestone_alerts_next_alert_date", "next_alert_date",
+              postgresql_where=text("next_alert_date IS NOT NULL"), sqlite_where=text("next_alert_date IS NOT NULL")),
+    )
+
+    milestone_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    alert_round: Mapped[int] = mapped_column(Integer, default=0)
+    next_alert_date: Mapped[date | None] = mapped_column(Date)
+
+
 class AlertCrossing(Base):
-    """One announced crossing: node, alert round and level make it unique, so it is announced once."""
+    """The log of announcements: one row per due-soon or overdue event the scan emitted (append-only)."""
 
     __tablename__ = "alert_crossings"
 
-    milestone_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    alert_round: Mapped[int] = mapped_column(Integer, primary_key=True)
-    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    milestone_id: Mapped[str] = mapped_column(String(36))
+    alert_round: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10))
     planned_date: Mapped[date] = mapped_column(Date)
     as_of: Mapped[date] = mapped_column(Date)

@@ -30,7 +30,14 @@ async def test_consumer_killed_mid_stream_applies_every_event_exactly_once(own_p
                                  bracket="lt_1yi")
               for i in range(1, EVENTS + 1)]
     expected_total = sum((Decimal(e.data["total_investment"]) for e in events), Decimal(0))
-    await produce_events(platform.broker.bootstrap, topics.REGISTRY, events)
+
+    async def stream():
+        # Paced, so the consumer is still behind the stream when it is killed (it applies whole fetches at once).
+        for start in range(0, EVENTS, 50):
+            await produce_events(platform.broker.bootstrap, topics.REGISTRY, events[start:start + 50])
+            await asyncio.sleep(0.1)
+
+    producing = asyncio.create_task(stream())
 
     async def project_count(http) -> int:
         response = await http.get("/api/v1/overview", params={"unit_id": unit_id})
@@ -44,6 +51,7 @@ async def test_consumer_killed_mid_stream_applies_every_event_exactly_once(own_p
 
         await eventually(some_applied, timeout=240, interval=0.1, what=f"{KILL_AT} events applied")
         platform.services["reports"].kill()
+    await producing
 
     await asyncio.sleep(1)  # a COMMIT the process sent just before it died may still be landing on PostgreSQL
     [(applied_before_kill, in_read_model)] = await query(

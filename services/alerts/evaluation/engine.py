@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import alerts as contract
@@ -36,17 +36,27 @@ def _columns(model) -> list:
 
 
 # Only what evaluation reads: fewer columns (no timestamps) make a 100,000-project scan noticeably cheaper.
-FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact.name, ProjectFact.unit_id,
+# The first 15 in the order of ProjectFacts' fields, so facts are built positionally.
+FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact.name,
                 ProjectFact.planned_start_date, ProjectFact.signed_on, ProjectFact.land_supplied_on,
                 ProjectFact.started_on, ProjectFact.real_start_date, ProjectFact.statistics_status,
                 ProjectFact.annual_plan_investment, ProjectFact.ytd_investment, ProjectFact.ytd_year,
-                ProjectFact.government_funded, ProjectFact.overrun_ratio, ProjectFact.archived, ProjectFact.version]
+                ProjectFact.government_funded, ProjectFact.overrun_ratio,
+                ProjectFact.unit_id, ProjectFact.archived, ProjectFact.version]
+_FACT_FIELDS = 15
 ALERT_COLUMNS = [Alert.id, Alert.subject_id, Alert.project_id, Alert.parcel_id, Alert.unit_id, Alert.rule,
                  Alert.colour, Alert.message, Alert.status, Alert.escalated_to, Alert.raised_on, Alert.as_of]
 TASK_COLUMNS = [Task.id, Task.project_id, Task.subject_id, Task.unit_id, Task.source, Task.rule, Task.title,
                 Task.deadline, Task.status, Task.resolvable, Task.escalation_level, Task.alert_id]
 STATUS_COLUMNS = [ProjectStatus.project_id, ProjectStatus.unit_id, ProjectStatus.colour, ProjectStatus.grade,
                   ProjectStatus.changed_on]
+
+
+def _facts(row: Any, nodes, tasks) -> ProjectFacts:
+    """project_facts for a row of FACT_COLUMNS (the scan's hot path)."""
+    return ProjectFacts(*row[:_FACT_FIELDS],
+                        tuple(NodeFacts(n.name, n.planned_date, n.critical) for n in nodes) if nodes else (),
+                        tuple(TaskFacts(t.title, t.deadline, t.status, t.resolvable) for t in tasks) if tasks else ())
 
 
 def project_facts(row: Any, nodes: list[Any], tasks: list[Any]) -> ProjectFacts:
@@ -83,6 +93,7 @@ class Evaluation:
 
     def __post_init__(self):
         self._now = utcnow()
+        self._faster_ratio = self.configuration.thresholds("investment_lag").faster_ratio
         self._events: list[tuple[Any, str]] = []
         self._new_alerts: list[dict] = []
         self._alert_updates: dict[str, dict] = {}
@@ -101,37 +112,54 @@ class Evaluation:
         """Evaluate these projects: project rules against their facts, then colour and grade."""
         if not ids:
             return
-        session = self.session
-        rows = (await session.execute(select(*FACT_COLUMNS).where(ProjectFact.id.in_(ids))
-                                      .order_by(ProjectFact.id).with_for_update())).all()
-        rows = [r for r in rows if r.version > 0]
+        rows = (await self.session.execute(select(*FACT_COLUMNS).where(ProjectFact.id.in_(ids))
+                                           .order_by(ProjectFact.id).with_for_update())).all()
+        await self._projects([r for r in rows if r.version > 0], span=False)
+
+    async def next_projects(self, *, after: str, limit: int) -> str | None:
+        """Evaluate the next `limit` registered, unarchived projects by id after `after` (a scan batch); the last id."""
+        rows = (await self.session.execute(
+            select(*FACT_COLUMNS).where(ProjectFact.id > after, ProjectFact.archived.is_(False),
+                                        ProjectFact.version > 0)
+            .order_by(ProjectFact.id).limit(limit).with_for_update())).all()
+        await self._projects(rows, span=True)
+        return rows[-1].id if rows else None
+
+    async def _projects(self, rows: list[Any], *, span: bool) -> None:
+        """`span`: the rows are every project from the first id to the last, so related rows are selected by
+        range, which is cheaper than a long IN list."""
         if not rows:
             return
+        session = self.session
         ids = [r.id for r in rows]
+
+        def of(column):
+            return column.between(ids[0], ids[-1]) if span else column.in_(ids)
+
         nodes: dict[str, list] = {}
         for node in (await session.execute(select(MilestoneFact.project_id, MilestoneFact.name,
                                                   MilestoneFact.planned_date, MilestoneFact.critical)
-                                           .where(MilestoneFact.project_id.in_(ids),
+                                           .where(of(MilestoneFact.project_id),
                                                   MilestoneFact.actual_date.is_(None)))).all():
             nodes.setdefault(node.project_id, []).append(node)
         tasks: dict[str, list] = {}
         for task in (await session.execute(select(*TASK_COLUMNS).where(
-                Task.project_id.in_(ids), Task.status != TaskStatus.closed))).all():
+                of(Task.project_id), Task.status != TaskStatus.closed))).all():
             tasks.setdefault(task.project_id, []).append(task)
             if task.source == TaskSource.alert and task.subject_id and task.rule:
                 self._open_alert_tasks[(task.subject_id, task.rule)] = task._asdict()
         alerts: dict[str, list] = {}
         for alert in (await session.execute(select(*ALERT_COLUMNS).where(
-                Alert.project_id.in_(ids), Alert.active_key.is_not(None)))).all():
+                of(Alert.project_id), Alert.active_key.is_not(None)))).all():
             alerts.setdefault(alert.project_id, []).append(alert)
         statuses = {s.project_id: s for s in (await session.execute(select(*STATUS_COLUMNS).where(
-            ProjectStatus.project_id.in_(ids)))).all()}
+            of(ProjectStatus.project_id)))).all()}
 
         as_of = self.as_of
         checks = [(rule.name, rule.check, self.configuration.thresholds(rule.name)) for rule in PROJECT_RULES
                   if self.configuration.enabled(rule.name)]
         for row in rows:
-            facts = project_facts(row, nodes.get(row.id, ()), tasks.get(row.id, ()))
+            facts = _facts(row, nodes.get(row.id), tasks.get(row.id))
             subject = Subject(row.id, row.id, None, row.unit_id, row.name)
             found = alerts.get(row.id, ())
             own = {a.rule: a for a in found if a.subject_id == row.id}
@@ -144,28 +172,34 @@ class Evaluation:
                 continue
             self._status(row, facts, worst(colours), statuses.get(row.id))
         self.counts["projects"] += len(rows)
-        await session.execute(update(ProjectFact).where(ProjectFact.id.in_(ids)).values(evaluated_on=self.as_of))
+        await session.execute(update(ProjectFact).where(
+            of(ProjectFact.id), or_(ProjectFact.evaluated_on.is_(None), ProjectFact.evaluated_on != self.as_of))
+            .values(evaluated_on=self.as_of))
 
     def _status(self, row: Any, facts: ProjectFacts, colour: Colour, current: Any) -> None:
         """Colour and grade of the project; an event only when either changes."""
-        ratio = investment_ratio(facts, self.as_of)
-        new_grade = grade(colour, ratio=ratio, late_node=has_late_node(facts, self.as_of),
-                          faster_ratio=self.configuration.thresholds("investment_lag").faster_ratio)
-        before_colour = Colour(current.colour) if current else Colour.blue
-        before_grade = Grade(current.grade) if current else Grade.normal
+        if colour == Colour.blue:  # only a blue project's grade needs the ratio and the nodes
+            new_grade = grade(colour, ratio=investment_ratio(facts, self.as_of),
+                              late_node=has_late_node(facts, self.as_of), faster_ratio=self._faster_ratio)
+        else:
+            new_grade = Grade.lagging if colour == Colour.red else Grade.warning
+        before_colour = current.colour if current else Colour.blue
+        before_grade = current.grade if current else Grade.normal
+        if current is not None and (before_colour, before_grade, current.unit_id) == (colour, new_grade, row.unit_id):
+            return
         values = {"project_id": row.id, "unit_id": row.unit_id, "colour": colour.value, "grade": new_grade.value,
                   "changed_on": self.as_of, "updated_at": self._now}
         if current is None:
             self._new_statuses.append(values)
-        elif (current.colour, current.grade, current.unit_id) != (colour, new_grade, row.unit_id):
-            if (current.colour, current.grade) == (colour, new_grade):
+        else:
+            if (before_colour, before_grade) == (colour, new_grade):
                 values["changed_on"] = current.changed_on
             self._status_updates.append(values)
         if (before_colour, before_grade) != (colour, new_grade):
             self.counts["status_changed"] += 1
             self._events.append((contract.ProjectStatusChanged(
-                project_id=row.id, unit_id=row.unit_id, from_colour=before_colour, to_colour=colour,
-                from_grade=before_grade, to_grade=new_grade, as_of=self.as_of), row.id))
+                project_id=row.id, unit_id=row.unit_id, from_colour=Colour(before_colour), to_colour=colour,
+                from_grade=Grade(before_grade), to_grade=new_grade, as_of=self.as_of), row.id))
 
     # ---- parcels ----------------------------------------------------------------------------------------------
 
@@ -206,11 +240,13 @@ class Evaluation:
 
     def _apply(self, subject: Subject, findings: dict, current: dict[str, Any]) -> list[Colour]:
         """Reconcile one subject's alerts with the findings; the colours of its alerts active afterwards."""
-        active = {rule: Active(a.id, rule, Colour(a.colour), a.message) for rule, a in current.items()}
+        if not current and not any(findings.values()):
+            return []  # the common case: nothing found, nothing active
+        active = {rule: Active(a.id, rule, a.colour, a.message) for rule, a in current.items()}
         steps = reconcile(findings, active)
         for step in steps:
             getattr(self, f"_{step.action}")(subject, step, current.get(step.rule))
-        colours = {rule: Colour(a.colour) for rule, a in current.items()}
+        colours = {rule: a.colour for rule, a in current.items()}
         for step in steps:
             if step.action == "resolve":
                 colours.pop(step.rule, None)

@@ -18,7 +18,7 @@ from contracts.alerts import EscalationLevel, TaskStatus
 from kit.clock import today, utcnow
 from services.alerts.configuration import service as configuration
 from services.alerts.evaluation.engine import Evaluation
-from services.alerts.models import ParcelFact, ProjectFact, ScanRun, Task
+from services.alerts.models import ParcelFact, ScanRun, Task
 from services.alerts.settings import AlertsSettings
 
 log = logging.getLogger(__name__)
@@ -96,14 +96,18 @@ async def _scan(sessionmaker: async_sessionmaker, as_of: date, batch_size: int, 
         rows = (await evaluation.session.execute(select(*Task.__table__.columns).where(Task.id.in_(ids)))).all()
         await evaluation.escalate_tasks(list(rows))
 
-    async def projects(evaluation: Evaluation, ids: list[str]) -> None:
-        await evaluation.projects(ids)
-
     # Parcels first, so each project's colour below includes its parcels' alerts of the same date.
     await batches(ParcelFact.id, work=parcels)
     await batches(Task.id, Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.deadline < as_of,
                   Task.escalation_level != EscalationLevel.accountability, work=tasks)
-    await batches(ProjectFact.id, ProjectFact.archived.is_(False), ProjectFact.version > 0, work=projects)
+    after: str | None = ""
+    while after is not None:
+        async with sessionmaker() as session:
+            evaluation = Evaluation(session, settings, as_of)
+            after = await evaluation.next_projects(after=after, limit=batch_size)
+            await evaluation.flush()
+            await session.commit()
+            counts.update(evaluation.counts)
     summary = {"as_of": as_of.isoformat(), "trigger": trigger, **dict(sorted(counts.items())),
                "seconds": round((utcnow() - started).total_seconds(), 3)}
     async with sessionmaker() as session:

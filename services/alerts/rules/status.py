@@ -12,7 +12,7 @@ RANK = {Colour.blue: 0, Colour.yellow: 1, Colour.red: 2}
 
 
 def worst(colours: Iterable[Colour | str]) -> Colour:
-    return max((Colour(c) for c in colours), key=RANK.__getitem__, default=Colour.blue)
+    return Colour(max(colours, key=RANK.__getitem__, default=Colour.blue))
 
 
 def has_late_node(facts: ProjectFacts, as_of: date) -> bool:
@@ -54,7 +54,7 @@ class Step:
 def reconcile(findings: dict[str, Finding | None], active: dict[str, Active]) -> list[Step]:
     """The steps that bring the active alerts (one per rule) in line with the findings; none when they agree."""
     steps = []
-    for rule in sorted(set(findings) | set(active)):
+    for rule in [*findings, *(r for r in active if r not in findings)]:
         finding, alert = findings.get(rule), active.get(rule)
         if finding is None:
             if alert is not None:

@@ -15,7 +15,7 @@ from kit.errors import Conflict, Invalid, NotFound, field_error
 from kit.pagination import PageParams, keyset, page_of
 from services.milestones.critical_path import Activity, CriticalPath, analyse
 from services.milestones.events import node_state, publish
-from services.milestones.models import Milestone, MilestoneChange, ProjectFact, Schedule
+from services.milestones.models import Milestone, MilestoneAlert, MilestoneChange, ProjectFact, Schedule
 from services.milestones.network import without_implied
 from services.milestones.nodes.schemas import Completion, MilestoneCreate, MilestonePublic, MilestoneUpdate
 from services.milestones.scheduling import Calendar, CalendarKind, PlanNode, push_later
@@ -81,9 +81,9 @@ def levels(settings: MilestonesSettings) -> list[int]:
 
 def restart_alerts(node: Milestone, settings: MilestonesSettings) -> None:
     """A new plan for the node: it may become due soon and overdue again, from its new planned date."""
-    node.alert_round = (node.alert_round or 0) + 1
+    node.alert.alert_round += 1
     open_ = node.actual_date is None and not node.closed
-    node.next_alert_date = first_alert_date(node.planned_date, levels(settings)) if open_ else None
+    node.alert.next_alert_date = first_alert_date(node.planned_date, levels(settings)) if open_ else None
 
 
 def activities(nodes: Sequence[Milestone]) -> list[Activity]:
@@ -135,7 +135,7 @@ def _complete(node: Milestone, *, actual: date, by: str, evidence: list[str], no
     node.done_days_late = max((actual - node.planned_date).days, 0)
     node.completed_by, node.forced = by, forced
     node.evidence, node.note = list(evidence), note
-    node.next_alert_date = None
+    node.alert.next_alert_date = None
     _touch(node)
 
 
@@ -143,9 +143,10 @@ def new_node(*, project: ProjectFact, key: str, name: str, planned: date, positi
     now = utcnow()
     node = Milestone(id=str(uuid.uuid4()), project_id=project.id, key=key, name=name, planned_date=planned,
                      baseline_date=planned, position=position, actual_date=None, done_days_late=None,
-                     closed=False, alert_round=0, critical=False, completed_by=None, forced=False, evidence=[],
+                     closed=False, critical=False, completed_by=None, forced=False, evidence=[],
                      note=None, version=1, created_at=now, updated_at=now, **values)
     node.responsible_unit_id = node.responsible_unit_id or project.responsible_unit_id
+    node.alert = MilestoneAlert(milestone_id=node.id, alert_round=0, next_alert_date=None)
     return node
 
 
@@ -206,7 +207,7 @@ async def close_schedule(*, session: AsyncSession, project: ProjectFact) -> None
         schedule.closed = True
     for node in await project_nodes(session=session, project_id=project.id):
         if not node.closed:
-            node.closed, node.next_alert_date = True, None
+            node.closed, node.alert.next_alert_date = True, None
             _touch(node)
 
 

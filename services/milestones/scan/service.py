@@ -20,7 +20,7 @@ from contracts.milestones import MilestoneDueSoon, MilestoneOverdue, MilestoneSt
 from kit.clock import utcnow
 from kit.outbox import stage_many
 from services.milestones.events import SOURCE
-from services.milestones.models import AlertCrossing, Milestone, ScanRun
+from services.milestones.models import AlertCrossing, Milestone, MilestoneAlert, ScanRun
 from services.milestones.settings import MilestonesSettings
 from services.milestones.status import alert_levels, crossing
 
@@ -32,13 +32,13 @@ _BATCH_ATTEMPTS = 5
 
 _COLUMNS = (Milestone.id, Milestone.project_id, Milestone.key, Milestone.name, Milestone.stage,
             Milestone.planned_date, Milestone.baseline_date, Milestone.critical, Milestone.responsible_unit_id,
-            Milestone.responsible_person, Milestone.weight, Milestone.predecessors, Milestone.next_alert_date,
-            Milestone.alert_round)
+            Milestone.responsible_person, Milestone.weight, Milestone.predecessors, MilestoneAlert.next_alert_date,
+            MilestoneAlert.alert_round)
 
 
 # A Core executemany: the ORM's bulk update by primary key costs several times the CPU per row.
-_MOVE = (update(Milestone.__table__).where(Milestone.__table__.c.id == bindparam("node"))
-         .values(next_alert_date=bindparam("next")))
+_ALERTS = MilestoneAlert.__table__
+_MOVE = update(_ALERTS).where(_ALERTS.c.milestone_id == bindparam("node")).values(next_alert_date=bindparam("next"))
 
 
 @dataclass(frozen=True)
@@ -120,11 +120,12 @@ async def _batch(sessionmaker: async_sessionmaker, *, as_of: date, levels: list[
     """Handle up to `limit` nodes whose next alert date has come; None when there are none left."""
     async with sessionmaker() as session:
         # In alert-date order straight off the partial index: each batch stops after `limit` rows, whatever the backlog.
-        query = select(*_COLUMNS).where(Milestone.next_alert_date <= as_of).order_by(Milestone.next_alert_date)
-        query = query.limit(limit)
+        query = (select(*_COLUMNS).select_from(MilestoneAlert)
+                 .join(Milestone, Milestone.id == MilestoneAlert.milestone_id)
+                 .where(MilestoneAlert.next_alert_date <= as_of).order_by(MilestoneAlert.next_alert_date).limit(limit))
         if session.bind.dialect.name == "postgresql":
             # Rows stay locked until the batch commits: a concurrent completion waits, then clears the alert date.
-            query = query.with_for_update(of=Milestone, skip_locked=skip_locked)
+            query = query.with_for_update(of=MilestoneAlert, skip_locked=skip_locked)
         rows = (await session.execute(query)).all()
         if not rows:
             return None
@@ -158,7 +159,6 @@ async def _batch(sessionmaker: async_sessionmaker, *, as_of: date, levels: list[
                               "kind": kind, "planned_date": row.planned_date, "as_of": as_of,
                               "days_late": days_late, "recorded_at": now})
         if crossings:
-            # The primary key (node, round, level) refuses a second announcement even from a racing scan.
             await session.execute(insert(AlertCrossing), crossings)
         await session.execute(_MOVE, moves)
         await stage_many(session, events, source=SOURCE)

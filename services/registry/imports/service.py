@@ -4,7 +4,6 @@ A row is matched to an existing project by its code. An identical project is lef
 updated with the columns the file has, recorded in its history and announced with ProjectUpdated, as a PATCH would
 be. Functions stage events and never commit."""
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,7 +16,7 @@ from sqlalchemy import insert as sql_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.registry import ProjectRegistered, ProjectUpdated, Stage
+from contracts.registry import ProjectRegistered, ProjectUpdated
 from kit.auth import Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, TooLarge
@@ -29,7 +28,7 @@ from services.registry.imports.schemas import (ALIASES, COLUMNS, EXAMPLE_CODE, E
                                                UNIT_CODE, UNIT_ID, ImportMode, ImportResult, RowError, TemplateFormat)
 from services.registry.models import Project, Unit
 from services.registry.projects.schemas import ProjectCreate
-from services.registry.projects.service import rule_errors
+from services.registry.projects.service import new_project_values, rule_errors
 from services.registry.settings import RegistrySettings
 
 
@@ -327,24 +326,6 @@ async def _existing(session: AsyncSession, codes: set[str]) -> dict[str, dict]:
 # ---------------------------------------------------------------- the use-case
 
 
-def _new_project(values: dict, now: datetime) -> dict:
-    """Every column of a new project, as projects.service.create fills them."""
-    return {
-        **values,
-        "id": str(uuid.uuid4()),
-        "sector": values["sector"] or SECTOR_OF_CATEGORY[values["category"]],
-        "stage": Stage.planning,
-        "stage_dates": {},
-        "real_start_kind": None,
-        "real_start_date": None,
-        "statistics_status": "not_submitted",
-        "archived": False,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
 def _plain(value: Any) -> Any:
     """Money read back carries six decimals; compare and record it as the client wrote it."""
     return format(value.normalize(), "f") if isinstance(value, Decimal) else value
@@ -383,7 +364,7 @@ async def import_projects(*, session: AsyncSession, content: bytes, filename: st
             continue
         current = existing.get(row.values["code"])
         if current is None:
-            created.append(_new_project(row.values, now))
+            created.append(new_project_values(row.values, now=now))
             continue
         column = layout.headers["code"]
         if current["archived"]:

@@ -41,24 +41,28 @@ def _raise_if_invalid(values: dict[str, Any]) -> None:
         raise Invalid("the project breaks registry rules", errors=errors)
 
 
+def new_project_values(values: dict, *, now) -> dict:
+    """Every column of a newly registered project: in planning, version 1, sector derived unless given."""
+    return {
+        **values,
+        "id": str(uuid.uuid4()),
+        "sector": values.get("sector") or SECTOR_OF_CATEGORY[values["category"]],
+        "stage": Stage.planning,
+        "stage_dates": {},
+        "real_start_kind": None,
+        "real_start_date": None,
+        "statistics_status": "not_submitted",
+        "archived": False,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 async def create(*, session: AsyncSession, project_in: ProjectCreate) -> dict:
     """Registers a project in the planning stage and announces it."""
-    values = project_in.model_dump()
-    _raise_if_invalid(values)
-    now = utcnow()
-    values.update(
-        id=str(uuid.uuid4()),
-        sector=project_in.sector or SECTOR_OF_CATEGORY[project_in.category],
-        stage=Stage.planning,
-        stage_dates={},
-        real_start_kind=None,
-        real_start_date=None,
-        statistics_status="not_submitted",
-        archived=False,
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
+    _raise_if_invalid(project_in.model_dump())
+    values = new_project_values(project_in.model_dump(), now=utcnow())
     try:
         await session.execute(sql_insert(Project).values(**values))
     except IntegrityError as exc:

@@ -1,4 +1,4 @@
-"""Project facts, templates, schedules, nodes with their history, alert crossings and scan runs.
+"""Project facts, templates, schedules, nodes with their history and alert state, announcements, scan runs.
 
 Revision ID: 0002
 Revises: 0001
@@ -14,6 +14,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('alert_crossings',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('milestone_id', sa.String(length=36), nullable=False),
     sa.Column('alert_round', sa.Integer(), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
@@ -22,8 +23,15 @@ def upgrade() -> None:
     sa.Column('as_of', sa.Date(), nullable=False),
     sa.Column('days_late', sa.Integer(), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('milestone_id', 'alert_round', 'level')
+    sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('milestone_alerts',
+    sa.Column('milestone_id', sa.String(length=36), nullable=False),
+    sa.Column('alert_round', sa.Integer(), nullable=False),
+    sa.Column('next_alert_date', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('milestone_id')
+    )
+    op.create_index('ix_milestone_alerts_next_alert_date', 'milestone_alerts', ['next_alert_date'], unique=False, postgresql_where=sa.text('next_alert_date IS NOT NULL'), sqlite_where=sa.text('next_alert_date IS NOT NULL'))
     op.create_table('milestone_changes',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('milestone_id', sa.String(length=36), nullable=False),
@@ -62,15 +70,12 @@ def upgrade() -> None:
     sa.Column('evidence', sa.JSON(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('closed', sa.Boolean(), nullable=False),
-    sa.Column('alert_round', sa.Integer(), nullable=False),
-    sa.Column('next_alert_date', sa.Date(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('project_id', 'key', name='uq_milestones_project_key')
     )
-    op.create_index('ix_milestones_next_alert_date', 'milestones', ['next_alert_date'], unique=False, postgresql_where=sa.text('next_alert_date IS NOT NULL'), sqlite_where=sa.text('next_alert_date IS NOT NULL'))
     op.create_index('ix_milestones_planned_date', 'milestones', ['planned_date', 'id'], unique=False)
     op.create_index('ix_milestones_unit_planned_date', 'milestones', ['responsible_unit_id', 'planned_date'], unique=False)
     op.create_table('projects',
@@ -141,8 +146,9 @@ def downgrade() -> None:
     op.drop_table('projects')
     op.drop_index('ix_milestones_unit_planned_date', table_name='milestones')
     op.drop_index('ix_milestones_planned_date', table_name='milestones')
-    op.drop_index('ix_milestones_next_alert_date', table_name='milestones', postgresql_where=sa.text('next_alert_date IS NOT NULL'), sqlite_where=sa.text('next_alert_date IS NOT NULL'))
     op.drop_table('milestones')
     op.drop_index(op.f('ix_milestone_changes_milestone_id'), table_name='milestone_changes')
     op.drop_table('milestone_changes')
+    op.drop_index('ix_milestone_alerts_next_alert_date', table_name='milestone_alerts', postgresql_where=sa.text('next_alert_date IS NOT NULL'), sqlite_where=sa.text('next_alert_date IS NOT NULL'))
+    op.drop_table('milestone_alerts')
     op.drop_table('alert_crossings')
