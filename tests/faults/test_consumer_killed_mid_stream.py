@@ -37,6 +37,10 @@ async def test_consumer_killed_mid_stream_applies_every_event_exactly_once(own_p
             await produce_events(platform.broker.bootstrap, topics.REGISTRY, events[start:start + 50])
             await asyncio.sleep(0.1)
 
+    async def joined():
+        return value(await scrape(platform.url("reports")), "kp_consumer_assigned_partitions", service="reports") > 0
+
+    await eventually(joined, timeout=120, what="reports joined its consumer group")
     producing = asyncio.create_task(stream())
 
     async def project_count(http) -> int:
