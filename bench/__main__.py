@@ -97,7 +97,7 @@ async def the_platform(cfg: Config, dbs: Databases, report: Report, loader: Load
         print(f"  4. paced {cfg.rate:g} creates/s for {cfg.latency_seconds:g}s, POST response -> applied in reports",
               flush=True)
         lat = await latency.measure(platform.target, reports_db, rate=cfg.rate, seconds=cfg.latency_seconds,
-                                    drain=cfg.drain_seconds)
+                                    drain=cfg.drain_seconds, connections=cfg.connections * 2)
         pids = {**{n: p.process.pid for n, p in platform.processes.items()}, "broker": platform.broker.process.pid}
         idle_meter = CpuMeter(pids).start()
         await asyncio.sleep(cfg.idle_seconds)

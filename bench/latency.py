@@ -3,13 +3,13 @@
 Reports' project_view.applied_at is written (by the reports process, same machine and clock) when the event is
 applied; after the run it is read straight from the reports database and the POST's response time subtracted."""
 import asyncio
+import json
 import math
 import time
 
-import httpx
-
 from bench.bodies import project_body
 from bench.databases import connect
+from bench.client import HttpError, Pool, dumps
 from bench.load import PATH, Target
 from bench.pace import paced
 from bench.stats import summary
@@ -35,28 +35,29 @@ async def wait_applied(reports_url: str, ids: list[str], timeout: float) -> dict
         await asyncio.sleep(0.2)
 
 
-async def measure(target: Target, reports_url: str, *, rate: float, seconds: float, drain: float) -> dict:
-    """Open loop: a create every 1/rate s whatever the earlier ones are doing. A create that fails or takes longer
-    than `drain` counts as failed; one not in reports `drain` s after the last response counts as missing."""
+async def measure(target: Target, reports_url: str, *, rate: float, seconds: float, drain: float,
+                  connections: int) -> dict:
+    """Open loop: a create every 1/rate s whatever the earlier ones are doing, over at most `connections` keep-alive
+    connections (a create waits for a free one, and its POST latency counts that wait). A create that fails or takes
+    longer than `drain` counts as failed; one not in reports `drain` s after the last response counts as missing."""
     failures: list[str] = []
-    # Idle connections are dropped well before uvicorn's 5 s keep-alive ends, so none is reused as the server closes it.
-    limits = httpx.Limits(max_connections=256, keepalive_expiry=2.0)
-    async with httpx.AsyncClient(base_url=target.url, headers=target.headers, timeout=drain, limits=limits) as client:
+    pool = Pool(target.url, target.headers, size=connections)
 
-        async def create(tag: str) -> tuple[str, float, float] | None:
-            start = time.perf_counter()
-            try:
-                response = await asyncio.wait_for(
-                    client.post(PATH, json=project_body(target.unit_id, code=f"L{tag}")), drain)
-            except (httpx.HTTPError, asyncio.TimeoutError) as exc:
-                failures.append(repr(exc))
-                return None
-            received = time.time()
-            if response.status_code != 201:
-                failures.append(f"{response.status_code}: {response.text[:200]}")
-                return None
-            return response.json()["id"], received, (time.perf_counter() - start) * 1000
+    async def create(tag: str) -> tuple[str, float, float] | None:
+        start = time.perf_counter()
+        try:
+            status, body = await asyncio.wait_for(pool.post(PATH, dumps(project_body(target.unit_id, code=f"L{tag}"))),
+                                                  drain)
+        except (HttpError, asyncio.TimeoutError) as exc:
+            failures.append(repr(exc))
+            return None
+        received = time.time()
+        if status != 201:
+            failures.append(f"{status}: {body[:200]!r}")
+            return None
+        return json.loads(body)["id"], received, (time.perf_counter() - start) * 1000
 
+    try:
         # One project through before the clock starts: the reports consumer has joined its group, topics exist.
         warm = await create(f"warm-{time.time_ns()}")
         if warm is None or not await wait_applied(reports_url, [warm[0]], 90):
@@ -73,6 +74,8 @@ async def measure(target: Target, reports_url: str, *, rate: float, seconds: flo
         started = time.time()
         sent = await paced(rate, seconds, one)
         achieved = len(created) / max(max((c[1] for c in created), default=started) - started, 1e-9)
+    finally:
+        await pool.close()
 
     ids = [c[0] for c in created]
     applied = await wait_applied(reports_url, ids, drain) if ids else {}

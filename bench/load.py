@@ -1,5 +1,5 @@
 """Closed-loop HTTP load on a project-create endpoint: wrk with a Lua script giving each request a unique code,
-or, when wrk cannot be had, a Python (httpx) generator that is clearly reported as such."""
+or, when wrk cannot be had, a Python generator (bench/client.py) that is clearly reported as such."""
 import asyncio
 import json
 import subprocess
@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from bench.bodies import project_template, unit_body
+from bench.client import HttpError, Pool
 from bench.stats import percentile
 
 PATH = "/api/v1/projects"
@@ -60,7 +61,7 @@ class Loader:
 
     @property
     def tool(self) -> str:
-        return "wrk" if self.wrk else "python-httpx (fallback: wrk unavailable; figures not comparable to wrk runs)"
+        return "wrk" if self.wrk else "python (fallback: wrk unavailable; figures not comparable to wrk runs)"
 
     async def run(self, target: Target, seconds: float) -> LoadResult:
         run = uuid.uuid4().hex[:8]  # each invocation's codes are unique: B<run>-<thread>-<n>
@@ -113,28 +114,28 @@ end
 
     async def _python(self, target: Target, seconds: float, run: str) -> LoadResult:
         prefix, suffix = project_template(target.unit_id)
-        headers = {**target.headers, "Content-Type": "application/json"}
+        pool = Pool(target.url, target.headers, size=self.connections)
         latencies: list[float] = []
         errors = 0
         deadline = time.perf_counter() + seconds
 
-        async def worker(client: httpx.AsyncClient, w: int) -> None:
+        async def worker(w: int) -> None:
             nonlocal errors
             n = 0
             while time.perf_counter() < deadline:
                 n += 1
-                body = f"{prefix}B{run}-{w}-{n}{suffix}".encode()
                 start = time.perf_counter()
                 try:
-                    response = await client.post(PATH, content=body, headers=headers)
-                    errors += response.status_code >= 400
-                except httpx.HTTPError:
+                    status, _ = await pool.post(PATH, f"{prefix}B{run}-{w}-{n}{suffix}".encode())
+                    errors += status >= 400
+                except HttpError:
                     errors += 1
                 latencies.append((time.perf_counter() - start) * 1000)
 
-        limits = httpx.Limits(max_connections=self.connections, max_keepalive_connections=self.connections)
         start = time.perf_counter()
-        async with httpx.AsyncClient(base_url=target.url, limits=limits, timeout=10) as client:
-            await asyncio.gather(*(worker(client, w) for w in range(self.connections)))
+        try:
+            await asyncio.gather(*(worker(w) for w in range(self.connections)))
+        finally:
+            await pool.close()
         return LoadResult("python", time.perf_counter() - start, len(latencies), errors,
                           percentile(latencies, 50), percentile(latencies, 99))

@@ -32,7 +32,9 @@ class MilestonesSettings(ServiceSettings):
 
     def calendar(self, kind: CalendarKind | str | None = None) -> Calendar:
         """The calendar a schedule counts in: the requested kind, else the configured default."""
-        kind = CalendarKind(kind) if kind else (CalendarKind.working if self.working_calendar else CalendarKind.calendar)
+        if not kind:
+            kind = CalendarKind.working if self.working_calendar else CalendarKind.calendar
+        kind = CalendarKind(kind)
         if kind is CalendarKind.calendar:
             return CALENDAR_DAYS
         return working_calendar(holidays=self.holidays, extra_workdays=self.extra_workdays)

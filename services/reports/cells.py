@@ -19,7 +19,7 @@ UNRATED = "unrated"
 DIMENSIONS = ("stage", "sector", "category", "level", "bracket", "colour", "grade", "statistics")
 METRICS = ("project_count", "total_investment", "annual_plan_investment", "ytd_investment",
            "started_or_completed_count", "completed_count", "real_start_count",
-           "nodes_total", "nodes_done", "nodes_done_on_time", "nodes_late")
+           "nodes_total", "nodes_done", "nodes_done_on_time", "nodes_late", "red_count", "yellow_count")
 MONEY_METRICS = frozenset({"total_investment", "annual_plan_investment", "ytd_investment"})
 STARTED_STAGES = frozenset({Stage.started, Stage.completed, Stage.in_operation})
 COMPLETED_STAGES = frozenset({Stage.completed, Stage.in_operation})
@@ -82,6 +82,9 @@ class ProjectFacts:
             "nodes_done": self.nodes_done,
             "nodes_done_on_time": self.nodes_done_on_time,
             "nodes_late": self.nodes_late,
+            # also kept apart from the colour cells, so a unit's ranking figures are all on its 'all' cell
+            "red_count": int(self.colour == "red"),
+            "yellow_count": int(self.colour == "yellow"),
         }
 
 
@@ -138,35 +141,36 @@ class Cell:
 
 
 class CellSet:
-    """Cells by (unit, dimension, value), summed over the years they came from; tasks by unit."""
+    """Cells by unit and dimension, summed over the years they came from; supervision tasks by unit."""
 
     def __init__(self, cells: Iterable[Cell] = (), tasks: dict[str, tuple[int, int]] | None = None):
-        self._cells: dict[tuple[str, str, str], Metrics] = {}
+        self._cells: dict[tuple[str, str], dict[str, Metrics]] = {}
         for cell in cells:
             self.add(cell.unit_id, cell.dimension, cell.value, cell.metrics)
         self.tasks = tasks or {}
 
     def add(self, unit_id: str, dimension: str, value: str, metrics: Metrics) -> None:
-        key = (unit_id, dimension, value)
-        if key not in self._cells:
-            self._cells[key] = zero()
-        add(self._cells[key], metrics)
+        values = self._cells.setdefault((unit_id, dimension), {})
+        if value in values:
+            add(values[value], metrics)
+        else:
+            values[value] = dict(metrics)
 
     def add_facts(self, facts: ProjectFacts) -> None:
         for (_year, unit, dimension, value), metrics in contribution(facts).items():
             self.add(unit, dimension, value, metrics)
 
     def total(self, unit_id: str = ALL_UNITS) -> Metrics:
-        return self._cells.get((unit_id, ALL, ""), zero())
+        return self._cells.get((unit_id, ALL), {}).get("") or zero()
 
     def by(self, dimension: str, unit_id: str = ALL_UNITS) -> dict[str, Metrics]:
-        return {value: metrics for (unit, dim, value), metrics in self._cells.items()
-                if unit == unit_id and dim == dimension and metrics["project_count"]}
+        return {value: metrics for value, metrics in self._cells.get((unit_id, dimension), {}).items()
+                if metrics["project_count"]}
 
     def units(self) -> list[str]:
         """Units with at least one project in these cells."""
-        return sorted(unit for (unit, dim, _), metrics in self._cells.items()
-                      if dim == ALL and unit != ALL_UNITS and metrics["project_count"])
+        return sorted(unit for (unit, dimension), values in self._cells.items()
+                      if dimension == ALL and unit != ALL_UNITS and values.get("", zero())["project_count"])
 
     def task_counts(self, unit_id: str = ALL_UNITS) -> tuple[int, int]:
         """(open, late) supervision tasks of a unit, or of every unit."""
@@ -174,5 +178,6 @@ class CellSet:
             return sum(o for o, _ in self.tasks.values()), sum(late for _, late in self.tasks.values())
         return self.tasks.get(unit_id, (0, 0))
 
-    def items(self):
-        return [Cell(unit, dim, value, metrics) for (unit, dim, value), metrics in sorted(self._cells.items())]
+    def items(self) -> list[Cell]:
+        return [Cell(unit, dimension, value, metrics) for (unit, dimension), values in sorted(self._cells.items())
+                for value, metrics in sorted(values.items())]

@@ -16,7 +16,11 @@ def rate(numerator, denominator) -> Fraction | None:
     """numerator / denominator exactly; None when there is nothing to divide by."""
     if not denominator:
         return None
-    return Fraction(numerator) / Fraction(denominator)
+    return Fraction(*_ratio(numerator)) / Fraction(*_ratio(denominator))
+
+
+def _ratio(value) -> tuple[int, int]:
+    return (value, 1) if isinstance(value, int) else value.as_integer_ratio()
 
 
 def decimal_of(value: Fraction | None, places: Decimal = RATE_PLACES) -> Decimal | None:

@@ -5,7 +5,7 @@ older version than the row's is ignored. The other facts are idempotent by natur
 and events of one project arrive in order on their topic's partition; facts that arrive before the project is
 registered wait on an unregistered row.
 """
-from sqlalchemy import delete, text
+from sqlalchemy import delete, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import alerts, milestones, registry, topics
@@ -68,7 +68,8 @@ async def on_investment(session: AsyncSession, _event: CloudEvent, investment: r
 
 
 async def on_statistics(session: AsyncSession, _event: CloudEvent, change: registry.StatisticsStatusChanged) -> None:
-    session.add(StatisticsHistory(project_id=change.project_id, date=change.date, status=change.status.value))
+    await session.execute(insert(StatisticsHistory).values(project_id=change.project_id, date=change.date,
+                                                           status=change.status.value))
     async with changing(session, change.project_id) as row:
         row.statistics_status, row.statistics_date = change.status.value, change.date
 
@@ -114,8 +115,8 @@ async def on_schedule(session: AsyncSession, _event: CloudEvent, schedule: miles
 
 async def on_status(session: AsyncSession, _event: CloudEvent, status: alerts.ProjectStatusChanged) -> None:
     """The project's colour and grade; a status dated before the one held (a backfill) only enters the history."""
-    session.add(StatusHistory(project_id=status.project_id, as_of=status.as_of, colour=status.to_colour.value,
-                              grade=status.to_grade.value))
+    await session.execute(insert(StatusHistory).values(project_id=status.project_id, as_of=status.as_of,
+                                                       colour=status.to_colour.value, grade=status.to_grade.value))
     async with changing(session, status.project_id) as row:
         if row.status_as_of is None or status.as_of >= row.status_as_of:
             row.colour, row.grade, row.status_as_of = status.to_colour.value, status.to_grade.value, status.as_of

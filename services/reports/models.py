@@ -193,6 +193,8 @@ class _Metrics:
     nodes_done: Mapped[int] = mapped_column(Integer, default=0)
     nodes_done_on_time: Mapped[int] = mapped_column(Integer, default=0)
     nodes_late: Mapped[int] = mapped_column(Integer, default=0)
+    red_count: Mapped[int] = mapped_column(Integer, default=0)
+    yellow_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class UnitYearCell(_Metrics, Base):
@@ -205,6 +207,9 @@ class UnitYearCell(_Metrics, Base):
     unit_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[str] = mapped_column(String(30), primary_key=True)
+
+    # every unit's cell of one dimension value (rankings read each unit's 'all' cell)
+    __table_args__ = (Index("ix_unit_year_cell_value", "year", "dimension", "value"),)
 
 
 READ_MODELS = (UnitView, ProjectView, InvestmentMonth, MilestoneView, TaskView, AlertView, ParcelView,

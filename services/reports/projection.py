@@ -1,10 +1,11 @@
 """The write side of the read models: change a project's row and add the difference it makes to the aggregates,
 all in the caller's transaction (the consumer's, together with its inbox row)."""
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,32 +31,58 @@ async def upsert(session: AsyncSession, model, values: dict, *, keys: tuple[str,
     await session.execute(stmt)
 
 
+@functools.cache
+def _add_to_cell(dialect: str):
+    """INSERT a cell or, when it exists, add to it: x = x + excluded.x (built once per dialect)."""
+    table = UnitYearCell.__table__
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return stmt.on_conflict_do_update(index_elements=["year", "unit_id", "dimension", "value"],
+                                      set_={m: table.c[m] + stmt.excluded[m] for m in METRICS})
+
+
 async def add_to_cells(session: AsyncSession, deltas: list[tuple[CellKey, Metrics]]) -> None:
     """Add each delta to its cell atomically (x = x + d), creating missing cells; cells are locked in key order."""
     if not deltas:
         return
-    table = UnitYearCell.__table__
-    stmt = insert_for(session)(table)
-    stmt = stmt.on_conflict_do_update(index_elements=["year", "unit_id", "dimension", "value"],
-                                      set_={m: table.c[m] + stmt.excluded[m] for m in METRICS})
     rows = [{"year": year, "unit_id": unit, "dimension": dimension, "value": value, **metrics}
             for (year, unit, dimension, value), metrics in deltas]
-    await session.execute(stmt, rows)
+    await session.execute(_add_to_cell(session.bind.dialect.name), rows)
+
+
+class ProjectRow(dict):
+    """A project_view row the handler changes by attribute (row.colour = ...); only what changed is written."""
+
+    __getattr__ = dict.__getitem__
+
+    def __setattr__(self, name, value):
+        if name not in self:
+            raise AttributeError(name)
+        self[name] = value
+
+
+_PROJECTS = ProjectView.__table__
+_SELECT_LOCKED = select(*_PROJECTS.columns).where(_PROJECTS.c.id == bindparam("project_id")).with_for_update()
+
+
+async def _locked(session: AsyncSession, project_id: str) -> ProjectRow | None:
+    found = (await session.execute(_SELECT_LOCKED, {"project_id": project_id})).mappings().one_or_none()
+    return None if found is None else ProjectRow(found)
 
 
 @contextlib.asynccontextmanager
-async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[ProjectView]:
+async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[ProjectRow]:
     """The project's row, locked for this transaction (an unregistered stub when the project is not known yet);
-    once the caller has changed it, the difference in what it contributes goes to the aggregates."""
-    await session.execute(insert_for(session)(ProjectView).values(id=project_id).on_conflict_do_nothing(
-        index_elements=["id"]))
-    row = (await session.execute(
-        select(ProjectView).where(ProjectView.id == project_id).with_for_update()
-        .execution_options(populate_existing=True))).scalar_one()
-    before = facts_of(row)
+    once the caller has changed it, the row is updated and the difference in what it contributes goes to the
+    aggregates."""
+    row = await _locked(session, project_id)
+    if row is None:
+        await session.execute(insert_for(session)(_PROJECTS).values(id=project_id).on_conflict_do_nothing(
+            index_elements=["id"]))
+        row = await _locked(session, project_id)
+    before, original = facts_of(row), dict(row)
     yield row
-    row.applied_at = utcnow()
-    await session.flush()
+    changes = {name: value for name, value in row.items() if original[name] != value}
+    await session.execute(update(_PROJECTS).where(_PROJECTS.c.id == project_id).values(**changes, applied_at=utcnow()))
     await add_to_cells(session, difference(before, facts_of(row)))
 
 

@@ -14,6 +14,7 @@ from services.reports.models import (InvestmentMonth, MilestoneView, ProjectView
                                      SnapshotUnit, StatisticsHistory, StatusHistory, TaskView, UnitView, UnitYearCell)
 
 OPEN_TASK = (TaskStatus.open.value, TaskStatus.feedback_submitted.value)
+Cells = tuple[tuple[str, str], ...]  # (dimension, value) cells
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,18 @@ async def tasks_as_of(session: AsyncSession, *, as_of: date, unit_id: str | None
     return {unit: (int(count), int(late or 0)) for unit, count, late in rows}
 
 
+def _only(model, only: Cells | None):
+    return or_(*(and_(model.dimension == d, model.value == v) for d, v in only)) if only else None
+
+
 async def live(session: AsyncSession, *, year: int | None, today: date, unit_id: str | None = None,
-               per_unit: bool = False, dimensions: tuple[str, ...] | None = None) -> Figures:
-    """The aggregates as the handlers keep them: one unit ('*' = all), or every unit apart (`per_unit`)."""
+               per_unit: bool = False, dimensions: tuple[str, ...] | None = None, only: Cells | None = None,
+               with_units: bool = True) -> Figures:
+    """The aggregates as the handlers keep them: one unit ('*' = all), or every unit apart (`per_unit`); all cells,
+    those of some `dimensions`, or `only` some (dimension, value) cells."""
     c = UnitYearCell
-    sums = [func.sum(getattr(c, m)).label(m) for m in METRICS]
+    # one year's cells are one row each; over every year they are summed
+    sums = [getattr(c, m) if year is not None else func.sum(getattr(c, m)).label(m) for m in METRICS]
     query = select(c.unit_id, c.dimension, c.value, *sums)
     if per_unit:
         query = query.where(c.unit_id != ALL_UNITS)
@@ -90,11 +98,15 @@ async def live(session: AsyncSession, *, year: int | None, today: date, unit_id:
         query = query.where(c.year == year)
     if dimensions is not None:
         query = query.where(c.dimension.in_(dimensions))
-    rows = (await session.execute(query.group_by(c.unit_id, c.dimension, c.value))).all()
+    if only:
+        query = query.where(_only(c, only))
+    if year is None:
+        query = query.group_by(c.unit_id, c.dimension, c.value)
+    rows = (await session.execute(query)).all()
     cells = [Cell(r.unit_id, r.dimension, r.value, {m: _metric(m, getattr(r, m)) for m in METRICS}) for r in rows]
     tasks = await live_tasks(session, today=today, unit_id=None if per_unit else unit_id)
-    return Figures(cells=CellSet(cells, tasks), units=await unit_infos(session), year=year, as_of=today,
-                   source="live")
+    units = await unit_infos(session) if with_units else {}
+    return Figures(cells=CellSet(cells, tasks), units=units, year=year, as_of=today, source="live")
 
 
 def _metric(name: str, value) -> int | Decimal:
@@ -164,12 +176,13 @@ async def computed(session: AsyncSession, *, year: int | None, as_of: date, unit
 
 
 async def current(session: AsyncSession, *, year: int | None, as_of: date | None, today: date,
-                  unit_id: str | None = None, per_unit: bool = False,
-                  dimensions: tuple[str, ...] | None = None) -> Figures:
+                  unit_id: str | None = None, per_unit: bool = False, dimensions: tuple[str, ...] | None = None,
+                  only: Cells | None = None, with_units: bool = True) -> Figures:
     """Live aggregates for today, computed figures for a past date."""
     as_of = check_as_of(as_of, today)
     if as_of == today:
-        return await live(session, year=year, today=today, unit_id=unit_id, per_unit=per_unit, dimensions=dimensions)
+        return await live(session, year=year, today=today, unit_id=unit_id, per_unit=per_unit,
+                          dimensions=dimensions, only=only, with_units=with_units)
     return await computed(session, year=year, as_of=as_of, unit_id=None if per_unit else unit_id)
 
 
@@ -181,8 +194,8 @@ async def snapshot_of(session: AsyncSession, period: str) -> Snapshot:
 
 
 async def resolve(session: AsyncSession, *, year: int | None, as_of: date | None, period: str | None, today: date,
-                  unit_id: str | None = None, per_unit: bool = False,
-                  dimensions: tuple[str, ...] | None = None) -> Figures:
+                  unit_id: str | None = None, per_unit: bool = False, dimensions: tuple[str, ...] | None = None,
+                  only: Cells | None = None, with_units: bool = True) -> Figures:
     """The figures a request asks for: a month's snapshot (`period`), else live or computed for `as_of`."""
     if period is not None:
         if as_of is not None:
@@ -191,28 +204,30 @@ async def resolve(session: AsyncSession, *, year: int | None, as_of: date | None
         if year is not None and year != snapshot.year:
             raise Invalid("the year is not the period's",
                           errors=[field_error("year", f"{period} is of {snapshot.year}")])
-        return await frozen(session, snapshot, unit_id=unit_id, per_unit=per_unit, dimensions=dimensions)
+        return await frozen(session, snapshot, unit_id=unit_id, per_unit=per_unit, dimensions=dimensions, only=only)
     return await current(session, year=year, as_of=as_of, today=today, unit_id=unit_id, per_unit=per_unit,
-                         dimensions=dimensions)
+                         dimensions=dimensions, only=only, with_units=with_units)
 
 
 async def frozen(session: AsyncSession, snapshot, *, unit_id: str | None = None, per_unit: bool = False,
-                 dimensions: tuple[str, ...] | None = None) -> Figures:
+                 dimensions: tuple[str, ...] | None = None, only: Cells | None = None) -> Figures:
     """The cells and units a snapshot froze."""
-    query = select(SnapshotCell).where(SnapshotCell.period == snapshot.period)
+    c = SnapshotCell
+    query = select(c.unit_id, c.dimension, c.value, c.open_tasks, c.late_tasks, *(getattr(c, m) for m in METRICS)
+                   ).where(c.period == snapshot.period)
     if dimensions is not None:
-        query = query.where(SnapshotCell.dimension.in_(dimensions))
+        query = query.where(c.dimension.in_(dimensions))
+    if only:
+        query = query.where(_only(c, only))
     if per_unit:
-        query = query.where(SnapshotCell.unit_id != ALL_UNITS)
+        query = query.where(c.unit_id != ALL_UNITS)
     else:
-        query = query.where(SnapshotCell.unit_id == (unit_id or ALL_UNITS))
-    rows = (await session.scalars(query)).all()
+        query = query.where(c.unit_id == (unit_id or ALL_UNITS))
+    rows = (await session.execute(query)).all()
     cells = [Cell(r.unit_id, r.dimension, r.value, {m: getattr(r, m) for m in METRICS}) for r in rows]
-    tasks = {r.unit_id: (r.open_tasks, r.late_tasks) for r in rows if r.dimension == ALL and r.unit_id != ALL_UNITS}
-    if not per_unit and (unit_id or ALL_UNITS) == ALL_UNITS:
-        tasks = {ALL_UNITS: next(((r.open_tasks, r.late_tasks) for r in rows if r.dimension == ALL), (0, 0))}
-    units = {u.unit_id: UnitInfo(u.unit_id, u.code, u.name, u.kind) for u in (await session.scalars(
-        select(SnapshotUnit).where(SnapshotUnit.period == snapshot.period))).all()}
+    tasks = {r.unit_id: (r.open_tasks, r.late_tasks) for r in rows if r.dimension == ALL}
+    u = SnapshotUnit
+    units = {r.unit_id: UnitInfo(r.unit_id, r.code, r.name, r.kind) for r in (await session.execute(
+        select(u.unit_id, u.code, u.name, u.kind).where(u.period == snapshot.period))).all()}
     return Figures(cells=CellSet(cells, tasks), units=units, year=snapshot.year, as_of=snapshot.as_of,
                    source="snapshot", period=snapshot.period)
-

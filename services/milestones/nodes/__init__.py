@@ -1,1 +1,1 @@
-"""Schedule nodes: listing, adding, removing, rescheduling, reassigning and completing them; registry-driven completion."""
+"""Schedule nodes: list, add, remove, reschedule, reassign and complete them; completion by registry facts."""

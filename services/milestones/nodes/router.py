@@ -11,7 +11,8 @@ from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.milestones.access import Reader, Writer
 from services.milestones.nodes import service
-from services.milestones.nodes.schemas import ChangePublic, Completion, MilestoneCreate, MilestonePublic, MilestoneUpdate
+from services.milestones.nodes.schemas import (ChangePublic, Completion, MilestoneCreate, MilestonePublic,
+                                               MilestoneUpdate)
 
 router = APIRouter(tags=["milestones"])
 Pagination = Annotated[PageParams, Depends(page_params)]

@@ -1,9 +1,10 @@
 """Node use-cases: list, add, remove, reschedule, reassign, complete; completion by registry facts. Never commit."""
 import uuid
 from collections.abc import Sequence
+from types import SimpleNamespace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventData
@@ -139,15 +140,34 @@ def _complete(node: Milestone, *, actual: date, by: str, evidence: list[str], no
     _touch(node)
 
 
-def new_node(*, project: ProjectFact, key: str, name: str, planned: date, position: int, **values) -> Milestone:
+class DraftNode(SimpleNamespace):
+    """A node being created: plain attributes (no ORM bookkeeping per attribute), written by insert_drafts."""
+
+
+def draft_node(*, project: ProjectFact, key: str, name: str, planned: date, position: int, **values) -> DraftNode:
     now = utcnow()
-    node = Milestone(id=str(uuid.uuid4()), project_id=project.id, key=key, name=name, planned_date=planned,
-                     baseline_date=planned, position=position, actual_date=None, done_days_late=None,
-                     closed=False, critical=False, completed_by=None, forced=False, evidence=[],
-                     note=None, version=1, created_at=now, updated_at=now, **values)
-    node.responsible_unit_id = node.responsible_unit_id or project.responsible_unit_id
-    node.alert = MilestoneAlert(milestone_id=node.id, alert_round=0, next_alert_date=None)
-    return node
+    columns = dict(id=str(uuid.uuid4()), project_id=project.id, key=key, name=name, name_en=None, stage=None,
+                   trigger=None, duration_days=0, predecessors=[], position=position, planned_date=planned,
+                   baseline_date=planned, actual_date=None, done_days_late=None, pinned=False,
+                   responsible_unit_id=None, responsible_person=None, weight=1, critical=False, custom=False,
+                   completed_by=None, forced=False, evidence=[], note=None, closed=False, version=1, created_at=now,
+                   updated_at=now)
+    columns.update(values)
+    columns["responsible_unit_id"] = columns["responsible_unit_id"] or project.responsible_unit_id
+    return DraftNode(**columns, alert=SimpleNamespace(alert_round=0, next_alert_date=None))
+
+
+_NODE_COLUMNS = [c.key for c in Milestone.__table__.columns]
+
+
+async def insert_drafts(session: AsyncSession, drafts: Sequence[DraftNode]) -> None:
+    """Write new nodes and their alert rows, one statement per table (schedules create a dozen nodes at once)."""
+    if not drafts:
+        return
+    await session.execute(insert(Milestone.__table__), [{c: getattr(d, c) for c in _NODE_COLUMNS} for d in drafts])
+    await session.execute(insert(MilestoneAlert.__table__), [
+        {"milestone_id": d.id, "alert_round": d.alert.alert_round, "next_alert_date": d.alert.next_alert_date}
+        for d in drafts])
 
 
 # --- registry facts ---------------------------------------------------------------------------------------------
@@ -230,18 +250,18 @@ async def add(*, session: AsyncSession, project_id: str, node_in: MilestoneCreat
             errors.append(field_error(attribute, f"node '{holder}' is already completed by {attribute} '{value}'"))
     if errors:
         raise Invalid(errors[0]["message"], errors=errors)
-    node = new_node(project=project, key=node_in.key, name=node_in.name, planned=node_in.planned_date,
+    node = draft_node(project=project, key=node_in.key, name=node_in.name, planned=node_in.planned_date,
                     position=max((n.position for n in nodes), default=-1) + 1, name_en=node_in.name_en,
                     stage=node_in.stage, trigger=node_in.trigger, duration_days=node_in.duration_days,
                     predecessors=list(dict.fromkeys(node_in.predecessors)), pinned=True, custom=True,
                     responsible_unit_id=node_in.responsible_unit_id, responsible_person=node_in.responsible_person,
                     weight=node_in.weight)
     restart_alerts(node, settings)
-    session.add(node)
     nodes.append(node)
     await apply_registry_facts(session=session, project=project, nodes=[node], settings=settings, today=today,
                                announce_changes=False)
     mark_critical(nodes, await calendar_of(session=session, project_id=project_id, settings=settings))
+    await insert_drafts(session, [node])
     await session.flush()
     await record(session, node, action="planned", actor=principal.subject,
                  changes={"planned_date": {"before": None, "after": node.planned_date.isoformat()}})
@@ -434,12 +454,3 @@ async def search(*, session: AsyncSession, params: PageParams, as_of: date, due_
     query = keyset(query, key=Milestone.id, sort=Milestone.planned_date, params=params)
     rows = list((await session.scalars(query)).all())
     return page_of(rows, params, keys=lambda n: [n.planned_date, n.id])
-
-
-async def delete_all(*, session: AsyncSession, project_id: str) -> None:
-    """Drops a project's nodes (a regenerated schedule replaces those not kept)."""
-    await session.execute(delete(Milestone).where(Milestone.project_id == project_id))
-
-
-async def count(*, session: AsyncSession, project_id: str) -> int:
-    return await session.scalar(select(func.count()).select_from(Milestone).where(Milestone.project_id == project_id))

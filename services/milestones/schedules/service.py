@@ -1,6 +1,7 @@
 """Schedule use-cases: generate (or regenerate) a project's nodes from a template, view them, their critical path.
 Never commit."""
 from datetime import date
+from types import EllipsisType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,11 +74,14 @@ def _anchor(*, project: ProjectFact, request: ScheduleRequest, specs: list[Templ
 
 async def generate(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest, actor: str,
                    settings: MilestonesSettings, today: date,
-                   existing: list[Milestone] | None = None) -> tuple[Schedule, list[Milestone]]:
+                   existing: list[Milestone] | None = None,
+                   schedule: Schedule | None | EllipsisType = ...) -> tuple[Schedule, list[Milestone]]:
     """Derives every node's planned date from the template and the anchor; regenerating (with a reason) keeps done
     nodes, custom nodes and baselines, moves open nodes and drops template nodes no longer wanted.
 
     The schedule row is the record of a generation (a node's history starts with its later changes)."""
+    if schedule is ...:
+        schedule = await session.get(Schedule, project.id)
     if existing is None:
         existing = await nodes.project_nodes(session=session, project_id=project.id)
     if existing and not request.reason:
@@ -94,7 +98,8 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
 
     now = utcnow()
     left = {n.key: n for n in existing}
-    result: list[Milestone] = []
+    result: list = []  # nodes kept (ORM rows) and new ones (drafts, inserted below)
+    drafts: list[nodes.DraftNode] = []
     for position, spec in enumerate(specs):
         override = overrides.get(spec.key)
         assigned = {f: getattr(override, f) for f in ("responsible_unit_id", "responsible_person", "weight")
@@ -104,10 +109,9 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
                      weight=spec.weight, custom=False, pinned=spec.key in pinned)
         node = left.pop(spec.key, None)
         if node is None:
-            node = nodes.new_node(project=project, key=spec.key, planned=dates[spec.key],
-                                  **{**shape, **assigned})
+            node = nodes.draft_node(project=project, key=spec.key, planned=dates[spec.key], **{**shape, **assigned})
             nodes.restart_alerts(node, settings)
-            session.add(node)
+            drafts.append(node)
         else:
             for field, value in {**shape, **assigned}.items():
                 setattr(node, field, value)
@@ -134,7 +138,7 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
     await nodes.apply_registry_facts(session=session, project=project, nodes=result, settings=settings, today=today,
                                      announce_changes=False)
     path = nodes.mark_critical(result, calendar)
-    schedule = await session.get(Schedule, project.id)
+    await nodes.insert_drafts(session, drafts)
     if schedule is None:
         schedule = Schedule(project_id=project.id, revision=0)
         session.add(schedule)
@@ -169,7 +173,7 @@ async def generate_automatically(*, session: AsyncSession, project: ProjectFact,
         return False
     mode = ScheduleMode.backward if project.planned_completion_date else ScheduleMode.forward
     await generate(session=session, project=project, request=ScheduleRequest(mode=mode), actor=nodes.SYSTEM,
-                   settings=settings, today=today, existing=existing)
+                   settings=settings, today=today, existing=existing, schedule=None)
     return True
 
 

@@ -121,7 +121,8 @@ def _cursor_key(params: PageParams) -> str | None:
     try:
         return str(orjson.loads(base64.urlsafe_b64decode(params.cursor.encode() + b"=="))[0])
     except (ValueError, TypeError, IndexError, orjson.JSONDecodeError) as exc:
-        raise Invalid("the cursor is not valid", errors=[field_error("cursor", "not a cursor from this request")]) from exc
+        raise Invalid("the cursor is not valid",
+                      errors=[field_error("cursor", "not a cursor from this request")]) from exc
 
 
 async def create(*, session: AsyncSession, template_in: TemplateCreate, principal: Principal) -> TemplatePublic:

@@ -111,7 +111,8 @@ async def parcel_figures(session: AsyncSession, *, as_of: date, unit_id: str | N
 async def overview(*, session: AsyncSession, year: int | None, as_of: date | None, period: str | None,
                    unit_id: str | None, target_rate: Decimal, today: date) -> Overview:
     """The overview of the projects in scope: live today, computed for a past date, or a month's snapshot."""
-    figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, unit_id=unit_id)
+    figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, unit_id=unit_id,
+                                    with_units=False)
     if figures.source == "snapshot":
         snapshot = await sources.snapshot_of(session, period)
         frozen_parcels = snapshot.parcels.get(unit_id or ALL_UNITS)

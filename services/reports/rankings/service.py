@@ -20,7 +20,8 @@ from services.reports.sources import Figures, UnitInfo
 
 RATES = tuple(m.value for m in RateMetric)
 COUNTS = ("red_count", "yellow_count", "open_tasks", "late_tasks")
-RANKING_DIMENSIONS = ("all", "colour")
+RANKING_CELLS = (("all", ""),)  # a unit's ranking figures are all on its 'all' cell
+_FROZEN_RANKS: dict[tuple[str, str, str, str], dict[str, int]] = {}  # snapshots never change: their ranks neither
 
 
 @dataclass
@@ -39,23 +40,31 @@ class Standing:
         return self.rates[metric] if metric in RATES else self.counts[metric]
 
 
-def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights: Weights) -> Fraction:
+ONE = Fraction(1)
+
+
+def exact_weights(weights: Weights) -> dict[str, Fraction]:
+    return {metric: Fraction(value) for metric, value in weights.model_dump().items()}
+
+
+def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights: dict[str, Fraction]) -> Fraction:
     """Σ weight × rate (capped at 1; nothing due counts as 1) + Σ weight × count, exactly."""
     total = Fraction(0)
     for metric in RATES:
         value = rates[metric]
-        total += Fraction(getattr(weights, metric)) * (Fraction(1) if value is None else min(value, Fraction(1)))
+        total += weights[metric] * (ONE if value is None or value > ONE else value)
     for metric in COUNTS:
-        total += Fraction(getattr(weights, metric)) * counts[metric]
+        if counts[metric]:
+            total += weights[metric] * counts[metric]
     return total
 
 
 def standings(figures: Figures, weights: Weights) -> list[Standing]:
     """Every unit with projects in the figures, in unit code order."""
+    exact = exact_weights(weights)
     found = []
     for unit_id in figures.cells.units():
         metrics = figures.cells.total(unit_id)
-        colours = figures.cells.by("colour", unit_id)
         open_tasks, late_tasks = figures.cells.task_counts(unit_id)
         rates = {
             "investment_completion_rate": rate(metrics["ytd_investment"], metrics["annual_plan_investment"]),
@@ -63,12 +72,11 @@ def standings(figures: Figures, weights: Weights) -> list[Standing]:
             "completion_rate": rate(metrics["completed_count"], metrics["project_count"]),
             "node_on_time_rate": rate(*node_on_time(metrics)),
         }
-        counts = {"red_count": colours["red"]["project_count"] if "red" in colours else 0,
-                  "yellow_count": colours["yellow"]["project_count"] if "yellow" in colours else 0,
+        counts = {"red_count": metrics["red_count"], "yellow_count": metrics["yellow_count"],
                   "open_tasks": open_tasks, "late_tasks": late_tasks}
         unit = figures.units.get(unit_id) or UnitInfo(unit_id, unit_id, unit_id, "unknown")
         found.append(Standing(unit=unit, metrics=metrics, rates=rates, counts=counts,
-                              score=score_of(rates, counts, weights)))
+                              score=score_of(rates, counts, exact)))
     return sorted(found, key=lambda s: (s.unit.code, s.unit.id))
 
 
@@ -114,10 +122,16 @@ async def weights_of(session: AsyncSession, version: int) -> Weights:
 
 
 async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str, metric: str) -> dict[str, int]:
-    """Each unit's rank in a snapshot, ranked with the weights that snapshot used."""
-    figures = await sources.frozen(session, snapshot, per_unit=True, dimensions=RANKING_DIMENSIONS)
-    weights = await weights_of(session, snapshot.scoring_version)
-    return {s.unit.id: rank for s, rank in ranked(standings(figures, weights), group=group, metric=metric)}
+    """Each unit's rank in a snapshot, ranked with the weights that snapshot used (kept once computed)."""
+    key = (str(session.bind.url), snapshot.period, str(group), str(metric))
+    if key not in _FROZEN_RANKS:
+        figures = await sources.frozen(session, snapshot, per_unit=True, only=RANKING_CELLS)
+        weights = await weights_of(session, snapshot.scoring_version)
+        if len(_FROZEN_RANKS) > 1000:
+            _FROZEN_RANKS.clear()
+        _FROZEN_RANKS[key] = {s.unit.id: rank for s, rank in ranked(standings(figures, weights), group=group,
+                                                                    metric=metric)}
+    return _FROZEN_RANKS[key]
 
 
 @dataclass
@@ -149,13 +163,13 @@ async def ranking(*, session: AsyncSession, year: int | None, period: str | None
     if period is not None:
         snapshot = await sources.snapshot_of(session, period)
         figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, per_unit=True,
-                                        dimensions=RANKING_DIMENSIONS)
+                                        only=RANKING_CELLS)
         scoring_version = snapshot.scoring_version
         weights = await weights_of(session, scoring_version)
         before = period
     else:
         figures = await sources.resolve(session, year=year or today.year, as_of=as_of, period=None, today=today,
-                                        per_unit=True, dimensions=RANKING_DIMENSIONS)
+                                        per_unit=True, only=RANKING_CELLS)
         in_force = await scoring.current(session=session)
         scoring_version, weights = in_force.version, in_force.weights
         before = month_of(figures.as_of)

@@ -163,6 +163,8 @@ def upgrade() -> None:
     sa.Column('nodes_done', sa.Integer(), nullable=False),
     sa.Column('nodes_done_on_time', sa.Integer(), nullable=False),
     sa.Column('nodes_late', sa.Integer(), nullable=False),
+    sa.Column('red_count', sa.Integer(), nullable=False),
+    sa.Column('yellow_count', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('period', 'unit_id', 'dimension', 'value')
     )
     op.create_table('snapshot_project',
@@ -274,8 +276,11 @@ def upgrade() -> None:
     sa.Column('nodes_done', sa.Integer(), nullable=False),
     sa.Column('nodes_done_on_time', sa.Integer(), nullable=False),
     sa.Column('nodes_late', sa.Integer(), nullable=False),
+    sa.Column('red_count', sa.Integer(), nullable=False),
+    sa.Column('yellow_count', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('year', 'unit_id', 'dimension', 'value')
     )
+    op.create_index('ix_unit_year_cell_value', 'unit_year_cell', ['year', 'dimension', 'value'], unique=False)
     scoring = sa.table("scoring_version", sa.column("version", sa.Integer), sa.column("weights", sa.JSON),
                        sa.column("note", sa.Text), sa.column("created_by", sa.String),
                        sa.column("created_at", sa.DateTime(timezone=True)))
