@@ -99,6 +99,8 @@ class Consumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
+            # Wait the (short) fetch_max_wait_ms for more messages instead of returning one or two per fetch.
+            fetch_min_bytes=1 << 20,
             client_id=f"keyproject-{self.settings.service_name}",
         )
         await self._consumer.start()

@@ -58,6 +58,8 @@ class Relay:
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._check_log = True
+        self._end_offset: int | None = None  # the topic's high watermark at the last check
+        self._before_confirming: int | None = None
         self._next_log_check = 0.0
         self._next_purge = 0.0
         event.listen(sessionmaker.kw["sync_session_class"], "after_commit", self._after_commit)
@@ -148,7 +150,10 @@ class Relay:
         return len(rows)
 
     async def _refeed_if_log_lost(self) -> bool:
-        """A broker holding fewer messages than we ever published lost its log: publish the retained events again."""
+        """A broker whose log went backwards (or is empty although we published) lost it: publish everything again.
+
+        The high watermark is compared with its last reading, not with our count: brokers differ in how they count
+        batched messages (tansu 0.6 reports less than was appended), but none moves it backwards."""
         async with self.sessionmaker() as session:
             published = await session.scalar(
                 select(func.count()).select_from(outbox)
@@ -157,20 +162,27 @@ class Relay:
             await session.commit()
         if not published:
             return False
-        on_broker = await total_end_offset(self.settings, self.topic)
-        if on_broker >= published:
+        lost = await self._log_went_back()
+        if lost:
+            # Confirm before re-feeding everything: a broker's metadata can briefly list fewer partitions.
+            await asyncio.sleep(1.0)
+            lost = await self._log_went_back(confirming=True)
+        if not lost:
             return False
-        # Confirm before re-feeding everything: a broker's metadata can briefly list fewer partitions.
-        await asyncio.sleep(1.0)
-        on_broker = await total_end_offset(self.settings, self.topic)
-        if on_broker >= published:
-            return False
-        log.warning("relay: broker holds %d of %d published events; re-feeding the outbox", on_broker, published)
+        log.warning("relay: the broker lost its log (end offset %d); re-feeding %d events", self._end_offset, published)
         metrics.OUTBOX_REFEEDS.labels(self.settings.service_name).inc()
         async with self.sessionmaker() as session:
             await session.execute(update(outbox).values(published_at=None))
             await session.commit()
         return True
+
+    async def _log_went_back(self, confirming: bool = False) -> bool:
+        end_offset = await total_end_offset(self.settings, self.topic)
+        previous = self._end_offset if not confirming else self._before_confirming
+        if not confirming:
+            self._before_confirming = previous
+        self._end_offset = end_offset
+        return end_offset == 0 or (previous is not None and end_offset < previous)
 
     async def _purge_expired(self) -> None:
         """Drop published events older than the retention, at most once an hour."""

@@ -41,6 +41,9 @@ def _raise_if_invalid(values: dict[str, Any]) -> None:
         raise Invalid("the project breaks registry rules", errors=errors)
 
 
+_INSERT_PROJECT = sql_insert(Project.__table__)  # built once: values go as parameters, the SQL is compiled once
+
+
 def new_project_values(values: dict, *, now) -> dict:
     """Every column of a newly registered project: in planning, version 1, sector derived unless given."""
     return {
@@ -61,10 +64,11 @@ def new_project_values(values: dict, *, now) -> dict:
 
 async def create(*, session: AsyncSession, project_in: ProjectCreate) -> dict:
     """Registers a project in the planning stage and announces it."""
-    _raise_if_invalid(project_in.model_dump())
-    values = new_project_values(project_in.model_dump(), now=utcnow())
+    values = project_in.model_dump()
+    _raise_if_invalid(values)
+    values = new_project_values(values, now=utcnow())
     try:
-        await session.execute(sql_insert(Project).values(**values))
+        await session.execute(_INSERT_PROJECT, values)
     except IntegrityError as exc:
         raise integrity_problem(exc, unique="project code", reference_field="responsible_unit_id") from exc
     state = project_state(values)
