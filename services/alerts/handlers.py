@@ -53,6 +53,11 @@ class FactHandlers:
     def today(self) -> date:
         return today(self.settings)
 
+    async def _evaluate(self, session: AsyncSession, row: ProjectFact, on: date | None = None) -> None:
+        """Evaluate the project of this facts row as of `on` (default today), never before its last evaluation."""
+        on = on or self.today()
+        await evaluate_projects(session, project_ids=[row.id], on=max(on, row.evaluated_on or on), exact=True)
+
     async def on_unit(self, session: AsyncSession, _event: CloudEvent, unit: registry.UnitState) -> None:
         await session.merge(Unit(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind.value,
                                  parent_id=unit.parent_id))
@@ -65,14 +70,14 @@ class FactHandlers:
             setattr(row, name, value)
         row.updated_at = utcnow()
         await session.flush()
-        await evaluate_projects(session, project_ids=[project.id], on=self.today())
+        await self._evaluate(session, row)
 
     async def on_start_confirmed(self, session: AsyncSession, _event: CloudEvent,
                                  start: registry.ProjectStartConfirmed) -> None:
         row = await _facts(session, start.project_id, unit_id=start.responsible_unit_id, year=start.date.year)
         row.real_start_date, row.updated_at = start.date, utcnow()
         await session.flush()
-        await evaluate_projects(session, project_ids=[start.project_id], on=self.today())
+        await self._evaluate(session, row)
 
     async def on_investment(self, session: AsyncSession, _event: CloudEvent,
                             report: registry.InvestmentReported) -> None:
@@ -82,7 +87,7 @@ class FactHandlers:
         row.ytd_investment, row.ytd_year = report.ytd_investment, report.year
         row.annual_plan_investment, row.updated_at = report.annual_plan_investment, utcnow()
         await session.flush()
-        await evaluate_projects(session, project_ids=[report.project_id], on=self.today())
+        await self._evaluate(session, row)
 
     async def on_budget(self, session: AsyncSession, _event: CloudEvent, budget: registry.BudgetChanged) -> None:
         row = await _facts(session, budget.project_id, unit_id=budget.responsible_unit_id, year=self.today().year)
@@ -90,14 +95,14 @@ class FactHandlers:
         row.budget, row.approved_adjustments = budget.budget, budget.approved_adjustments
         row.spent_to_date, row.overrun_ratio, row.updated_at = budget.spent_to_date, budget.overrun_ratio, utcnow()
         await session.flush()
-        await evaluate_projects(session, project_ids=[budget.project_id], on=self.today())
+        await self._evaluate(session, row)
 
     async def on_statistics(self, session: AsyncSession, _event: CloudEvent,
                             change: registry.StatisticsStatusChanged) -> None:
         row = await _facts(session, change.project_id, unit_id=change.responsible_unit_id, year=change.date.year)
         row.statistics_status, row.updated_at = change.status.value, utcnow()
         await session.flush()
-        await evaluate_projects(session, project_ids=[change.project_id], on=self.today())
+        await self._evaluate(session, row)
 
     async def on_parcel(self, session: AsyncSession, _event: CloudEvent, parcel: registry.ParcelState) -> None:
         row = await session.get(ParcelFact, parcel.id, with_for_update=True)

@@ -16,7 +16,8 @@ def rate(numerator, denominator) -> Fraction | None:
     """numerator / denominator exactly; None when there is nothing to divide by."""
     if not denominator:
         return None
-    return Fraction(*_ratio(numerator)) / Fraction(*_ratio(denominator))
+    (nn, nd), (dn, dd) = _ratio(numerator), _ratio(denominator)
+    return Fraction(nn * dd, nd * dn)  # (nn/nd) / (dn/dd), reduced once
 
 
 def _ratio(value) -> tuple[int, int]:

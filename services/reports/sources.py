@@ -103,16 +103,10 @@ async def live(session: AsyncSession, *, year: int | None, today: date, unit_id:
     if year is None:
         query = query.group_by(c.unit_id, c.dimension, c.value)
     rows = (await session.execute(query)).all()
-    cells = [Cell(r.unit_id, r.dimension, r.value, {m: _metric(m, getattr(r, m)) for m in METRICS}) for r in rows]
+    cells = [Cell(r[0], r[1], r[2], dict(zip(METRICS, r[3:]))) for r in rows]
     tasks = await live_tasks(session, today=today, unit_id=None if per_unit else unit_id)
     units = await unit_infos(session) if with_units else {}
     return Figures(cells=CellSet(cells, tasks), units=units, year=year, as_of=today, source="live")
-
-
-def _metric(name: str, value) -> int | Decimal:
-    if name in ("total_investment", "annual_plan_investment", "ytd_investment"):
-        return value if value is not None else Decimal(0)
-    return int(value or 0)
 
 
 async def _latest_per_project(session: AsyncSession, model, date_column, columns, *, as_of: date) -> dict:

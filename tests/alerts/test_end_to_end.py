@@ -41,6 +41,7 @@ async def test_registry_project_late_to_start_turns_red_and_its_start_resolves_i
     assert task["resolvable"] is True
     closed = await alerts.post(f"/api/v1/tasks/{task['id']}/close", json={"verification_note": "已实质性开工，同意销号"})
     assert closed.status_code == 200, closed.text
+    await alerts_events.wait_for(contract.ProjectStatusChanged, subject=project_id, count=2)
     status_events = await alerts_events.all(contract.ProjectStatusChanged, subject=project_id)
     assert [(e.from_colour, e.to_colour) for e in status_events] == [("blue", "red"), ("red", "blue")]
 
@@ -110,6 +111,7 @@ async def test_redelivered_and_duplicated_events_raise_one_alert(platform, alert
         return "另有 1 个节点逾期" in alert["message"]
 
     await eventually(both_seen, timeout=60, what="the later node")
+    await alerts_events.wait_for(contract.ProjectStatusChanged, subject=state.id)
     raised = await alerts_events.all(contract.AlertRaised, subject=state.id)
     assert len(raised) == 1 and raised[0].rule == "node_overdue"
     assert len(await alerts_events.all(contract.ProjectStatusChanged, subject=state.id)) == 1

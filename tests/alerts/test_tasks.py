@@ -3,7 +3,7 @@ import pytest
 
 from contracts import alerts as contract
 from tests.alerts.facts import event, known, project, scan, send, tasks, unit
-from tests.support.api import client
+from tests.support.api import client, eventually
 
 
 @pytest.fixture
@@ -68,6 +68,7 @@ async def test_escalation_ladder_on_given_dates(alerts, alerts_events, known_pro
     assert await level_on("2027-03-15") == "lead_leader"
     assert await level_on("2027-03-16") == "accountability"
     assert await level_on("2027-03-16") == "accountability"  # again: nothing more
+    await alerts_events.wait_for(contract.TaskEscalated, subject=state.id, count=3)
     escalations = await alerts_events.all(contract.TaskEscalated, subject=state.id)
     assert [(e.escalation_level, e.days_late, e.escalated_to) for e in escalations] == [
         ("unit_head", 1, "高新区管委会主要负责人"), ("lead_leader", 7, "张副市长"), ("accountability", 15, "问责")]
@@ -95,7 +96,13 @@ async def test_a_scan_past_several_rungs_records_each_step(alerts, alerts_events
     task = await open_task(alerts, project_id=state.id, deadline="2027-05-01")
     await scan(alerts, "2027-05-20")
     assert (await alerts.get(f"/api/v1/tasks/{task['id']}")).json()["escalation_level"] == "accountability"
-    steps = [e for e in await alerts_events.all(contract.TaskEscalated, subject=state.id) if e.id == task["id"]]
+    steps = []
+
+    async def three():
+        steps[:] = [e for e in await alerts_events.all(contract.TaskEscalated, subject=state.id) if e.id == task["id"]]
+        return len(steps) >= 3
+
+    await eventually(three, timeout=30, what="three escalations published")
     assert [e.escalation_level for e in steps] == ["unit_head", "lead_leader", "accountability"]
     assert {e.as_of.isoformat() for e in steps} == {"2027-05-20"}
 
@@ -164,8 +171,14 @@ async def test_a_problem_opens_a_task_for_the_solving_unit(platform, alerts, ale
     assert (task["unit_id"], task["source"], task["problem_type"], task["problem_id"], task["deadline"]) == (
         bureau.id, "problem", "land", problem["id"], "2027-04-30")
     assert task["title"] == "智能装备产业园：用地问题"
-    opened = [e for e in await alerts_events.all(contract.TaskOpened, subject=state.id) if e.id == task["id"]]
-    assert opened and opened[0].problem_id == problem["id"] and opened[0].problem_type == "land"
+    opened = []
+
+    async def published():
+        opened[:] = [e for e in await alerts_events.all(contract.TaskOpened, subject=state.id) if e.id == task["id"]]
+        return bool(opened)
+
+    await eventually(published, timeout=30, what="TaskOpened of the problem")
+    assert opened[0].problem_id == problem["id"] and opened[0].problem_type == "land"
     listed = (await alerts.get(f"/api/v1/projects/{state.id}/problems")).json()
     assert [p["id"] for p in listed] == [problem["id"]] and listed[0]["task"]["status"] == "open"
     async with client(platform.url("alerts"), "tasks:write", unit_id=bureau.id) as stranger:

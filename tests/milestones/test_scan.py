@@ -3,6 +3,9 @@
 Plans lie in 2031 so that the service's own daily scan (run for the real today) never reaches them; scans of other
 tests may announce this test's nodes only for dates they scan, so every assertion is about this test's project.
 """
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from contracts.milestones import MilestoneDueSoon, MilestoneOverdue, MilestoneReassigned
 from tests.milestones.flows import WAIT, known_project, nodes, parallel_template, schedule
 from tests.support.api import client, eventually
@@ -114,3 +117,15 @@ async def test_the_scan_needs_admin_and_a_date(platform, milestones):
     assert (await milestones.post("/api/v1/admin/scan", params={"date": "someday"})).status_code == 422
     today = await milestones.post("/api/v1/admin/scan")
     assert today.status_code == 200 and today.json()["as_of"]
+
+
+async def test_the_daily_scan_ran_at_start_up_for_today(platform):
+    url = platform.services["milestones"].env["KP_DATABASE_URL"]
+
+    async def ran():
+        return bool(await query(url, "SELECT as_of FROM scan_runs WHERE trigger = 'daily'"))
+
+    await eventually(ran, timeout=WAIT, what="the start-up scan")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    days = [str(row[0]) for row in await query(url, "SELECT as_of FROM scan_runs WHERE trigger = 'daily'")]
+    assert str(today) in days or str(today - timedelta(days=1)) in days  # the run may straddle midnight

@@ -76,11 +76,17 @@ def _setting(row: RuleSetting) -> Setting:
                    row.version, row.updated_by, row.updated_at)
 
 
+_CACHE = "alerts_configuration"
+
+
 async def load(*, session: AsyncSession) -> Configuration:
-    """Reads the current settings; a rule never changed has its defaults as version 1."""
-    rows = {row.name: row for row in (await session.scalars(select(RuleSetting))).all() if row.name in ENTRIES}
-    return Configuration({name: _setting(rows[name]) if name in rows else default(entry)
-                          for name, entry in ENTRIES.items()})
+    """Reads the current settings (once per session: a consumer's fetch is one session); a rule never changed has
+    its defaults as version 1."""
+    if _CACHE not in session.info:
+        rows = {row.name: row for row in (await session.scalars(select(RuleSetting))).all() if row.name in ENTRIES}
+        session.info[_CACHE] = Configuration({name: _setting(rows[name]) if name in rows else default(entry)
+                                              for name, entry in ENTRIES.items()})
+    return session.info[_CACHE]
 
 
 def entry(name: str) -> Entry:
@@ -127,6 +133,7 @@ async def update(*, session: AsyncSession, name: str, enabled: bool | None, open
     row.enabled, row.opens_task, row.thresholds = after["enabled"], after["opens_task"], after["thresholds"]
     row.version, row.updated_by, row.updated_at = version, actor, now
     await session.flush()
+    session.info.pop(_CACHE, None)
     await session.execute(insert(RuleSettingChange).values(
         name=name, version=version, changes=changes, note=note, actor=actor, at=now, **after))
     return _setting(row)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import alerts as contract
@@ -423,12 +424,28 @@ class Evaluation:
 
 
 async def _update_by_id(session: AsyncSession, model, rows: list[dict], key: str = "id") -> None:
-    """Bulk UPDATE by primary key, one executemany per distinct set of columns."""
+    """Bulk UPDATE by primary key, per distinct set of columns; on PostgreSQL a large group is one statement over
+    unnest()ed arrays (a daily scan refreshes tens of thousands of alert messages), elsewhere executemany."""
     table = model.__table__
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
+    postgresql = session.bind.dialect.name == "postgresql"
     for columns, group in groups.items():
+        if postgresql and len(group) >= 20:
+            await session.execute(_unnest_update(table, key, columns),
+                                  {f"_{c}": [row[c] for row in group] for c in columns})
+            continue
         statement = update(table).where(table.c[key] == bindparam(f"_{key}")).values(
             {c: bindparam(f"_{c}") for c in columns if c != key})
         await session.execute(statement, [{f"_{k}": v for k, v in row.items()} for row in group])
+
+
+def _unnest_update(table, key: str, columns: tuple[str, ...]):
+    """UPDATE t SET c = g.c ... FROM unnest(:_c1, :_c2, ...) AS g(c1, c2, ...) WHERE t.key = g.key."""
+    names = ", ".join(columns)
+    arrays = ", ".join(f":_{c}" for c in columns)
+    assignments = ", ".join(f"{c} = g.{c}" for c in columns if c != key)
+    statement = text(f"UPDATE {table.name} AS t SET {assignments} FROM unnest({arrays}) AS g({names}) "
+                     f"WHERE t.{key} = g.{key}")
+    return statement.bindparams(*(bindparam(f"_{c}", type_=postgresql.ARRAY(table.c[c].type)) for c in columns))

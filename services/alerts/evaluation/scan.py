@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.alerts import EscalationLevel, TaskStatus
@@ -29,6 +30,12 @@ _LOCKS: dict[int, asyncio.Lock] = {}
 
 class ScanBusy(Exception):
     """Another scan is running against this database."""
+
+
+def _transient(exc: DBAPIError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite): worth running again."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in ("40P01", "40001") or any(w in str(exc.orig).lower() for w in ("deadlock", "database is locked"))
 
 
 def _process_lock(sessionmaker: async_sessionmaker) -> asyncio.Lock:
@@ -74,20 +81,34 @@ async def _scan(sessionmaker: async_sessionmaker, as_of: date, batch_size: int, 
         await session.commit()
     counts: Counter = Counter()
 
-    async def batches(column, *where, work):
-        after = ""
-        while True:
-            async with sessionmaker() as session:
-                ids = await _ids(session, column, after, batch_size, *where)
-                if not ids:
+    async def batch(work):
+        """One batch in one transaction; a batch that lost a deadlock to the consumer (which locks the same project
+        rows in event order) is simply run again."""
+        for attempt in range(1, 6):
+            try:
+                async with sessionmaker() as session:
+                    evaluation = Evaluation(session, settings, as_of)
+                    result = await work(evaluation)
+                    await evaluation.flush()
                     await session.commit()
-                    return
-                evaluation = Evaluation(session, settings, as_of)
-                await work(evaluation, ids)
-                await evaluation.flush()
-                await session.commit()
                 counts.update(evaluation.counts)
-            after = ids[-1]
+                return result
+            except DBAPIError as exc:
+                if attempt == 5 or not _transient(exc):
+                    raise
+                log.info("scan for %s: batch retried after %s", as_of, exc.orig)
+                await asyncio.sleep(0.1 * attempt)
+
+    async def by_ids(column, *where, work) -> None:
+        after = ""
+        while after is not None:
+            async def step(evaluation: Evaluation):
+                ids = await _ids(evaluation.session, column, after, batch_size, *where)
+                if ids:
+                    await work(evaluation, ids)
+                return ids[-1] if ids else None
+
+            after = await batch(step)
 
     async def parcels(evaluation: Evaluation, ids: list[str]) -> None:
         await evaluation.parcels(ids)
@@ -97,17 +118,13 @@ async def _scan(sessionmaker: async_sessionmaker, as_of: date, batch_size: int, 
         await evaluation.escalate_tasks(list(rows))
 
     # Parcels first, so each project's colour below includes its parcels' alerts of the same date.
-    await batches(ParcelFact.id, work=parcels)
-    await batches(Task.id, Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.deadline < as_of,
-                  Task.escalation_level != EscalationLevel.accountability, work=tasks)
+    await by_ids(ParcelFact.id, work=parcels)
+    await by_ids(Task.id, Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.deadline < as_of,
+                 Task.escalation_level != EscalationLevel.accountability, work=tasks)
     after: str | None = ""
     while after is not None:
-        async with sessionmaker() as session:
-            evaluation = Evaluation(session, settings, as_of)
-            after = await evaluation.next_projects(after=after, limit=batch_size)
-            await evaluation.flush()
-            await session.commit()
-            counts.update(evaluation.counts)
+        last = after
+        after = await batch(lambda evaluation: evaluation.next_projects(after=last, limit=batch_size))
     summary = {"as_of": as_of.isoformat(), "trigger": trigger, **dict(sorted(counts.items())),
                "seconds": round((utcnow() - started).total_seconds(), 3)}
     async with sessionmaker() as session:

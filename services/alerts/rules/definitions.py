@@ -74,14 +74,19 @@ def investment_ratio(facts: ProjectFacts, as_of: date) -> Fraction | None:
     return Fraction(ytd_n * plan_d * share.denominator, ytd_d * plan_n * share.numerator)
 
 
+@lru_cache(maxsize=256)
+def _exact(value) -> Fraction:
+    return Fraction(value)
+
+
 def investment_lag(facts: ProjectFacts, limits: t.InvestmentLag, as_of: date) -> Finding | None:
     """Year-to-date investment behind the share of the year elapsed."""
     if as_of.timetuple().tm_yday <= limits.grace_days:
         return None
     ratio = investment_ratio(facts, as_of)
-    if ratio is None or ratio >= Fraction(limits.yellow_ratio):
+    if ratio is None or ratio >= _exact(limits.yellow_ratio):
         return None
-    colour = Colour.red if ratio < Fraction(limits.red_ratio) else Colour.yellow
+    colour = Colour.red if ratio < _exact(limits.red_ratio) else Colour.yellow
     completion = ratio * year_share(as_of)
     return Finding(colour, f"年度投资完成率 {_percent(completion)}，时间进度 {_percent(year_share(as_of))}，"
                            f"完成进度比 {float(ratio):.2f}，低于 {limits.red_ratio if colour == Colour.red else limits.yellow_ratio}")

@@ -1,9 +1,10 @@
 """The daily scan: announce nodes that became due soon or crossed an overdue threshold as of a date, once each.
 
-It reads only the nodes whose next alert date has come (an indexed column), in batches of `scan_batch_size`, each
-batch in its own transaction with its events and its crossing records; a crossed node's next alert date moves past
-the scan date, so the loop ends, a second run for the same or an earlier date finds nothing, and a run that stopped
-half-way is finished by the next one.
+It reads only the nodes whose next alert date has come (milestone_alerts, a narrow table with a partial index), in
+batches of `scan_batch_size`, each batch in its own transaction with its events and its rows in the alert_crossings
+log; a crossed node's next alert date moves past the scan date, so the loop ends, a second run for the same or an
+earlier date finds nothing, and a run that stopped half-way is finished by the next one. Rows are locked while their
+batch runs and scans of one database run one at a time, so a node is never announced twice for one level.
 """
 import asyncio
 import contextlib
@@ -38,7 +39,8 @@ _COLUMNS = (Milestone.id, Milestone.project_id, Milestone.key, Milestone.name, M
 
 # A Core executemany: the ORM's bulk update by primary key costs several times the CPU per row.
 _ALERTS = MilestoneAlert.__table__
-_MOVE = update(_ALERTS).where(_ALERTS.c.milestone_id == bindparam("node")).values(next_alert_date=bindparam("next"))
+_MOVE = (update(_ALERTS).where(_ALERTS.c.milestone_id == bindparam("node"))
+         .values(next_alert_date=bindparam("next")))
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ async def _batch(sessionmaker: async_sessionmaker, *, as_of: date, levels: list[
                  skip_locked: bool) -> tuple[int, int, int] | None:
     """Handle up to `limit` nodes whose next alert date has come; None when there are none left."""
     async with sessionmaker() as session:
-        # In alert-date order straight off the partial index: each batch stops after `limit` rows, whatever the backlog.
+        # In alert-date order off the partial index: each batch stops after `limit` rows, whatever the backlog.
         query = (select(*_COLUMNS).select_from(MilestoneAlert)
                  .join(Milestone, Milestone.id == MilestoneAlert.milestone_id)
                  .where(MilestoneAlert.next_alert_date <= as_of).order_by(MilestoneAlert.next_alert_date).limit(limit))

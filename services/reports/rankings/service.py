@@ -43,20 +43,26 @@ class Standing:
 ONE = Fraction(1)
 
 
-def exact_weights(weights: Weights) -> dict[str, Fraction]:
-    return {metric: Fraction(value) for metric, value in weights.model_dump().items()}
+def exact_weights(weights: Weights) -> dict[str, tuple[int, int]]:
+    """Each weight as an integer ratio."""
+    return {metric: value.as_integer_ratio() for metric, value in weights}
 
 
-def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights: dict[str, Fraction]) -> Fraction:
-    """Σ weight × rate (capped at 1; nothing due counts as 1) + Σ weight × count, exactly."""
-    total = Fraction(0)
+def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights: dict[str, tuple[int, int]]
+             ) -> Fraction:
+    """Σ weight × rate (capped at 1; nothing due counts as 1) + Σ weight × count, exactly: summed over a common
+    denominator in integers, reduced once."""
+    numerator, denominator = 0, 1
     for metric in RATES:
         value = rates[metric]
-        total += weights[metric] * (ONE if value is None or value > ONE else value)
+        rn, rd = (1, 1) if value is None or value > ONE else (value.numerator, value.denominator)
+        wn, wd = weights[metric]
+        numerator, denominator = numerator * wd * rd + wn * rn * denominator, denominator * wd * rd
     for metric in COUNTS:
         if counts[metric]:
-            total += weights[metric] * counts[metric]
-    return total
+            wn, wd = weights[metric]
+            numerator, denominator = numerator * wd + wn * counts[metric] * denominator, denominator * wd
+    return Fraction(numerator, denominator)
 
 
 def standings(figures: Figures, weights: Weights) -> list[Standing]:
