@@ -5,7 +5,8 @@ projects (goal: p99 under 50 ms at 100,000).
     figures = await reports.measure(dbs.fresh)   # dbs: bench.databases.Databases (PostgreSQL)
     # {"apply_eps": ..., "replay_eps": ..., "sizes": {1000: {"overview": {"p50", "p99", ...}, ...}, 100000: {...}}}
 
-or on its own: `BENCH_DATABASE_URL=postgresql+asyncpg://127.0.0.1:5432/postgres python -m bench.reports`.
+or on its own: `BENCH_DATABASE_URL=postgresql+asyncpg://127.0.0.1:5432/postgres python -m bench.reports [SIZE ...]
+[--units=N]` (the number of units defaults to one per 500 projects).
 
 Latency: each size gets a fresh database whose read models are seeded directly (projects, their per-unit cells as
 the handlers keep them, open tasks, last month's snapshot for the rank changes), then the reports app runs in this
@@ -40,9 +41,10 @@ from kit.db import make_engine, make_sessionmaker
 from kit.migrations import upgrade
 from services.reports.cells import METRICS, CellKey, ProjectFacts, add, contribution, zero
 from services.reports.handlers import CONSUMED_TOPICS, HANDLERS, LIVE_HANDLERS
-from services.reports.main import SPEC
+from services.reports.main import SPEC, freeze_startup_objects
 from services.reports.models import (ProjectView, Snapshot, SnapshotCell, SnapshotUnit, TaskView, UnitView,
                                      UnitYearCell)
+from services.reports.projection import summing_cells
 from services.reports.settings import ReportsSettings
 
 SIZES = (1_000, 100_000)
@@ -67,18 +69,19 @@ async def _insert(session, model, rows: list[dict]) -> None:
         await session.execute(insert(model), rows[start:start + _CHUNK])
 
 
-async def seed(database_url: str, *, projects: int, seed_value: int = 7) -> dict:
-    """Migrate a fresh database and fill its read models for `projects` projects of this year."""
+async def seed(database_url: str, *, projects: int, units: int | None = None, seed_value: int = 7) -> dict:
+    """Migrate a fresh database and fill its read models for `projects` projects of this year in `units` units
+    (default: one per 500 projects, at least 10)."""
     engine = make_engine(database_url)
     await upgrade(engine, SPEC.migrations)
     sessionmaker = make_sessionmaker(engine)
     rng = random.Random(seed_value)
-    unit_count = max(10, projects // 500)
-    units = [{"id": str(uuid.uuid4()), "code": f"U{i:04d}", "name": f"单位{i}",
-              "kind": "department" if i % 3 == 0 else "town", "parent_id": None} for i in range(unit_count)]
+    unit_count = units or max(10, projects // 500)
+    unit_rows = [{"id": str(uuid.uuid4()), "code": f"U{i:04d}", "name": f"单位{i}",
+                  "kind": "department" if i % 3 == 0 else "town", "parent_id": None} for i in range(unit_count)]
     rows, cells = [], defaultdict(zero)
     for i in range(projects):
-        unit = units[i % unit_count]
+        unit = unit_rows[i % unit_count]
         category, stage = rng.choice(CATEGORIES), rng.choice(STAGES)
         colour, grade = rng.choice(GRADES)
         total = Decimal(rng.randrange(500, 800_000))
@@ -107,7 +110,7 @@ async def seed(database_url: str, *, projects: int, seed_value: int = 7) -> dict
     period = f"{YEAR}-{max(1, date.today().month - 1):02d}"
     async with sessionmaker() as session:
         async with session.begin():
-            await _insert(session, UnitView, units)
+            await _insert(session, UnitView, unit_rows)
             await _insert(session, ProjectView, rows)
             await _insert(session, UnitYearCell, [_cell_row(key, m) for key, m in cells.items()])
             today = date.today()
@@ -124,7 +127,7 @@ async def seed(database_url: str, *, projects: int, seed_value: int = 7) -> dict
                                  parcels={}))
             await session.flush()
             await _insert(session, SnapshotUnit, [{"period": period, "unit_id": u["id"], "code": u["code"],
-                                                   "name": u["name"], "kind": u["kind"]} for u in units])
+                                                   "name": u["name"], "kind": u["kind"]} for u in unit_rows])
             await _insert(session, SnapshotCell, [
                 {"period": period, "unit_id": unit, "dimension": dimension, "value": value, "open_tasks": 0,
                  "late_tasks": 0, **metrics}
@@ -134,7 +137,7 @@ async def seed(database_url: str, *, projects: int, seed_value: int = 7) -> dict
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     await engine.dispose()
-    return {"units": units}
+    return {"units": unit_rows}
 
 
 def _cell_row(key: CellKey, metrics: dict) -> dict:
@@ -144,9 +147,11 @@ def _cell_row(key: CellKey, metrics: dict) -> dict:
 
 @contextlib.asynccontextmanager
 async def reports_app(database_url: str):
-    """The reports app in this process on `database_url`, without consumer and background jobs."""
+    """The reports app in this process on `database_url`, without consumer and background jobs (but for the start-up
+    garbage-collector freeze the service does)."""
     settings = ReportsSettings(database_url=database_url, kafka_bootstrap="127.0.0.1:9", auto_snapshots=False)
-    app = create_service_app(dataclasses.replace(SPEC, consumes=[], handlers={}, background=[]), settings)
+    app = create_service_app(dataclasses.replace(SPEC, consumes=[], handlers={}, background=[freeze_startup_objects]),
+                             settings)
     token = mint(secret=settings.jwt_secret.get_secret_value(), subject="bench", scopes=["reports:read"])
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://reports",
@@ -230,19 +235,16 @@ async def replay_rate(database_url: str, *, events: int) -> float:
     decoded = _decoded(_events(events))
     start = time.perf_counter()
     async with sessionmaker() as session:
-        async with session.begin():
-            for n, (event, data) in enumerate(decoded, start=1):
+        async with session.begin(), summing_cells(session):
+            for event, data in decoded:
                 await handlers[event.type](session, event, data)
-                if n % 500 == 0:
-                    await session.flush()
-                    session.expunge_all()
     elapsed = time.perf_counter() - start
     await engine.dispose()
     return len(decoded) / elapsed
 
 
 async def measure(fresh: Callable[[str], Awaitable[str]], *, sizes: tuple[int, ...] = SIZES, events: int = 3_000,
-                  requests: int = 300, log=print) -> dict:
+                  requests: int = 300, units: int | None = None, log=print) -> dict:
     """Every figure of this module; `fresh(role)` returns the URL of a new empty database."""
     figures = {"apply_eps": await apply_rate(await fresh("reports_apply"), events=events),
                "replay_eps": await replay_rate(await fresh("reports_replay"), events=events), "sizes": {}}
@@ -250,7 +252,7 @@ async def measure(fresh: Callable[[str], Awaitable[str]], *, sizes: tuple[int, .
     for size in sizes:
         url = await fresh(f"reports_{size}")
         started = time.perf_counter()
-        seeded = await seed(url, projects=size)
+        seeded = await seed(url, projects=size, units=units)
         seed_s = time.perf_counter() - started
         unit = seeded["units"][1]["id"]
         async with reports_app(url) as http:
@@ -264,11 +266,12 @@ async def measure(fresh: Callable[[str], Awaitable[str]], *, sizes: tuple[int, .
                                               requests=requests),
             }
         found["seed_s"] = seed_s
+        found["units"] = len(seeded["units"])
         figures["sizes"][size] = found
         for name, s in found.items():
-            if name != "seed_s":
+            if name not in ("seed_s", "units"):
                 verdict = "" if size < 100_000 else (" ok" if s["p99"] < GOAL_P99_MS else " OVER GOAL")
-                log(f"  reports @{size:>7,} projects {name:<14} p50 {s['p50']:6.1f} ms  "
+                log(f"  reports @{size:>7,} projects/{found['units']} units {name:<14} p50 {s['p50']:6.1f} ms  "
                     f"p99 {s['p99']:6.1f} ms{verdict}")
     return figures
 
@@ -278,8 +281,9 @@ async def _main() -> None:
 
     dbs = Databases(os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://127.0.0.1:5432/postgres"))
     try:
-        sizes = tuple(int(s) for s in sys.argv[1:]) or SIZES
-        await measure(dbs.fresh, sizes=sizes)
+        sizes = tuple(int(a) for a in sys.argv[1:] if a.isdigit()) or SIZES
+        units = next((int(a.split("=")[1]) for a in sys.argv[1:] if a.startswith("--units=")), None)
+        await measure(dbs.fresh, sizes=sizes, units=units)
     finally:
         await dbs.drop_all()
 

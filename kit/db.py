@@ -35,8 +35,11 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str) -> AsyncEngine:
-    """Build the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE so writers queue instead of failing."""
+def make_engine(url: str, *, read_only: bool = False) -> AsyncEngine:
+    """Build the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE so writers queue instead of failing.
+
+    `read_only` (SQLite): a reading engine whose transactions begin deferred and may not write, so under WAL its
+    readers neither wait for the writers' lock nor hold it up."""
     if not is_sqlite(url):
         engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         if engine.dialect.driver == "asyncpg":
@@ -48,13 +51,14 @@ def make_engine(url: str) -> AsyncEngine:
     def _pragmas(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL",
+                       *(["query_only=ON"] if read_only else [])):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -10,8 +10,9 @@ class AlertsSettings(ServiceSettings):
     service_name: str = "alerts"
     database_url: str = "sqlite+aiosqlite:///data/alerts.db"
     port: int = 8003
-    # The daily scan: run on a schedule (KP_SCAN_SCHEDULED) at this local time, in batches of this many projects.
-    scan_scheduled: bool = True
+    # The daily scan: at start-up and every day at this local time (KP_SCAN_AT; KP_DAILY_SCAN=false turns it off),
+    # in batches of this many projects (KP_SCAN_BATCH_SIZE).
+    daily_scan: bool = True
     scan_at: time = time(0, 30)
     scan_batch_size: int = Field(default=2000, ge=1, le=20000)
     # Outbound webhooks: how often the deliverer looks for work, the request timeout, the retry backoff.

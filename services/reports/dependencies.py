@@ -1,15 +1,20 @@
-"""What the reports routers share: who may read or change, the settings and today, the common query parameters.
+"""What the reports routers share: who may read or change, a session for reading, the settings and today, the
+common query parameters.
 
 Reading needs `reports:read`; changing what reports keep of its own (scoring weights, targets, snapshots) and
 rebuilding the read models needs `admin`.
 """
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import ADMIN, Principal, require
 from kit.clock import today as clock_today
+from kit.db import is_sqlite, make_engine, make_sessionmaker
 from services.reports.periods import MONTH_PATTERN
 from services.reports.settings import ReportsSettings
 
@@ -32,3 +37,31 @@ def today_of(request: Request) -> date:
 
 Settings = Annotated[ReportsSettings, Depends(settings_of)]
 Today = Annotated[date, Depends(today_of)]
+
+
+def reading_sessionmaker(app: FastAPI):
+    """Sessions for reading: on SQLite from a read-only engine, so a figure never queues behind (nor holds up) the
+    consumer's writes; elsewhere the service's own."""
+    return getattr(app.state, "read_sessionmaker", None) or app.state.sessionmaker
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with reading_sessionmaker(request.app)() as session:
+        yield session
+
+
+ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+
+
+async def open_reader(app: FastAPI) -> None:
+    """The background job holding the SQLite reading engine for the life of the service."""
+    settings = app.state.settings
+    if not is_sqlite(settings.database_url):
+        return
+    engine = make_engine(settings.database_url, read_only=True)
+    app.state.read_sessionmaker = make_sessionmaker(engine)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        app.state.read_sessionmaker = None
+        await engine.dispose()

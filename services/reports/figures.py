@@ -1,14 +1,18 @@
 """Exact figures: rates as fractions, the target gap, competition ranking, and rounding only for display."""
 import math
 from collections.abc import Callable, Sequence
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
-from typing import TypeVar
+from typing import Annotated, TypeVar
+
+from pydantic import PlainSerializer
 
 T = TypeVar("T")
 
 YI = Decimal(10_000)  # 1 亿元 = 10,000 万元
-RATE_PLACES = Decimal("1e-12")  # rates leave the API as decimals to 12 places (exact within that)
+RATE_PLACES = 12  # rates leave the API as decimals to 12 places (exact within that)
+# A rate (or score) in the API: a decimal string without exponent, "0.000000000000" rather than "0E-12".
+Rate = Annotated[Decimal, PlainSerializer(lambda value: format(value, "f"), return_type=str, when_used="json")]
 _PRECISION = Context(prec=50)
 
 
@@ -24,20 +28,28 @@ def _ratio(value) -> tuple[int, int]:
     return (value, 1) if isinstance(value, int) else value.as_integer_ratio()
 
 
-def decimal_of(value: Fraction | None, places: Decimal = RATE_PLACES) -> Decimal | None:
+def _scaled(value: Fraction, places: int, *, half_even: bool) -> int:
+    """round(value × 10^places) in integers: half-even, or half away from zero (half-up for display)."""
+    numerator, denominator = value.numerator, value.denominator
+    quotient, remainder = divmod(abs(numerator) * 10 ** places, denominator)
+    twice = 2 * remainder
+    if twice > denominator or twice == denominator and (not half_even or quotient % 2):
+        quotient += 1
+    return -quotient if numerator < 0 else quotient
+
+
+def decimal_of(value: Fraction | None, places: int = RATE_PLACES) -> Decimal | None:
     """A fraction as a decimal to `places` (half-even): what the API returns for a rate."""
     if value is None:
         return None
-    quotient = _PRECISION.divide(Decimal(value.numerator), Decimal(value.denominator))
-    return quotient.quantize(places, rounding=ROUND_HALF_EVEN)
+    return Decimal(_scaled(value, places, half_even=True)).scaleb(-places)
 
 
 def percent(value: Fraction | None, places: int = 1) -> str | None:
     """A rate as a percentage for display, rounded half-up: 66/116 -> '56.9'."""
     if value is None:
         return None
-    hundredfold = _PRECISION.divide(Decimal(value.numerator * 100), Decimal(value.denominator))
-    return str(hundredfold.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    return str(Decimal(_scaled(value, places + 2, half_even=False)).scaleb(-places))
 
 
 def yi(amount: Decimal) -> Decimal:
@@ -68,19 +80,25 @@ def competition_ranks(items: Sequence[T], value: Callable[[T], Fraction | int | 
                       higher_is_better: bool) -> list[tuple[T, int]]:
     """Best first with competition ranks (1, 2, 2, 4); a missing value ranks after every value.
 
-    Ties share a rank and are broken by nothing: their order in the list is the input order."""
-
-    def order(item: T):
+    Ties share a rank and are broken by nothing: their order in the list is the input order. Sorted on floats first
+    (a correctly rounded float never reverses an order), then exactly within runs of equal floats."""
+    sign = -1 if higher_is_better else 1
+    keyed = []
+    for position, item in enumerate(items):
         v = value(item)
-        if v is None:
-            return (1, 0)
-        return (0, -v if higher_is_better else v)
-
-    ordered = sorted(items, key=order)  # stable: ties keep the input order
+        keyed.append((1, 0.0, 0, position, item) if v is None else (0, sign * float(v), sign * v, position, item))
+    keyed.sort(key=lambda k: (k[0], k[1], k[3]))
+    start = 0
+    while start < len(keyed):  # order each run of equal floats exactly
+        end = start + 1
+        while end < len(keyed) and keyed[end][:2] == keyed[start][:2]:
+            end += 1
+        if end - start > 1:
+            keyed[start:end] = sorted(keyed[start:end], key=lambda k: (k[2], k[3]))
+        start = end
     ranked: list[tuple[T, int]] = []
-    for position, item in enumerate(ordered, start=1):
-        if ranked and order(item) == order(ranked[-1][0]):
-            ranked.append((item, ranked[-1][1]))
-        else:
-            ranked.append((item, position))
+    for position, entry in enumerate(keyed, start=1):
+        tied = ranked and entry[0] == previous[0] and entry[2] == previous[2]
+        ranked.append((entry[4], ranked[-1][1] if tied else position))
+        previous = entry
     return ranked

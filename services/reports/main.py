@@ -1,8 +1,10 @@
 """Reports service entry point: `uvicorn services.reports.main:app`."""
+import gc
 from pathlib import Path
 
 from kit.app import ServiceSpec, create_service_app
 from services.reports.board.router import router as board
+from services.reports.dependencies import open_reader
 from services.reports.exports.router import router as exports
 from services.reports.handlers import CONSUMED_TOPICS, LIVE_HANDLERS
 from services.reports.metrics import gauges_refresher
@@ -16,6 +18,13 @@ from services.reports.snapshots.router import router as snapshots
 from services.reports.snapshots.scheduler import scheduler
 from services.reports.targets.router import router as targets
 
+
+async def freeze_startup_objects(_app) -> None:
+    """Set everything alive after start-up aside from the garbage collector: a full collection then walks only what
+    requests create, instead of pausing a ranking for a hundred milliseconds now and then."""
+    gc.freeze()
+
+
 SPEC = ServiceSpec(
     name="reports",
     title="Key-project reports",
@@ -23,7 +32,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     consumes=CONSUMED_TOPICS,
     handlers=LIVE_HANDLERS,
-    background=[scheduler(CONSUMED_TOPICS), gauges_refresher],
+    background=[freeze_startup_objects, open_reader, scheduler(CONSUMED_TOPICS), gauges_refresher],
 )
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from prometheus_client import Gauge
 
 from kit.clock import today as clock_today
+from services.reports.dependencies import reading_sessionmaker
 from services.reports.figures import decimal_of, rate
 from services.reports.labels import VALUE_LABELS
 from services.reports.overview import service as overview_service
@@ -38,7 +39,7 @@ async def refresh(app: FastAPI) -> None:
     settings = app.state.settings
     today = clock_today(settings)
     year = today.year
-    async with app.state.sessionmaker() as session:
+    async with reading_sessionmaker(app)() as session:
         overview = await overview_service.overview(session=session, year=year, as_of=None, period=None, unit_id=None,
                                                    target_rate=settings.target_rate, today=today)
         standings = {group: await rankings.ranking(session=session, year=year, period=None, as_of=None, group=group,

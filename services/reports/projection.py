@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.milestones import MilestoneStatus
 from kit.clock import utcnow
-from services.reports.cells import METRICS, CellKey, Metrics, difference, facts_of
+from services.reports.cells import METRICS, CellKey, Metrics, add, difference, facts_of, zero
 from services.reports.models import InvestmentMonth, MilestoneView, ProjectView, UnitYearCell
 
 DONE = (MilestoneStatus.done_on_time.value, MilestoneStatus.done_late.value)
+_PENDING = "reports.pending_cells"
 
 
 def insert_for(session: AsyncSession):
@@ -41,12 +42,35 @@ def _add_to_cell(dialect: str):
 
 
 async def add_to_cells(session: AsyncSession, deltas: list[tuple[CellKey, Metrics]]) -> None:
-    """Add each delta to its cell atomically (x = x + d), creating missing cells; cells are locked in key order."""
+    """Add each delta to its cell atomically (x = x + d), creating missing cells; cells are locked in key order.
+
+    In a session that sums cells in memory (a rebuild, see `summing_cells`) the deltas wait there instead."""
     if not deltas:
+        return
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        for key, metrics in deltas:
+            add(pending.setdefault(key, zero()), metrics)
         return
     rows = [{"year": year, "unit_id": unit, "dimension": dimension, "value": value, **metrics}
             for (year, unit, dimension, value), metrics in deltas]
     await session.execute(_add_to_cell(session.bind.dialect.name), rows)
+
+
+@contextlib.asynccontextmanager
+async def summing_cells(session: AsyncSession):
+    """Within the block the cells' deltas are summed in memory and written once at its end: a rebuild would
+    otherwise update the same few hot cells ('*') once per event, all in one transaction."""
+    session.info[_PENDING] = pending = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_PENDING, None)
+    rows = [{"year": year, "unit_id": unit, "dimension": dimension, "value": value, **metrics}
+            for (year, unit, dimension, value), metrics in sorted(pending.items())]
+    statement = _add_to_cell(session.bind.dialect.name)
+    for start in range(0, len(rows), 2000):
+        await session.execute(statement, rows[start:start + 2000])
 
 
 class ProjectRow(dict):

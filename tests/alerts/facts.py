@@ -96,3 +96,30 @@ async def tasks(alerts, **filters) -> list[dict]:
     response = await alerts.get("/api/v1/tasks", params={"limit": 500, **filters})
     assert response.status_code == 200, response.text
     return response.json()["items"]
+
+
+GRADE_OF = {"red": "lagging", "yellow": "warning"}
+RANK = {"blue": 0, "yellow": 1, "red": 2}
+
+
+async def coloured_by_its_alerts(alerts, project_id: str) -> dict:
+    """Assert the project's colour is its worst active alert (blue without any) and the grade follows it."""
+    found = await status(alerts, project_id)
+    worst = max((a["colour"] for a in found["alerts"]), key=RANK.__getitem__, default="blue")
+    assert found["colour"] == worst, found
+    if worst != "blue":
+        assert found["grade"] == GRADE_OF[worst], found
+    return found
+
+
+async def published(log, model, *, subject: str, timeout: float = 30, **match) -> list:
+    """Events of `model` about `subject` whose fields equal `match`, once at least one was published."""
+    found: list = []
+
+    async def arrived():
+        found[:] = [e for e in await log.all(model, subject=subject)
+                    if all(getattr(e, k) == v for k, v in match.items())]
+        return bool(found)
+
+    await eventually(arrived, timeout=timeout, what=f"{model.type} {match} about {subject}")
+    return found

@@ -10,15 +10,14 @@ from tests.support.api import client
 
 async def test_a_round_freezes_coloured_projects_and_open_tasks_per_unit(platform, alerts):
     owner = unit(name="城东街道", kind="street")
-    red = project(owner.id, name="城东污水处理厂", stage="signed", stage_dates={"signed": "2027-01-10"},
-                  planned_start_date="2027-03-01")
-    yellow = project(owner.id, name="城东学校扩建", stage="signed", stage_dates={"signed": "2027-03-20"},
-                     planned_start_date="2027-03-25")
+    # No planned dates: the milestones service schedules nothing, so these are the only alerts.
+    red = project(owner.id, name="城东污水处理厂", stage="signed", stage_dates={"signed": "2027-01-10"})
+    yellow = project(owner.id, name="城东学校扩建", stage="signed", stage_dates={"signed": "2027-03-20"})
     calm = project(owner.id, name="城东公园")
     await send(platform, event(owner, owner.id), *(event(p, p.id) for p in (red, yellow, calm)))
     for p in (red, yellow, calm):
         await known(alerts, p.id)
-    await scan(alerts, "2027-04-06")
+    await scan(alerts, "2027-07-15")
     on = f"{random.randint(2040, 2990)}-0{random.randint(1, 9)}-1{random.randint(0, 9)}"
     created = await alerts.post("/api/v1/supervision-rounds", json={"date": on})
     assert created.status_code == 201, created.text

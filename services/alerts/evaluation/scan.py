@@ -155,7 +155,7 @@ def seconds_until_next(settings: AlertsSettings, now: datetime | None = None) ->
 async def daily_scan(app: FastAPI) -> None:
     """Background job: scan for today unless done already, then once a day at the configured local time."""
     settings: AlertsSettings = app.state.settings
-    if not settings.scan_scheduled:
+    if not settings.daily_scan:
         return
     sessionmaker = app.state.sessionmaker
     while True:

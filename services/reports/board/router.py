@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from kit.app import SessionDep
 from kit.auth import authenticate, verify
 from kit.errors import Forbidden
 from services.reports.board.page import render
 from services.reports.board.service import BoardData, board_data
-from services.reports.dependencies import Settings, Today, Year
+from services.reports.dependencies import ReadSession, Settings, Today, Year
 
 router = APIRouter(tags=["board"])
 Token = Annotated[str | None, Query(max_length=4000, description="a reports:read token when the board requires one")]
@@ -38,7 +37,7 @@ async def board_page(request: Request, settings: Settings, year: Year = None, to
 
 
 @router.get("/board/data", response_model=BoardData)
-async def board_figures(request: Request, session: SessionDep, settings: Settings, today: Today, year: Year = None,
-                        token: Token = None):
+async def board_figures(request: Request, session: ReadSession, settings: Settings, today: Today,
+                        year: Year = None, token: Token = None):
     await _allow(request, token)
     return await board_data(session=session, settings=settings, year=year, today=today)

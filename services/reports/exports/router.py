@@ -4,8 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from kit.app import SessionDep
-from services.reports.dependencies import Reader, Today
+from services.reports.dependencies import ReadSession, Reader, Today
 from services.reports.exports import formats, service
 from services.reports.exports.schemas import Format, MonthlyReport, RollUp
 from services.reports.periods import MONTH_PATTERN, QUARTER_PATTERN
@@ -38,8 +37,8 @@ def _respond(document: MonthlyReport | RollUp, tables: list[formats.Table], fmt:
 
 
 @router.get("/reports/monthly/{period}", response_model=MonthlyReport, responses=RESPONSES)
-async def monthly_report(period: Annotated[str, Path(pattern=MONTH_PATTERN)], request: Request, session: SessionDep,
-                         _: Reader, today: Today, format: FormatQuery = None):
+async def monthly_report(period: Annotated[str, Path(pattern=MONTH_PATTERN)], request: Request,
+                         session: ReadSession, _: Reader, today: Today, format: FormatQuery = None):
     """The month's report from its frozen snapshot: overview, ranking, lagging projects, targets."""
     report = await service.monthly(session=session, period=period, today=today)
     return _respond(report, formats.monthly_tables(report), chosen_format(request, format), f"report-{period}")
@@ -47,15 +46,15 @@ async def monthly_report(period: Annotated[str, Path(pattern=MONTH_PATTERN)], re
 
 @router.get("/reports/quarterly/{quarter}", response_model=RollUp, responses=RESPONSES)
 async def quarterly_report(quarter: Annotated[str, Path(pattern=QUARTER_PATTERN)], request: Request,
-                           session: SessionDep, _: Reader, today: Today, format: FormatQuery = None):
+                           session: ReadSession, _: Reader, today: Today, format: FormatQuery = None):
     """The quarter (季分析) month by month from the snapshots, with its investment and the last month's report."""
     roll_up = await service.quarterly(session=session, quarter=quarter, today=today)
     return _respond(roll_up, formats.roll_up_tables(roll_up), chosen_format(request, format), f"report-{quarter}")
 
 
 @router.get("/reports/yearly/{year}", response_model=RollUp, responses=RESPONSES)
-async def yearly_report(year: Annotated[int, Path(ge=2000, le=2100)], request: Request, session: SessionDep,
-                        _: Reader, today: Today, format: FormatQuery = None):
+async def yearly_report(year: Annotated[int, Path(ge=2000, le=2100)], request: Request,
+                        session: ReadSession, _: Reader, today: Today, format: FormatQuery = None):
     """The year (年总结) month by month from the snapshots, with the last month's report."""
     roll_up = await service.yearly(session=session, year=year, today=today)
     return _respond(roll_up, formats.roll_up_tables(roll_up), chosen_format(request, format), f"report-{year}")

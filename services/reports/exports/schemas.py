@@ -1,11 +1,11 @@
 """Periodic report models: a month from its snapshot, quarters and years rolled up from the months' snapshots."""
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel
 
 from contracts.types import Money
+from services.reports.figures import Rate
 from services.reports.overview.schemas import Overview
 from services.reports.rankings.schemas import Ranking
 from services.reports.snapshots.schemas import FrozenProject
@@ -35,10 +35,10 @@ class MonthFigures(BaseModel):
     as_of: date
     project_count: int
     ytd_investment: Money
-    investment_completion_rate: Decimal | None
+    investment_completion_rate: Rate | None
     investment_completion_rate_percent: str | None
     started_or_completed_count: int
-    start_or_completion_rate: Decimal | None
+    start_or_completion_rate: Rate | None
     start_or_completion_rate_percent: str | None
     red_count: int
     yellow_count: int

@@ -3,8 +3,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from kit.app import SessionDep
-from services.reports.dependencies import AsOf, Period, Reader, Settings, Today, UnitId, Year
+from services.reports.dependencies import AsOf, Period, ReadSession, Reader, Settings, Today, UnitId, Year
 from services.reports.overview import service
 from services.reports.overview.schemas import Breakdown, BreakdownBy, Overview
 
@@ -12,7 +11,7 @@ router = APIRouter(tags=["overview"])
 
 
 @router.get("/overview", response_model=Overview)
-async def overview(session: SessionDep, _: Reader, settings: Settings, today: Today, year: Year = None,
+async def overview(session: ReadSession, _: Reader, settings: Settings, today: Today, year: Year = None,
                    as_of: AsOf = None, period: Period = None, unit_id: UnitId = None):
     """Project count, investment, start and completion rates against the target, counts by colour, grade, stage,
     sector, category, level and bracket, the three classes, statistics inclusion, nodes and tasks."""
@@ -21,7 +20,7 @@ async def overview(session: SessionDep, _: Reader, settings: Settings, today: To
 
 
 @router.get("/breakdowns", response_model=Breakdown)
-async def breakdowns(session: SessionDep, _: Reader, today: Today, by: BreakdownBy, year: Year = None,
+async def breakdowns(session: ReadSession, _: Reader, today: Today, by: BreakdownBy, year: Year = None,
                      as_of: AsOf = None, period: Period = None, unit_id: UnitId = None,
                      group: Annotated[Literal["town", "department", "all"], Query()] = "all"):
     """Counts, investment and rates per group of a dimension (by=unit: per responsible unit, of a `group`)."""

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from contracts.types import Money
+from services.reports.figures import Rate
 
 
 class Source(StrEnum):
@@ -19,10 +20,10 @@ class Group(BaseModel):
 
     label: str
     count: int
-    share: Decimal | None
+    share: Rate | None
     share_percent: str | None
     total_investment: Money
-    investment_share: Decimal | None
+    investment_share: Rate | None
 
 
 class NodeFigures(BaseModel):
@@ -30,7 +31,7 @@ class NodeFigures(BaseModel):
     done: int
     done_on_time: int
     late: int
-    on_time_rate: Decimal | None  # done on time / (done + late)
+    on_time_rate: Rate | None  # done on time / (done + late)
     on_time_rate_percent: str | None
 
 
@@ -74,14 +75,14 @@ class Overview(BaseModel):
     annual_plan_investment_yi: Decimal
     ytd_investment: Money
     ytd_investment_yi: Decimal
-    investment_completion_rate: Decimal | None
+    investment_completion_rate: Rate | None
     investment_completion_rate_percent: str | None
     started_count: int  # started and not completed
     completed_count: int  # completed or in operation
     started_or_completed_count: int
-    start_or_completion_rate: Decimal | None
+    start_or_completion_rate: Rate | None
     start_or_completion_rate_percent: str | None
-    completion_rate: Decimal | None
+    completion_rate: Rate | None
     completion_rate_percent: str | None
     target_rate: Decimal
     target_count: int  # ceil(target_rate × project_count)
@@ -121,22 +122,22 @@ class BreakdownRow(BaseModel):
     label: str
     unit_kind: str | None = None
     project_count: int
-    share: Decimal | None
+    share: Rate | None
     share_percent: str | None
     total_investment: Money
     total_investment_yi: Decimal
-    investment_share: Decimal | None
+    investment_share: Rate | None
     annual_plan_investment: Money
     ytd_investment: Money
-    investment_completion_rate: Decimal | None
+    investment_completion_rate: Rate | None
     investment_completion_rate_percent: str | None
     started_or_completed_count: int
-    start_or_completion_rate: Decimal | None
+    start_or_completion_rate: Rate | None
     start_or_completion_rate_percent: str | None
     completed_count: int
-    completion_rate: Decimal | None
+    completion_rate: Rate | None
     completion_rate_percent: str | None
-    node_on_time_rate: Decimal | None
+    node_on_time_rate: Rate | None
     node_on_time_rate_percent: str | None
     late_nodes: int
 

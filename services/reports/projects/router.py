@@ -5,9 +5,8 @@ from fastapi import APIRouter, Depends, Query
 
 from contracts.alerts import Colour
 from contracts.registry import Bracket, Category, Level, Sector, Stage, StatisticsStatus
-from kit.app import SessionDep
 from kit.pagination import Page, PageParams, page_params
-from services.reports.dependencies import Reader, Today, UnitId, Year
+from services.reports.dependencies import ReadSession, Reader, Today, UnitId, Year
 from services.reports.projects import service
 from services.reports.projects.schemas import ProjectFigures, ThreeClass
 
@@ -17,7 +16,7 @@ GradeFilter = Annotated[str | None, Query(pattern=r"^(faster|normal|warning|lagg
 
 
 @router.get("/projects", response_model=Page[ProjectFigures])
-async def list_projects(session: SessionDep, _: Reader, today: Today, page: Pagination, year: Year = None,
+async def list_projects(session: ReadSession, _: Reader, today: Today, page: Pagination, year: Year = None,
                         unit_id: UnitId = None, colour: Colour | None = None, grade: GradeFilter = None,
                         three_class: ThreeClass | None = None, stage: Stage | None = None,
                         sector: Sector | None = None, category: Category | None = None, level: Level | None = None,

@@ -1,11 +1,11 @@
 """Project list API models: the projects behind each figure."""
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel
 
 from contracts.types import Money
+from services.reports.figures import Rate
 
 
 class ThreeClass(StrEnum):
@@ -33,7 +33,7 @@ class ProjectFigures(BaseModel):
     total_investment: Money
     annual_plan_investment: Money
     ytd_investment: Money
-    investment_completion_rate: Decimal | None
+    investment_completion_rate: Rate | None
     investment_completion_rate_percent: str | None
     colour: str
     grade: str

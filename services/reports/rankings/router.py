@@ -4,8 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kit.app import SessionDep
-from services.reports.dependencies import AsOf, Period, Reader, Today, Year
+from services.reports.dependencies import AsOf, Period, ReadSession, Reader, Today, Year
 from services.reports.rankings import service
 from services.reports.rankings.schemas import Ranking, RankingMetric, RateMetric, UnitGroup
 
@@ -15,7 +14,7 @@ Rate = Annotated[Decimal | None, Query(ge=0, le=100)]
 
 
 @router.get("/rankings", response_model=Ranking)
-async def rankings(session: SessionDep, _: Reader, today: Today, year: Year = None, period: Period = None,
+async def rankings(session: ReadSession, _: Reader, today: Today, year: Year = None, period: Period = None,
                    as_of: AsOf = None, group: UnitGroup = UnitGroup.all, metric: RankingMetric = RankingMetric.score,
                    min_annual_plan: Annotated[Decimal | None, Query(ge=0, description="万元")] = None,
                    rate_metric: RateMetric = RateMetric.investment_completion_rate,

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from contracts.types import Money
+from services.reports.figures import Rate
 from services.reports.overview.schemas import Source
 from services.reports.scoring.schemas import Weights
 
@@ -43,19 +44,19 @@ class RankingRow(BaseModel):
     unit_code: str
     unit_name: str
     unit_kind: str
-    value: Decimal | int | None  # the ranked metric's value
-    score: Decimal
+    value: int | Rate | None  # the ranked metric's value (a count, or an exact rate or score)
+    score: Rate
     score_display: Decimal
     project_count: int
     annual_plan_investment: Money
     ytd_investment: Money
-    investment_completion_rate: Decimal | None
+    investment_completion_rate: Rate | None
     investment_completion_rate_percent: str | None
-    start_or_completion_rate: Decimal | None
+    start_or_completion_rate: Rate | None
     start_or_completion_rate_percent: str | None
-    completion_rate: Decimal | None
+    completion_rate: Rate | None
     completion_rate_percent: str | None
-    node_on_time_rate: Decimal | None
+    node_on_time_rate: Rate | None
     node_on_time_rate_percent: str | None
     red_count: int
     yellow_count: int

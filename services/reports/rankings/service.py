@@ -65,11 +65,15 @@ def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights:
     return Fraction(numerator, denominator)
 
 
-def standings(figures: Figures, weights: Weights) -> list[Standing]:
-    """Every unit with projects in the figures, in unit code order."""
+def standings(figures: Figures, weights: Weights, group: str = "all") -> list[Standing]:
+    """The group's units with projects in the figures, in unit code order."""
     exact = exact_weights(weights)
+    kinds = UNIT_GROUPS[group]
     found = []
     for unit_id in figures.cells.units():
+        unit = figures.units.get(unit_id) or UnitInfo(unit_id, unit_id, unit_id, "unknown")
+        if kinds is not None and unit.kind not in kinds:
+            continue
         metrics = figures.cells.total(unit_id)
         open_tasks, late_tasks = figures.cells.task_counts(unit_id)
         rates = {
@@ -80,7 +84,6 @@ def standings(figures: Figures, weights: Weights) -> list[Standing]:
         }
         counts = {"red_count": metrics["red_count"], "yellow_count": metrics["yellow_count"],
                   "open_tasks": open_tasks, "late_tasks": late_tasks}
-        unit = figures.units.get(unit_id) or UnitInfo(unit_id, unit_id, unit_id, "unknown")
         found.append(Standing(unit=unit, metrics=metrics, rates=rates, counts=counts,
                               score=score_of(rates, counts, exact)))
     return sorted(found, key=lambda s: (s.unit.code, s.unit.id))
@@ -135,7 +138,7 @@ async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str,
         weights = await weights_of(session, snapshot.scoring_version)
         if len(_FROZEN_RANKS) > 1000:
             _FROZEN_RANKS.clear()
-        _FROZEN_RANKS[key] = {s.unit.id: rank for s, rank in ranked(standings(figures, weights), group=group,
+        _FROZEN_RANKS[key] = {s.unit.id: rank for s, rank in ranked(standings(figures, weights, group), group=group,
                                                                     metric=metric)}
     return _FROZEN_RANKS[key]
 
@@ -183,7 +186,7 @@ async def ranking(*, session: AsyncSession, year: int | None, period: str | None
     previous = await previous_snapshot(session, year=year, before=before)
     previous_ranks = await frozen_ranks(session, previous, group=group, metric=metric) if previous else {}
     rows = [row(standing, rank, previous_ranks.get(standing.unit.id), metric)
-            for standing, rank in ranked(standings(figures, weights), group=group, metric=metric)
+            for standing, rank in ranked(standings(figures, weights, group), group=group, metric=metric)
             if filters.keeps(standing)]
     return Ranking(year=year, period=figures.period, as_of=figures.as_of, source=figures.source, group=group,
                    metric=metric, higher_is_better=higher_is_better(metric), scoring_version=scoring_version,

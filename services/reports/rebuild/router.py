@@ -3,7 +3,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 
 from kit.app import SessionDep
-from services.reports.dependencies import Admin
+from services.reports.dependencies import Admin, ReadSession
 from services.reports.rebuild import service
 from services.reports.rebuild.schemas import RebuildPublic
 
@@ -21,10 +21,10 @@ async def start_rebuild(request: Request, session: SessionDep, principal: Admin,
 
 
 @router.get("/admin/rebuild", response_model=list[RebuildPublic])
-async def list_rebuilds(session: SessionDep, _: Admin):
+async def list_rebuilds(session: ReadSession, _: Admin):
     return await service.list_(session=session)
 
 
 @router.get("/admin/rebuild/{run_id}", response_model=RebuildPublic)
-async def get_rebuild(run_id: str, session: SessionDep, _: Admin):
+async def get_rebuild(run_id: str, session: ReadSession, _: Admin):
     return await service.get(session=session, run_id=run_id)

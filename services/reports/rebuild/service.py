@@ -12,6 +12,8 @@ Live consumption is kept off the tables meanwhile, and it all happens in ONE tra
   of the inbox row fails, which the consumer treats as a duplicate), or apply the newer events after the rebuild;
 - on SQLite (one instance) the transaction holds the database's write lock: other writes wait (30 s at most).
 Events published after the rebuild began are beyond its end offsets: the live consumer applies them afterwards.
+The aggregate cells are summed in memory during the replay and written once at its end (otherwise the same few hot
+cells would be updated once per event inside one transaction).
 Scoring weights, targets and snapshots are reports' own data and are kept.
 """
 import asyncio
@@ -33,11 +35,10 @@ from kit.tables import inbox
 from services.reports.handlers import CONSUMED_TOPICS, HANDLERS, REBUILD_LOCK
 from services.reports.models import READ_MODELS, RebuildRun
 from services.reports.offsets import exact_ends, partitions_of
-from services.reports.projection import insert_for
+from services.reports.projection import insert_for, summing_cells
 from services.reports.settings import ReportsSettings
 
 log = logging.getLogger(__name__)
-_FLUSH_EVERY = 500
 
 
 async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: list[str], handlers: Handlers
@@ -78,9 +79,6 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: li
                     await session.execute(record_inbox.values(event_id=event.id, type=event.type,
                                                               processed_at=utcnow()))
                     applied += 1
-                    if applied % _FLUSH_EVERY == 0:
-                        await session.flush()
-                        session.expunge_all()  # keep memory flat over a long replay
             remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
         return applied, skipped
     finally:
@@ -95,7 +93,8 @@ async def rebuild(*, sessionmaker, settings: ReportsSettings, topics: list[str])
                 await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK})
             for model in READ_MODELS:
                 await session.execute(delete(model))
-            return await replay(session, settings=settings, topics=topics, handlers=HANDLERS)
+            async with summing_cells(session):
+                return await replay(session, settings=settings, topics=topics, handlers=HANDLERS)
 
 
 async def _record(sessionmaker, run_id: str, **values) -> None:

@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kit.app import SessionDep
 from kit.errors import Conflict
-from services.reports.dependencies import Admin, Reader
+from services.reports.dependencies import Admin, ReadSession, Reader
 from services.reports.scoring import service
 from services.reports.scoring.schemas import ScoringPublic, ScoringUpdate
 
@@ -12,7 +12,7 @@ router = APIRouter(tags=["scoring"])
 
 
 @router.get("/scoring", response_model=ScoringPublic)
-async def current_scoring(session: SessionDep, _: Reader):
+async def current_scoring(session: ReadSession, _: Reader):
     return await service.current(session=session)
 
 
@@ -25,10 +25,10 @@ async def change_scoring(update: ScoringUpdate, session: SessionDep, principal: 
 
 
 @router.get("/scoring/versions", response_model=list[ScoringPublic])
-async def scoring_versions(session: SessionDep, _: Reader):
+async def scoring_versions(session: ReadSession, _: Reader):
     return await service.list_versions(session=session)
 
 
 @router.get("/scoring/versions/{version}", response_model=ScoringPublic)
-async def scoring_version(version: int, session: SessionDep, _: Reader):
+async def scoring_version(version: int, session: ReadSession, _: Reader):
     return await service.get(session=session, version=version)

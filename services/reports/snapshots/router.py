@@ -10,7 +10,7 @@ from contracts.registry import Stage
 from kit.app import SessionDep
 from kit.errors import Conflict
 from kit.pagination import Page, PageParams, page_params
-from services.reports.dependencies import Admin, Reader, Settings, Today, UnitId, Year
+from services.reports.dependencies import Admin, ReadSession, Reader, Settings, Today, UnitId, Year
 from services.reports.periods import MONTH_PATTERN
 from services.reports.snapshots import service
 from services.reports.snapshots.schemas import FrozenProject, SnapshotCreate, SnapshotDetail, SnapshotPublic
@@ -21,7 +21,8 @@ PeriodPath = Annotated[str, Path(pattern=MONTH_PATTERN)]
 
 
 @router.post("/snapshots", status_code=201, response_model=SnapshotPublic)
-async def take_snapshot(body: SnapshotCreate, session: SessionDep, principal: Admin, settings: Settings, today: Today):
+async def take_snapshot(body: SnapshotCreate, session: SessionDep, principal: Admin, settings: Settings,
+                        today: Today):
     """Freezes the overview, rankings, project list and targets of an ended month as of its last day; 409 when the
     month has not ended or is already frozen (taken by hand or automatically after the month ended)."""
     try:
@@ -35,17 +36,17 @@ async def take_snapshot(body: SnapshotCreate, session: SessionDep, principal: Ad
 
 
 @router.get("/snapshots", response_model=list[SnapshotPublic])
-async def list_snapshots(session: SessionDep, _: Reader, year: Year = None):
+async def list_snapshots(session: ReadSession, _: Reader, year: Year = None):
     return await service.list_(session=session, year=year)
 
 
 @router.get("/snapshots/{period}", response_model=SnapshotDetail)
-async def get_snapshot(period: PeriodPath, session: SessionDep, _: Reader, unit_id: UnitId = None):
+async def get_snapshot(period: PeriodPath, session: ReadSession, _: Reader, unit_id: UnitId = None):
     return await service.detail(session=session, period=period, unit_id=unit_id)
 
 
 @router.get("/snapshots/{period}/projects", response_model=Page[FrozenProject])
-async def snapshot_projects(period: PeriodPath, session: SessionDep, _: Reader, page: Pagination,
+async def snapshot_projects(period: PeriodPath, session: ReadSession, _: Reader, page: Pagination,
                             unit_id: UnitId = None, colour: Colour | None = None, grade: str | None = None,
                             stage: Stage | None = None):
     filters = {"unit_id": unit_id, "colour": colour, "grade": grade, "stage": stage}

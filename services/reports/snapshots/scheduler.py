@@ -5,11 +5,13 @@ import logging
 from datetime import timedelta
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
 from kit.clock import today as clock_today
 from kit.errors import Conflict
+from services.reports.dependencies import reading_sessionmaker
 from services.reports.models import Snapshot
 from services.reports.offsets import exact_ends, partitions_of
 from services.reports.periods import first_day, month_of, previous_month
@@ -20,23 +22,28 @@ log = logging.getLogger(__name__)
 
 
 async def caught_up(settings: ReportsSettings, topics: list[str]) -> bool:
-    """Whether this service's consumer group has committed every event the topics hold now."""
-    # Manually assigned, this consumer reads the group's committed offsets without joining the group or committing.
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=settings.group_id,
-                                enable_auto_commit=False, request_timeout_ms=5000)
+    """Whether this service's consumer group has committed every event the topics hold now.
+
+    The group's offsets are read with the admin client: a consumer in the group's name, even manually assigned,
+    would be seen by the broker and could disturb the live members."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
+                                request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
     try:
         await consumer.start()
+        await admin.start()
         await consumer._client.force_metadata_update()
         partitions = partitions_of(consumer, topics)
         if not partitions:
             return True
         consumer.assign(partitions)
-        for partition, end in (await exact_ends(consumer, partitions)).items():
-            if end and (await consumer.committed(partition) or 0) < end:
-                return False
-        return True
+        ends = await exact_ends(consumer, partitions)
+        committed = await admin.list_consumer_group_offsets(settings.group_id, partitions=partitions)
+        return all(not end or partition in committed and committed[partition].offset >= end
+                   for partition, end in ends.items())
     finally:
         await consumer.stop()
+        await admin.close()
 
 
 async def take_if_due(app: FastAPI, topics: list[str]) -> str | None:
@@ -46,7 +53,7 @@ async def take_if_due(app: FastAPI, topics: list[str]) -> str | None:
     period = previous_month(month_of(today))
     if today < first_day(month_of(today)) + timedelta(days=settings.snapshot_delay_days):
         return None
-    async with app.state.sessionmaker() as session:
+    async with reading_sessionmaker(app)() as session:
         if await session.get(Snapshot, period) is not None:
             return None
     if not await caught_up(settings, topics):
@@ -71,12 +78,13 @@ def scheduler(topics: list[str]):
         if not settings.auto_snapshots:
             return
         while True:
+            # first look one interval after start-up: the consumer has not even joined its group before
+            await asyncio.sleep(settings.snapshot_check_seconds)
             try:
                 await take_if_due(app, topics)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the broker or database may be away; the next look retries
                 log.warning("automatic snapshot failed; retrying later", exc_info=True)
-            await asyncio.sleep(settings.snapshot_check_seconds)
 
     return snapshot_scheduler

@@ -3,7 +3,7 @@ from fastapi import APIRouter, Response
 
 from kit.app import SessionDep
 from kit.idempotency import IdempotencyKey, create_once
-from services.reports.dependencies import Admin, AsOf, Period, Reader, Today, Year
+from services.reports.dependencies import Admin, AsOf, Period, ReadSession, Reader, Today, Year
 from services.reports.targets import service
 from services.reports.targets.schemas import ProgressReport, TargetCreate, TargetPublic, TargetUpdate
 
@@ -11,7 +11,8 @@ router = APIRouter(tags=["targets"])
 
 
 @router.post("/targets", status_code=201, response_model=TargetPublic)
-async def create_target(target_in: TargetCreate, session: SessionDep, _: Admin, idempotency_key: IdempotencyKey = None):
+async def create_target(target_in: TargetCreate, session: SessionDep, _: Admin,
+                        idempotency_key: IdempotencyKey = None):
     async def create():
         return await service.create(session=session, target_in=target_in)
 
@@ -19,12 +20,12 @@ async def create_target(target_in: TargetCreate, session: SessionDep, _: Admin, 
 
 
 @router.get("/targets", response_model=list[TargetPublic])
-async def list_targets(session: SessionDep, _: Reader, year: Year = None):
+async def list_targets(session: ReadSession, _: Reader, year: Year = None):
     return await service.list_(session=session, year=year)
 
 
 @router.get("/targets/progress", response_model=ProgressReport)
-async def targets_progress(session: SessionDep, _: Reader, today: Today, year: Year = None, as_of: AsOf = None,
+async def targets_progress(session: ReadSession, _: Reader, today: Today, year: Year = None, as_of: AsOf = None,
                            period: Period = None):
     """Achieved, remaining, rate and 未破零 (nothing achieved yet) per target of the year."""
     if year is None:
@@ -33,7 +34,7 @@ async def targets_progress(session: SessionDep, _: Reader, today: Today, year: Y
 
 
 @router.get("/targets/{target_id}", response_model=TargetPublic)
-async def get_target(target_id: str, session: SessionDep, _: Reader):
+async def get_target(target_id: str, session: ReadSession, _: Reader):
     return service.public(await service.get(session=session, target_id=target_id))
 
 

@@ -1,6 +1,5 @@
 """Target API models: figures handed down for the year (上级下达任务) and their progress."""
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
@@ -8,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from contracts.registry import Bracket, Category, Level, Sector
 from contracts.types import Money
+from services.reports.figures import Rate
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
@@ -73,7 +73,7 @@ class TargetProgress(BaseModel):
     target: TargetPublic
     achieved: Money
     remaining: Money  # never negative
-    rate: Decimal
+    rate: Rate
     rate_percent: str
     not_yet_off_zero: bool  # 未破零: nothing achieved yet
 
