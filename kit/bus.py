@@ -31,6 +31,16 @@ async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
         await admin.close()
 
 
+async def cluster_id(settings: ServiceSettings) -> str:
+    """The broker cluster's id: a log lives with its cluster, so another id means what was published is not there."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    try:
+        await admin.start()
+        return (await admin.describe_cluster())["cluster_id"]
+    finally:
+        await admin.close()
+
+
 async def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
     """True when a bootstrap server accepts a connection."""
     for server in bootstrap.split(","):

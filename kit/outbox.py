@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import CloudEvent, EventData, encode, new_event
 from kit import metrics
-from kit.bus import ensure_topics, make_producer, total_end_offset
+from kit.bus import cluster_id, ensure_topics, make_producer, total_end_offset
 from kit.clock import utcnow
 from kit.settings import ServiceSettings
 from kit.tables import outbox
@@ -58,6 +58,7 @@ class Relay:
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._check_log = True
+        self._cluster_id: str | None = None  # the broker cluster's id at the last check
         self._end_offset: int | None = None  # the topic's high watermark at the last check
         self._before_confirming: int | None = None
         self._next_log_check = 0.0
@@ -150,10 +151,14 @@ class Relay:
         return len(rows)
 
     async def _refeed_if_log_lost(self) -> bool:
-        """A broker whose log went backwards (or is empty although we published) lost it: publish everything again.
+        """A broker that is another cluster now, or whose log went backwards (or is empty although we published),
+        does not hold what we published: publish everything again.
 
         The high watermark is compared with its last reading, not with our count: brokers differ in how they count
-        batched messages (tansu 0.6 reports less than was appended), but none moves it backwards."""
+        batched messages (tansu 0.6 reports less than was appended), but none moves it backwards. The cluster id
+        catches what the watermark cannot: a producer that rode out the restart may already have refilled the log."""
+        cluster, previous_cluster = await cluster_id(self.settings), self._cluster_id
+        self._cluster_id = cluster
         async with self.sessionmaker() as session:
             published = await session.scalar(
                 select(func.count()).select_from(outbox)
@@ -162,14 +167,17 @@ class Relay:
             await session.commit()
         if not published:
             return False
-        lost = await self._log_went_back()
+        lost = previous_cluster not in (None, cluster)
         if lost:
+            self._end_offset = None  # a reading of the other cluster's log says nothing about this one
+        elif await self._log_went_back():
             # Confirm before re-feeding everything: a broker's metadata can briefly list fewer partitions.
             await asyncio.sleep(1.0)
             lost = await self._log_went_back(confirming=True)
         if not lost:
             return False
-        log.warning("relay: the broker lost its log (end offset %d); re-feeding %d events", self._end_offset, published)
+        log.warning("relay: the broker does not hold what was published (cluster %s, end offset %s); re-feeding %d events",
+                    cluster, self._end_offset, published)
         metrics.OUTBOX_REFEEDS.labels(self.settings.service_name).inc()
         async with self.sessionmaker() as session:
             await session.execute(update(outbox).values(published_at=None))

@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
 from contracts import topics
 from contracts.envelope import EventData, encode, new_event
 from contracts.registry import ProjectRegistered
+from kit.broker import EmbeddedBroker
 from kit.bus import ensure_topics
 from kit.db import make_engine, make_sessionmaker
 from kit.outbox import Relay, stage
@@ -212,3 +214,53 @@ async def test_reports_apply_a_redelivered_project_event_once(platform, registry
     duplicates_after = await metric(platform.url("reports"), "kp_events_skipped_total", service="reports",
                                     reason="duplicate")
     assert duplicates_after - duplicates_before >= 2, "the inbox did not recognise the redelivered event id"
+
+
+def refeeds() -> float:
+    return REGISTRY.get_sample_value("kp_outbox_refeeds_total", {"service": "outbox-test"}) or 0.0
+
+
+async def test_a_broker_that_came_back_empty_is_refed_even_when_its_log_was_refilled_first(database_url, tmp_path):
+    """A producer that rides out a restart refills the new log at once, so its high watermark need not go back:
+    the new cluster id is what tells the relay that what it published is gone."""
+    broker = EmbeddedBroker(log_path=tmp_path / "broker.log").start()
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        sessionmaker = make_sessionmaker(engine)
+        settings = ServiceSettings(service_name="outbox-test", database_url=database_url, port=0,
+                                   kafka_bootstrap=broker.bootstrap, kafka_partitions=1, relay_log_check_seconds=0.2)
+        topic = f"keyproject.tests.outbox.{uuid.uuid4().hex[:10]}"
+        probe = probe_event(topic)
+        relay = Relay(settings=settings, sessionmaker=sessionmaker, topic=topic)
+        async with sessionmaker() as session:
+            for i in range(5):
+                await stage(session, probe(marker=f"before-{i}"), subject="key-1", source="/tests")
+            await session.commit()
+        task = asyncio.create_task(relay.run())
+        await eventually(lambda: _all_marked_published(sessionmaker), timeout=30, what="the first events published")
+        await asyncio.sleep(1.0)  # a periodic log check reads the watermark of the first log
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+        broker.stop()
+        broker.start()
+        await ensure_topics(settings, [topic])
+        await produce(broker.bootstrap, topic, [(b"key-1", encode(new_event(probe(marker=f"filler-{i}"),
+                                                                          subject="key-1", source="/tests")))
+                                                for i in range(20)])
+
+        refeeds_before = refeeds()
+        task = asyncio.create_task(relay.run())
+        try:
+            async with topic_reader(broker.bootstrap, topic) as reader:
+                seen = await markers_within(reader, 30, until="before-4")
+            assert [m for m in seen if m.startswith("before-")] == [f"before-{i}" for i in range(5)]
+            assert refeeds() == refeeds_before + 1
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    finally:
+        await engine.dispose()
+        broker.stop()
