@@ -68,7 +68,10 @@ class Consumer:
                             for record in records:
                                 await self._process(record)
                         if batch:
-                            await self._consumer.commit()
+                            # Only the partitions just applied: committing every assigned one would retry forever
+                            # on a topic the broker no longer has (a broker restarted empty), stalling the stream.
+                            offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+                            await asyncio.wait_for(self._consumer.commit(offsets), 30)
                     await self._observe_lag()
             except (KafkaError, OSError, asyncio.TimeoutError) as exc:
                 log.warning("consumer: broker unavailable (%s); retrying in %.1fs", exc, backoff)
