@@ -24,7 +24,9 @@ async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
     try:
         await admin.start()
         existing = set(await admin.list_topics())
-        missing = [NewTopic(n, settings.kafka_partitions, 1) for n in names if n not in existing]
+        # Kept for ever by default: a read model is rebuilt by replaying its topics from the beginning.
+        configs = {"retention.ms": str(settings.kafka_retention_ms)}
+        missing = [NewTopic(n, settings.kafka_partitions, 1, topic_configs=configs) for n in names if n not in existing]
         if missing:
             await admin.create_topics(missing)
     finally:

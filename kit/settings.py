@@ -18,6 +18,8 @@ class ServiceSettings(BaseSettings):
     # The embedded broker (tansu) rejects the idempotent producer; Apache Kafka wants it on.
     kafka_idempotence: bool = False
     kafka_partitions: int = 6
+    # Topic retention when a service creates its topics; -1 keeps events for ever (read models replay them).
+    kafka_retention_ms: int = -1
     consumer_group: str | None = None
     fetch_max_wait_ms: int = 10
     jwt_secret: SecretStr = SecretStr("dev-secret-change-me-in-production-0123456789")
