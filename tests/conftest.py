@@ -5,10 +5,15 @@ from contracts import topics
 
 from kit.broker import EmbeddedBroker
 from tests.support.api import client
+from tests.support.databases import drop_created_databases
 from tests.support.events import EventLog
 from tests.support.platform import Platform
 
 SERVICE_NAMES = ("registry", "milestones", "alerts", "reports")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    drop_created_databases()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,9 @@ def postgres_base() -> str | None:
     return url if url.startswith("postgresql") else None
 
 
+_created: list[str] = []  # PostgreSQL databases this session made, dropped when it ends
+
+
 def fresh_database(name: str, directory: Path) -> str:
     """A new empty database URL named after `name` (unique per call)."""
     unique = f"kp_{name}_{uuid.uuid4().hex[:8]}"
@@ -20,16 +23,25 @@ def fresh_database(name: str, directory: Path) -> str:
     if base is None:
         return f"sqlite+aiosqlite:///{directory / unique}.db"
     url = make_url(base)
-    asyncio.run(_create_postgres_database(url, unique))
+    asyncio.run(_on_server(url, f'CREATE DATABASE "{unique}"'))
+    _created.append(unique)
     return url.set(database=unique).render_as_string(hide_password=False)
 
 
-async def _create_postgres_database(url, name: str) -> None:
+def drop_created_databases() -> None:
+    """Drop the PostgreSQL databases this session made (their services have stopped by now)."""
+    base = postgres_base()
+    if base is not None and _created:
+        asyncio.run(_on_server(make_url(base), *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in _created)))
+        _created.clear()
+
+
+async def _on_server(url, *statements: str) -> None:
     conn = await asyncpg.connect(host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username,
                                  password=url.password, database=url.database)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            await conn.execute(statement)
     finally:
         await conn.close()
 
