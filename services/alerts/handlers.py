@@ -11,6 +11,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import milestones, registry
+from contracts.catalog import EVENTS
 from contracts.envelope import CloudEvent
 from kit.clock import today, utcnow
 from kit.consumer import Handlers
@@ -127,6 +128,10 @@ class FactHandlers:
 
     async def on_schedule(self, session: AsyncSession, _event: CloudEvent,
                           schedule: milestones.ScheduleGenerated) -> None:
+        """A generated schedule is the project's whole node set from now on: nodes it no longer has are gone."""
+        await session.execute(delete(MilestoneFact).where(
+            MilestoneFact.project_id == schedule.project_id,
+            MilestoneFact.id.not_in([node.id for node in schedule.milestones])))
         for node in schedule.milestones:
             await self._keep_node(session, node)
         await session.flush()
@@ -152,11 +157,8 @@ class FactHandlers:
             registry.StatisticsStatusChanged: self.on_statistics,
             registry.ParcelRegistered: self.on_parcel,
             registry.ParcelUpdated: self.on_parcel,
-            milestones.MilestonePlanned: self.on_milestone,
-            milestones.MilestoneRescheduled: self.on_milestone,
-            milestones.MilestoneCompleted: self.on_milestone,
-            milestones.MilestoneDueSoon: self.on_milestone,
-            milestones.MilestoneOverdue: self.on_milestone,
+            # Every node state event (planned, rescheduled, completed, reopened, reassigned, due soon, overdue).
+            **{model: self.on_milestone for model in EVENTS if issubclass(model, milestones.MilestoneState)},
             milestones.MilestoneRemoved: self.on_milestone_removed,
             milestones.ScheduleGenerated: self.on_schedule,
         }

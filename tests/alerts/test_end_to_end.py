@@ -47,7 +47,24 @@ async def test_registry_project_late_to_start_turns_red_and_its_start_resolves_i
     assert closed.status_code == 200, closed.text
     await published(alerts_events, contract.TaskClosed, subject=project_id, id=task["id"])
     changes = await alerts_events.all(contract.ProjectStatusChanged, subject=project_id)
-    assert changes[0].from_colour == "blue" and changes[0].to_colour == "red"
+    assert changes[0].from_colour == "blue" and changes[0].to_colour == "red"  # its first evaluation
+
+
+async def test_a_project_normal_from_the_start_is_announced_and_rated_in_reports(registry, alerts, reports,
+                                                                                 alerts_events):
+    owner = await create_unit(registry)
+    created = await create_project(registry, owner["id"], annual_plan_investment="0")
+    [first] = await published(alerts_events, contract.ProjectStatusChanged, subject=created["id"])
+    assert (first.from_colour, first.to_colour, first.from_grade, first.to_grade) == (
+        "blue", "blue", "normal", "normal")
+
+    async def rated():
+        response = await reports.get("/api/v1/projects", params={"unit_id": owner["id"]})
+        assert response.status_code == 200, response.text
+        return [(p["id"], p["colour"], p["grade"]) for p in response.json()["items"]] == [
+            (created["id"], "blue", "normal")]
+
+    await eventually(rated, timeout=60, what="the project rated normal in reports, not unrated")
 
 
 async def test_registry_parcel_idle_over_a_year_is_red_for_its_unit(registry, alerts):
@@ -115,10 +132,13 @@ async def test_redelivered_and_duplicated_events_raise_one_alert(platform, alert
         return "另有 1 个节点逾期" in alert["message"]
 
     await eventually(both_seen, timeout=60, what="the later node")
-    await alerts_events.wait_for(contract.ProjectStatusChanged, subject=state.id)
+    # Its first evaluation (blue / normal), then yellow once, however often the same facts arrived.
+    await alerts_events.wait_for(contract.ProjectStatusChanged, subject=state.id, count=2)
     raised = await alerts_events.all(contract.AlertRaised, subject=state.id)
     assert len(raised) == 1 and raised[0].rule == "node_overdue"
-    assert len(await alerts_events.all(contract.ProjectStatusChanged, subject=state.id)) == 1
+    changes = await alerts_events.all(contract.ProjectStatusChanged, subject=state.id)
+    assert [(c.from_colour, c.to_colour, c.to_grade) for c in changes] == [
+        ("blue", "blue", "normal"), ("blue", "yellow", "warning")]
 
 
 async def _one_alert(alerts, project_id):

@@ -1,10 +1,11 @@
 """The engine over the real broker: facts from events, the daily scan for given dates, alerts, status, events."""
 import uuid
+from datetime import timedelta
 
 from contracts import alerts as contract
 from contracts import milestones, registry
 from tests.alerts.facts import (active_alerts, coloured_by_its_alerts, event, known, milestone, project, published,
-                                scan, send, stage_changed, status, tasks, unit)
+                                scan, send, stage_changed, status, tasks, today, unit)
 from tests.support.api import eventually
 
 
@@ -213,6 +214,33 @@ async def test_node_overdue_from_milestone_events_on_their_own_dates(platform, a
         return not await active_alerts(alerts, project_id=state.id, rule="node_overdue")
 
     await eventually(resolved, timeout=60, what="node overdue resolved by completion")
+
+
+async def test_a_reopened_node_counts_again_and_one_a_new_schedule_drops_is_gone(platform, alerts):
+    owner = unit()
+    state = project(owner.id)
+    await send(platform, event(state, state.id))
+    await known(alerts, state.id)
+    planned = (today() - timedelta(days=10)).isoformat()
+    done = milestone(milestones.MilestoneCompleted, state.id, planned_date=planned, status="done_on_time",
+                     actual_date=(today() - timedelta(days=12)).isoformat())
+    # The registry took the stage back: the node is open again, ten days past its date (evaluated as of today).
+    reopened = milestone(milestones.MilestoneReopened, state.id, id=done.id, planned_date=planned, status="overdue",
+                         days_late=10, reason="the registry no longer reports stage started")
+    await send(platform, event(done, state.id), event(reopened, state.id))
+
+    async def node_alert(expected):
+        return [(a["colour"], a["message"]) for a in await active_alerts(alerts, project_id=state.id)] == expected
+
+    await eventually(lambda: node_alert([("yellow", "施工许可节点已逾期 10 天")]), timeout=60,
+                     what="the reopened node overdue")
+    # Regenerated without that node (and no removal announced): it leaves the facts, its alert clears.
+    later = milestone(milestones.MilestoneState, state.id, key="completion_acceptance", name="竣工验收",
+                      planned_date=(today() + timedelta(days=100)).isoformat())
+    regenerated = milestones.ScheduleGenerated(project_id=state.id, template="industrial", mode="backward",
+                                               anchor_date=later.planned_date, milestones=[later])
+    await send(platform, event(regenerated, state.id))
+    await eventually(lambda: node_alert([]), timeout=60, what="the dropped node's alert resolved")
 
 
 async def test_idle_parcel_alert_belongs_to_its_unit_and_colours_its_project(platform, alerts):

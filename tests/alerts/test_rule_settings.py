@@ -5,17 +5,6 @@ from tests.alerts.facts import active_alerts, event, known, project, scan, send,
 from tests.support.api import client
 
 
-@pytest.fixture
-async def restore(alerts):
-    """Put changed rules back to their defaults (the platform is shared by every test)."""
-    changed: list[str] = []
-    yield changed
-    for name in changed:
-        rule = (await alerts.get(f"/api/v1/rules/{name}")).json()
-        await alerts.put(f"/api/v1/rules/{name}", json={"enabled": True, "thresholds": rule["defaults"],
-                                                         "note": "tests: back to defaults"})
-
-
 async def test_every_rule_is_listed_with_its_defaults(alerts):
     rules = {r["name"]: r for r in (await alerts.get("/api/v1/rules")).json()}
     assert set(rules) == {"node_overdue", "investment_lag", "should_have_started", "signed_without_land",

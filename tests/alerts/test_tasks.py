@@ -91,6 +91,38 @@ async def test_escalation_ladder_on_given_dates(alerts, alerts_events, known_pro
                                                                              "active": True})).json()["items"]] == []
 
 
+async def test_an_office_may_escalate_on_the_deadline_day_itself(alerts, known_project, restore):
+    # By default the unit head hears of a task once it is late (the day after its deadline, above); an office that
+    # wants it on the deadline day sets the first rung to 0 days.
+    _, state = known_project
+    task = await open_task(alerts, project_id=state.id, deadline="2027-08-02")
+    restore.append("tasks")
+    changed = await alerts.put("/api/v1/rules/tasks", json={"thresholds": {"unit_head_days": 0}})
+    assert changed.status_code == 200, changed.text
+    levels = {}
+    for day in ("2027-08-01", "2027-08-02"):
+        await scan(alerts, day)
+        levels[day] = (await alerts.get(f"/api/v1/tasks/{task['id']}")).json()["escalation_level"]
+    assert levels == {"2027-08-01": "none", "2027-08-02": "unit_head"}
+
+
+async def test_dates_out_of_range_are_422_not_500(alerts, known_project):
+    _, state = known_project
+    cases = [("post", "/api/v1/admin/scan", {"params": {"date": "9999-12-31"}}, "date"),
+             ("post", "/api/v1/admin/scan", {"params": {"date": "0001-01-03"}}, "date"),
+             ("get", "/api/v1/tasks", {"params": {"as_of": "9999-12-31"}}, "as_of"),
+             ("post", "/api/v1/tasks", {"json": {"title": "x", "project_id": state.id, "deadline": "9999-12-31"}},
+              "deadline"),
+             ("post", f"/api/v1/projects/{state.id}/problems",
+              {"json": {"type": "land", "description": "x", "solving_unit_id": state.responsible_unit_id,
+                        "deadline": "9999-12-31"}}, "deadline"),
+             ("post", "/api/v1/supervision-rounds", {"json": {"date": "0001-01-01"}}, "date")]
+    for method, url, request, field in cases:
+        response = await getattr(alerts, method)(url, **request)
+        assert response.status_code == 422, (url, request, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == [field], response.text
+
+
 async def test_a_scan_past_several_rungs_records_each_step(alerts, alerts_events, known_project):
     _, state = known_project
     task = await open_task(alerts, project_id=state.id, deadline="2027-05-01")

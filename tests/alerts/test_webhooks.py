@@ -2,11 +2,12 @@
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 
 import pytest
 
 from contracts import registry
-from tests.alerts.facts import event, known, project, send, unit
+from tests.alerts.facts import active_alerts, event, known, project, send, today, unit
 from tests.alerts.receiver import Receiver
 from tests.support.api import client, eventually
 
@@ -72,6 +73,33 @@ async def test_red_alerts_of_a_unit_are_delivered_signed(platform, alerts, recei
     assert len(receiver.received) == 1
 
 
+async def test_rule_and_project_filters_pick_one_rule_of_one_project(platform, alerts, receiver):
+    owner = unit()
+    mine = project(owner.id, government_funded=True, budget="1000", stage="signed",
+                   stage_dates={"signed": (today() - timedelta(days=100)).isoformat()})
+    other = project(owner.id, government_funded=True, budget="1000")
+    subscription = await subscribe(alerts, receiver.url, event_types=["alert.raised", "project.status_changed"],
+                                   filters={"rule": ["budget_overrun"], "project_id": [mine.id]})
+    # Raised for `mine`: signed without land (another rule), then the budget overrun; for `other` its overrun.
+    # Status changes carry no rule: a filter on a field an event lacks excludes it.
+    await send(platform, event(owner, owner.id), event(mine, mine.id), event(budget(mine, "1100", "0.1"), mine.id),
+               event(other, other.id), event(budget(other, "1100", "0.1"), other.id))
+
+    async def all_raised():
+        raised = {(a["project_id"], a["rule"]) for a in await active_alerts(alerts, unit_id=owner.id)}
+        return raised >= {(mine.id, "signed_without_land"), (mine.id, "budget_overrun"),
+                          (other.id, "budget_overrun")}
+
+    await eventually(all_raised, timeout=60, what="the three alerts raised")
+    # Deliveries are owed in the transaction of their event: the log is complete once the alerts are there.
+    log = (await alerts.get(f"/api/v1/webhooks/{subscription['id']}/deliveries")).json()["items"]
+    assert [d["event_type"] for d in log] == ["keyproject.alerts.alert.raised.v1"]
+    await eventually(lambda: _count(receiver, 1), timeout=60, what="the delivery")
+    [(_, body)] = receiver.received
+    data = json.loads(body)["data"]
+    assert (data["project_id"], data["rule"]) == (mine.id, "budget_overrun")
+
+
 async def test_a_receiver_that_is_down_loses_nothing_once_back(platform, alerts, receiver):
     await receiver.stop()  # the port is known, nobody listens
     owner = unit()
@@ -86,14 +114,15 @@ async def test_a_receiver_that_is_down_loses_nothing_once_back(platform, alerts,
 
     async def failing():
         log = (await alerts.get(f"{url}/deliveries", params={"pending": True})).json()["items"]
-        return len(log) == 7 and any(d["attempts"] >= 2 and d["last_error"] for d in log)
+        return len(log) == 8 and any(d["attempts"] >= 2 and d["last_error"] for d in log)
 
     await eventually(failing, timeout=60, interval=0.5, what="deliveries owed and retried")
-    assert (await alerts.get(url)).json()["pending"] == 7
+    assert (await alerts.get(url)).json()["pending"] == 8
     await receiver.start()
 
-    await eventually(lambda: _count(receiver, 7), timeout=90, interval=0.2, what="all deliveries after the outage")
+    await eventually(lambda: _count(receiver, 8), timeout=90, interval=0.2, what="all deliveries after the outage")
     assert types(receiver.received) == [
+        "keyproject.alerts.project.status_changed.v1",  # its first evaluation: blue / normal
         "keyproject.alerts.alert.raised.v1", "keyproject.alerts.project.status_changed.v1",
         "keyproject.alerts.alert.escalated.v1", "keyproject.alerts.task.opened.v1",
         "keyproject.alerts.project.status_changed.v1", "keyproject.alerts.alert.resolved.v1",

@@ -1,7 +1,7 @@
 """What the milestones service publishes on keyproject.milestones: each event carries the node as consumers need it."""
 from contracts.milestones import (MilestoneCompleted, MilestonePlanned, MilestoneReassigned, MilestoneRemoved,
                                   MilestoneRescheduled, ScheduleGenerated)
-from tests.milestones.flows import WAIT, known_project, nodes
+from tests.milestones.flows import WAIT, known_project, nodes, parallel_template, schedule
 
 
 async def test_a_generated_schedule_is_announced_whole(registry, milestones, milestones_events):
@@ -58,3 +58,18 @@ async def test_node_changes_are_announced(registry, milestones, milestones_event
     assert gone.status_code == 204
     removed = await milestones_events.wait_for(MilestoneRemoved, subject=pid, timeout=WAIT)
     assert removed.key == "power_supply" and removed.project_id == pid
+
+
+async def test_a_regenerated_schedule_announces_the_nodes_it_drops(registry, milestones, milestones_events):
+    template = await parallel_template(milestones)
+    project = await known_project(registry, milestones)
+    pid = project["id"]
+    first = await schedule(milestones, pid, template=template, mode="forward", anchor_date="2026-01-01")
+    b = next(n for n in first["milestones"] if n["key"] == "b")
+    again = await schedule(milestones, pid, template=template, mode="forward", anchor_date="2026-01-01",
+                           omit=["b"], reason="规划许可并入环评")
+    assert "b" not in {n["key"] for n in again["milestones"]}
+    removed = await milestones_events.wait_for(MilestoneRemoved, subject=pid, timeout=WAIT)
+    assert (removed.id, removed.key, removed.project_id) == (b["id"], "b", pid)
+    generated = await milestones_events.wait_for(ScheduleGenerated, subject=pid, count=2, timeout=WAIT)
+    assert b["id"] not in {m.id for m in generated.milestones}

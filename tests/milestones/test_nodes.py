@@ -161,3 +161,24 @@ async def test_unknown_nodes_and_projects_are_404(milestones):
                                   json={"actual_date": "2026-01-01"})).status_code == 404
     assert (await milestones.get("/api/v1/projects/nope/milestones")).status_code == 404
     assert (await milestones.get("/api/v1/milestones/nope/history")).status_code == 404
+
+
+async def test_dates_out_of_range_are_422_not_500(milestones, planned):
+    project, by_key = planned
+    b = by_key["b"]["id"]
+    cases = [("patch", f"/api/v1/milestones/{b}", {"json": {"planned_date": "0001-01-03", "reason": "x"}},
+              "planned_date"),
+             ("post", f"/api/v1/milestones/{b}/complete", {"json": {"actual_date": "0001-01-03"}}, "actual_date"),
+             ("post", f"/api/v1/projects/{project['id']}/milestones",
+              {"json": {"key": "early", "name": "x", "planned_date": "0001-01-03"}}, "planned_date"),
+             ("get", "/api/v1/milestones", {"params": {"as_of": "9999-12-31"}}, "as_of"),
+             ("get", "/api/v1/milestones", {"params": {"due_before": "0001-01-01"}}, "due_before"),
+             ("get", f"/api/v1/projects/{project['id']}/milestones", {"params": {"as_of": "9999-12-31"}}, "as_of"),
+             ("get", f"/api/v1/projects/{project['id']}/critical-path", {"params": {"as_of": "9999-12-31"}}, "as_of"),
+             ("post", "/api/v1/admin/scan", {"params": {"date": "9999-12-31"}}, "date")]
+    for method, url, request, field in cases:
+        response = await getattr(milestones, method)(url, **request)
+        assert response.status_code == 422, (url, request, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == [field], response.text
+    # The edges of the range are fine.
+    assert (await milestones.get("/api/v1/milestones", params={"as_of": "2999-12-31", "limit": 1})).status_code == 200

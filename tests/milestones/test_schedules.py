@@ -1,6 +1,6 @@
 """Schedules: generated on registration from the category's template, by request backward or forward with checked
 dates on parallel branches, regenerated with a reason, and their critical path."""
-from tests.milestones.flows import dates, known_project, nodes, parallel_template, schedule
+from tests.milestones.flows import dates, known_project, nodes, parallel_template, schedule, unique_key
 from tests.support.api import client
 
 INDUSTRIAL_BACKWARD_2027_06_30 = {
@@ -88,13 +88,32 @@ async def test_bad_requests_are_422_and_unknown_projects_404(registry, milestone
              ({"anchor_date": "2026-01-01", "overrides": {"ghost": {"duration_days": 3}}}, "overrides.ghost"),
              ({"anchor_date": "2026-01-01", "omit": ["ghost"]}, "omit[0]"),
              ({"anchor_date": "2026-01-01", "anchor_key": "ghost"}, "anchor_key"),
-             ({"anchor_date": "2026-01-01", "mode": "sideways"}, "mode")]
+             ({"anchor_date": "2026-01-01", "mode": "sideways"}, "mode"),
+             ({"anchor_date": "9999-12-01", "mode": "forward"}, "anchor_date"),
+             ({"anchor_date": "0001-01-02", "mode": "backward"}, "anchor_date"),
+             ({"anchor_date": "2026-01-01", "overrides": {"signed": {"planned_date": "0001-01-01"}}},
+              "overrides.signed.planned_date")]
     for body, field in cases:
         response = await milestones.post(url, json=body)
         assert response.status_code == 422, (body, response.text)
         assert response.json()["errors"][0]["field"] == field
     assert (await milestones.post("/api/v1/projects/nope/schedule",
                                   json={"anchor_date": "2026-01-01"})).status_code == 404
+
+
+async def test_a_schedule_that_would_leave_the_date_range_is_422_naming_the_anchor(registry, milestones):
+    # 200 nodes of ten years each, one after the other: 2,000 years from the first node to the last.
+    chain = [{"key": f"n{i}", "name": f"节点{i}", "duration_days": 3650, "predecessors": [f"n{i - 1}"] if i else []}
+             for i in range(200)]
+    template = (await milestones.post("/api/v1/templates", json={"key": unique_key("millennia"), "name": "千年",
+                                                                 "nodes": chain})).json()["key"]
+    project = await known_project(registry, milestones)
+    url = f"/api/v1/projects/{project['id']}/schedule"
+    for mode, anchor in (("backward", "1900-01-01"), ("forward", "2999-12-31"), ("forward", "2026-01-01")):
+        response = await milestones.post(url, json={"template": template, "mode": mode, "anchor_date": anchor})
+        assert response.status_code == 422, (mode, anchor, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == ["anchor_date"]
+    assert (await milestones.get(url)).status_code == 404  # nothing was generated
 
 
 async def test_regenerating_needs_a_reason_and_keeps_baselines_and_done_nodes(registry, milestones):

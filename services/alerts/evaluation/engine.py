@@ -178,7 +178,8 @@ class Evaluation:
             .values(evaluated_on=self.as_of))
 
     def _status(self, row: Any, facts: ProjectFacts, colour: Colour, current: Any) -> None:
-        """Colour and grade of the project; an event only when either changes."""
+        """Colour and grade of the project; an event when either changes, and on its first evaluation (from blue /
+        normal), so consumers rate a project that is normal from the start."""
         if colour == Colour.blue:  # only a blue project's grade needs the ratio and the nodes
             new_grade = grade(colour, ratio=investment_ratio(facts, self.as_of),
                               late_node=has_late_node(facts, self.as_of), faster_ratio=self._faster_ratio)
@@ -196,7 +197,7 @@ class Evaluation:
             if (before_colour, before_grade) == (colour, new_grade):
                 values["changed_on"] = current.changed_on
             self._status_updates.append(values)
-        if (before_colour, before_grade) != (colour, new_grade):
+        if current is None or (before_colour, before_grade) != (colour, new_grade):
             self.counts["status_changed"] += 1
             self._events.append((contract.ProjectStatusChanged(
                 project_id=row.id, unit_id=row.unit_id, from_colour=Colour(before_colour), to_colour=colour,

@@ -1,6 +1,4 @@
 """Admin endpoints: run the daily scan for a date (backfill, tests), list past scans."""
-import datetime as dt
-
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
@@ -9,12 +7,13 @@ from kit.clock import today
 from services.alerts.access import Admin
 from services.alerts.evaluation import scan
 from services.alerts.models import ScanRun
+from services.alerts.schemas import Day
 
 router = APIRouter(tags=["admin"])
 
 
 @router.post("/admin/scan")
-async def run_scan(_: Admin, request: Request, date: dt.date | None = None):
+async def run_scan(_: Admin, request: Request, date: Day | None = None):
     """Evaluate every parcel, late task and project as of `date` (default today); idempotent for a date."""
     settings = request.app.state.settings
     return await scan.run(sessionmaker=request.app.state.sessionmaker, as_of=date or today(settings),

@@ -119,7 +119,9 @@ async def _scan(sessionmaker: async_sessionmaker, as_of: date, batch_size: int, 
 
     # Parcels first, so each project's colour below includes its parcels' alerts of the same date.
     await by_ids(ParcelFact.id, work=parcels)
-    await by_ids(Task.id, Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.deadline < as_of,
+    # Open tasks as far past their deadline as the first rung (unit_head_days: 1 by default, 0 = the deadline day).
+    first_rung = as_of - timedelta(days=settings.tasks.unit_head_days)
+    await by_ids(Task.id, Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.deadline <= first_rung,
                  Task.escalation_level != EscalationLevel.accountability, work=tasks)
     after: str | None = ""
     while after is not None:

@@ -3,13 +3,13 @@ import datetime as dt
 
 from pydantic import BaseModel
 
-from services.alerts.schemas import Strict
+from services.alerts.schemas import Day, Strict
 
 
 class RoundCreate(Strict):
     """The supervision day; the first Tuesday of the current month when not given."""
 
-    date: dt.date | None = None
+    date: Day | None = None
 
 
 class RoundSummary(BaseModel):

@@ -10,6 +10,7 @@ from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.alerts.access import Reader, TaskWriter
+from services.alerts.schemas import Day
 from services.alerts.tasks import service
 from services.alerts.tasks.schemas import (Closing, Feedback, ProblemCreate, ProblemPublic, Returning,
                                            TaskChangePublic, TaskCreate, TaskDetail, TaskPublic)
@@ -40,7 +41,7 @@ async def open_task(body: TaskCreate, session: SessionDep, principal: TaskWriter
 async def list_tasks(session: SessionDep, principal: Reader, page: Pagination, request: Request,
                      unit_id: str | None = None, project_id: str | None = None, status: TaskStatus | None = None,
                      source: TaskSource | None = None, escalation_level: EscalationLevel | None = None,
-                     late: bool | None = None, as_of: date | None = None):
+                     late: bool | None = None, as_of: Day | None = None):
     filters = {"unit_id": unit_id, "project_id": project_id, "status": status, "source": source,
                "escalation_level": escalation_level}
     items, cursor = await service.list_(session=session, params=page, principal=principal, filters=filters,

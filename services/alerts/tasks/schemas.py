@@ -5,7 +5,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
-from services.alerts.schemas import Id, LongText, Strict, Text
+from services.alerts.schemas import Day, Id, LongText, Strict, Text
 
 
 class ProblemType(StrEnum):
@@ -30,7 +30,7 @@ class TaskCreate(Strict):
     description: LongText | None = None
     project_id: Id | None = None
     unit_id: Id | None = None
-    deadline: date | None = None
+    deadline: Day | None = None
 
 
 class Feedback(Strict):
@@ -88,7 +88,7 @@ class ProblemCreate(Strict):
     type: ProblemType
     description: LongText
     solving_unit_id: Id
-    deadline: date | None = None
+    deadline: Day | None = None
 
 
 class ProblemPublic(BaseModel):

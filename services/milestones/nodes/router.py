@@ -1,5 +1,4 @@
 """Node endpoints: a project's nodes, one node (reschedule, reassign, complete, history), the cross-project list."""
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,6 +12,7 @@ from services.milestones.access import Reader, Writer
 from services.milestones.nodes import service
 from services.milestones.nodes.schemas import (ChangePublic, Completion, MilestoneCreate, MilestonePublic,
                                                MilestoneUpdate)
+from services.milestones.validation import Day
 
 router = APIRouter(tags=["milestones"])
 Pagination = Annotated[PageParams, Depends(page_params)]
@@ -25,7 +25,7 @@ def _context(request: Request) -> tuple:
 
 @router.get("/projects/{project_id}/milestones", response_model=Page[MilestonePublic])
 async def list_project_milestones(project_id: str, session: SessionDep, _: Reader, page: Pagination,
-                                  request: Request, as_of: date | None = None):
+                                  request: Request, as_of: Day | None = None):
     settings, now = _context(request)
     items, cursor = await service.list_for_project(session=session, project_id=project_id, params=page)
     return Page(items=[service.public(n, as_of=as_of or now, settings=settings) for n in items], next_cursor=cursor)
@@ -60,8 +60,8 @@ async def search_milestones(
     status: Annotated[list[MilestoneStatus] | None, Query()] = None,
     unit_id: str | None = None, project_id: str | None = None,
     min_days_late: Annotated[int | None, Query(ge=0, le=36500)] = None,
-    due_before: date | None = None, critical: bool | None = None,
-    as_of: date | None = None, include_closed: bool = False,
+    due_before: Day | None = None, critical: bool | None = None,
+    as_of: Day | None = None, include_closed: bool = False,
 ):
     """The office's lists across projects, e.g. `?status=overdue&unit_id=…&min_days_late=15`, as of today."""
     settings, now = _context(request)

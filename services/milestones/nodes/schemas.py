@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from contracts.milestones import MilestoneStatus
 from contracts.registry import Stage
 from services.milestones.templates.schemas import Trigger
-from services.milestones.validation import Evidence, Key, LongText, Strict, Text
+from services.milestones.validation import Day, Evidence, Key, LongText, Strict, Text
 
 Person = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -52,7 +52,7 @@ class MilestoneCreate(Strict):
     key: Key
     name: Text
     name_en: Text | None = None
-    planned_date: date
+    planned_date: Day
     duration_days: int = Field(default=0, ge=0, le=3650)
     predecessors: list[Key] = Field(default_factory=list, max_length=50)
     stage: Stage | None = None
@@ -65,7 +65,7 @@ class MilestoneCreate(Strict):
 class MilestoneUpdate(Strict):
     """Reschedule (a new planned date needs a reason; the baseline stays) and/or reassign."""
 
-    planned_date: date | None = None
+    planned_date: Day | None = None
     reason: LongText | None = None
     # Move later the open nodes that depend on this one, as far as their durations require.
     cascade: bool = False
@@ -76,7 +76,7 @@ class MilestoneUpdate(Strict):
 
 
 class Completion(Strict):
-    actual_date: date
+    actual_date: Day
     evidence: Evidence = Field(default_factory=list, max_length=50)
     note: LongText | None = None
     # Complete although a predecessor is not done (or was done later); needs a reason.

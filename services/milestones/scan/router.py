@@ -1,5 +1,6 @@
 """Admin endpoint: run the scan for a date (backfills, tests); the same scan runs daily on its own."""
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
@@ -7,6 +8,7 @@ from pydantic import BaseModel
 from kit.clock import today
 from services.milestones.access import Admin
 from services.milestones.scan import service
+from services.milestones.validation import Day
 
 router = APIRouter(tags=["admin"])
 
@@ -22,7 +24,7 @@ class ScanPublic(BaseModel):
 
 
 @router.post("/admin/scan", response_model=ScanPublic)
-async def scan(request: Request, _: Admin, as_of: date | None = Query(default=None, alias="date")):
+async def scan(request: Request, _: Admin, as_of: Annotated[Day | None, Query(alias="date")] = None):
     settings = request.app.state.settings
     result = await service.run(sessionmaker=request.app.state.sessionmaker, settings=settings,
                                as_of=as_of or today(settings), trigger="admin")

@@ -1,6 +1,4 @@
 """Schedule endpoints: generate a project's schedule, read it, and its critical path."""
-from datetime import date
-
 from fastapi import APIRouter, Request
 
 from kit.app import SessionDep
@@ -10,6 +8,7 @@ from services.milestones.access import Reader, Writer
 from services.milestones.nodes import service as nodes
 from services.milestones.schedules import service
 from services.milestones.schedules.schemas import CriticalPathPublic, SchedulePublic, ScheduleRequest
+from services.milestones.validation import Day
 
 router = APIRouter(tags=["schedules"])
 
@@ -37,7 +36,7 @@ async def get_schedule(project_id: str, session: SessionDep, _: Reader, request:
 
 @router.get("/projects/{project_id}/critical-path", response_model=CriticalPathPublic)
 async def get_critical_path(project_id: str, session: SessionDep, _: Reader, request: Request,
-                            as_of: date | None = None):
+                            as_of: Day | None = None):
     settings = request.app.state.settings
     return await service.critical_path(session=session, project_id=project_id, settings=settings,
                                        as_of=as_of or today(settings))

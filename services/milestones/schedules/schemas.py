@@ -7,13 +7,13 @@ from pydantic import BaseModel, Field, StringConstraints
 from contracts.milestones import ScheduleMode
 from services.milestones.nodes.schemas import MilestonePublic, Person
 from services.milestones.scheduling import CalendarKind
-from services.milestones.validation import Key, LongText, Strict
+from services.milestones.validation import Day, Key, LongText, Strict
 
 
 class NodeOverride(Strict):
     duration_days: int | None = Field(default=None, ge=0, le=3650)
     # Pin the node on this date; the other nodes are derived around it.
-    planned_date: date | None = None
+    planned_date: Day | None = None
     responsible_unit_id: Annotated[str, StringConstraints(min_length=1, max_length=36)] | None = None
     responsible_person: Person | None = None
     weight: int | None = Field(default=None, ge=1, le=100)
@@ -30,7 +30,7 @@ class ScheduleRequest(Strict):
 
     template: Key | None = None
     mode: ScheduleMode = ScheduleMode.backward
-    anchor_date: date | None = None
+    anchor_date: Day | None = None
     anchor_key: Key | None = None
     calendar: CalendarKind | None = None
     overrides: dict[Key, NodeOverride] = Field(default_factory=dict, max_length=200)

@@ -1,11 +1,12 @@
 """Schedule use-cases: generate (or regenerate) a project's nodes from a template, view them, their critical path.
 Never commit."""
+import logging
 from datetime import date
 from types import EllipsisType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.milestones import MilestoneState, ScheduleGenerated, ScheduleMode
+from contracts.milestones import MilestoneRemoved, MilestoneState, ScheduleGenerated, ScheduleMode
 from contracts.registry import Stage
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, NotFound, field_error
@@ -19,6 +20,9 @@ from services.milestones.scheduling import PlanNode, plan
 from services.milestones.settings import MilestonesSettings
 from services.milestones.templates import service as templates
 from services.milestones.templates.schemas import TemplateNode
+from services.milestones.validation import EARLIEST, LATEST
+
+log = logging.getLogger(__name__)
 
 # The node a schedule hangs on by default: the target date is completion acceptance, the start date the start.
 DEFAULT_ANCHOR_STAGE = {ScheduleMode.backward: Stage.completed, ScheduleMode.forward: Stage.started}
@@ -37,8 +41,10 @@ def _omit(template_nodes: list[TemplateNode], omit: set[str]) -> list[TemplateNo
             for node in template_nodes if node.key not in omit]
 
 
-async def _template_nodes(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest):
-    key = request.template or templates.default_key(project.category)
+async def _template_nodes(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest,
+                          settings: MilestonesSettings):
+    key = request.template or await templates.default_key(session=session, category=project.category,
+                                                          configured=settings.category_templates)
     try:
         template = await templates.get(session=session, key=key)
     except NotFound as exc:
@@ -86,15 +92,21 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
         existing = await nodes.project_nodes(session=session, project_id=project.id)
     if existing and not request.reason:
         raise Conflict("the project already has a schedule; regenerating it needs a reason")
-    template, specs = await _template_nodes(session=session, project=project, request=request)
+    template, specs = await _template_nodes(session=session, project=project, request=request, settings=settings)
     anchor_date, anchor_key = _anchor(project=project, request=request, specs=specs)
     calendar = settings.calendar(request.calendar)
     overrides = request.overrides
     durations = {s.key: (overrides[s.key].duration_days if s.key in overrides and
                          overrides[s.key].duration_days is not None else s.duration_days) for s in specs}
     pinned = {k: o.planned_date for k, o in overrides.items() if o.planned_date is not None}
-    dates = plan([PlanNode(s.key, durations[s.key], tuple(s.predecessors)) for s in specs], mode=request.mode,
-                 anchor=anchor_date, anchor_key=anchor_key, calendar=calendar, pinned=pinned)
+    try:
+        dates = plan([PlanNode(s.key, durations[s.key], tuple(s.predecessors)) for s in specs], mode=request.mode,
+                     anchor=anchor_date, anchor_key=anchor_key, calendar=calendar, pinned=pinned)
+    except OverflowError:
+        dates = None
+    if dates is None or not all(EARLIEST <= d <= LATEST for d in dates.values()):
+        raise Invalid(f"scheduled {request.mode.value} from {anchor_date}, the nodes fall outside {EARLIEST}..{LATEST}",
+                      errors=[field_error("anchor_date", f"{anchor_date} puts the nodes' dates out of range")])
 
     now = utcnow()
     left = {n.key: n for n in existing}
@@ -133,6 +145,7 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
             result.append(node)
         else:
             await nodes.record(session, node, action="removed", actor=actor, reason=request.reason)
+            await nodes.announce(session, MilestoneRemoved, node, settings=settings, today=today)
             await session.delete(node)
 
     await nodes.apply_registry_facts(session=session, project=project, nodes=result, settings=settings, today=today,
@@ -172,8 +185,12 @@ async def generate_automatically(*, session: AsyncSession, project: ProjectFact,
     if existing:
         return False
     mode = ScheduleMode.backward if project.planned_completion_date else ScheduleMode.forward
-    await generate(session=session, project=project, request=ScheduleRequest(mode=mode), actor=nodes.SYSTEM,
-                   settings=settings, today=today, existing=existing, schedule=None)
+    try:
+        await generate(session=session, project=project, request=ScheduleRequest(mode=mode), actor=nodes.SYSTEM,
+                       settings=settings, today=today, existing=existing, schedule=None)
+    except Invalid as exc:  # e.g. planned dates too far out: the project is kept, its schedule left to a request
+        log.warning("no schedule generated for project %s: %s", project.id, exc)
+        return False
     return True
 
 

@@ -45,7 +45,8 @@ class TemplatePublic(BaseModel):
     name: str
     name_en: str | None = None
     category: Category | None = None
-    # Categories whose projects get this template by default (built-in templates only).
+    # Categories whose projects get this template by default in the built-in mapping (built-in templates only;
+    # KP_CATEGORY_TEMPLATES may give a category another one).
     default_for: list[Category] = []
     description: str | None = None
     builtin: bool

@@ -1,6 +1,7 @@
 """Template use-cases: resolve a template by key (built-in or custom), list, create, update. Never commit."""
 import base64
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import orjson
@@ -20,6 +21,7 @@ from services.milestones.templates.builtin import BUILTIN, DEFAULT_FOR_CATEGORY
 from services.milestones.templates.schemas import (TemplateCreate, TemplateNode, TemplatePublic,
                                                    TemplateUpdate)
 
+log = logging.getLogger(__name__)
 _SPAN_ANCHOR = date(2000, 1, 1)
 
 
@@ -84,9 +86,15 @@ def _public(row: CustomTemplate) -> TemplatePublic:
                           updated_at=row.updated_at)
 
 
-def default_key(category: Category | str) -> str:
-    """The built-in template a project of this category gets by default."""
-    return DEFAULT_FOR_CATEGORY[Category(category)]
+async def default_key(*, session: AsyncSession, category: Category | str, configured: Mapping[Category, str]) -> str:
+    """The template a project of this category gets by default: the configured one (KP_CATEGORY_TEMPLATES) when it
+    exists, else the built-in one."""
+    category = Category(category)
+    key = configured.get(category)
+    if key and key not in BUILTIN and await session.get(CustomTemplate, key) is None:
+        log.warning("the default template %s of category %s does not exist: the built-in one is used", key, category)
+        key = None
+    return key or DEFAULT_FOR_CATEGORY[category]
 
 
 async def get(*, session: AsyncSession, key: str) -> TemplatePublic:

@@ -1,0 +1,58 @@
+"""KP_CATEGORY_TEMPLATES: a custom template as a category's default, on a milestones instance of its own (own broker,
+so the schedules it generates reach no other service) fed registry events directly."""
+import json
+
+import pytest
+
+from contracts import topics
+from kit.broker import EmbeddedBroker
+from tests.milestones.flows import PARALLEL_NODES, WAIT, unique_key
+from tests.support.api import client, eventually
+from tests.support.factories import project_registered
+from tests.support.kafka import produce_events
+from tests.support.platform import Platform
+
+CUSTOM = unique_key("social-parallel")
+
+
+@pytest.fixture(scope="module")
+def configured(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("milestones-category-templates")
+    platform = Platform(broker=EmbeddedBroker(log_path=workdir / "broker.log").start(), workdir=workdir)
+    try:
+        # social → a custom template; agriculture → one that does not exist; the other categories are left out.
+        platform.start_service("milestones", extra_env={
+            "KP_CATEGORY_TEMPLATES": json.dumps({"social": CUSTOM, "agriculture": "no-such-template"})})
+        yield platform
+    finally:
+        platform.stop()
+
+
+async def test_a_custom_template_becomes_its_categorys_default(configured):
+    async with client(configured.url("milestones")) as milestones:
+        created = await milestones.post("/api/v1/templates", json={"key": CUSTOM, "name": "社会事业（并行）",
+                                                                   "category": "social", "nodes": PARALLEL_NODES})
+        assert created.status_code == 201, created.text
+        unit_id = unique_key("unit")
+        registered = {category: project_registered(unit_id, category=category,
+                                                   planned_completion_date="2027-06-30")
+                      for category in ("social", "agriculture", "manufacturing")}
+        await produce_events(configured.broker.bootstrap, topics.REGISTRY, list(registered.values()))
+        found = {}
+
+        async def scheduled():
+            for category, event in registered.items():
+                response = await milestones.get(f"/api/v1/projects/{event.subject}/schedule")
+                if response.status_code == 200:
+                    found[category] = response.json()
+            return len(found) == len(registered)
+
+        await eventually(scheduled, timeout=WAIT, what="the three projects scheduled")
+        assert {category: body["template"] for category, body in found.items()} == {
+            "social": CUSTOM, "agriculture": "agriculture", "manufacturing": "industrial"}
+        assert {n["key"] for n in found["social"]["milestones"]} == {n["key"] for n in PARALLEL_NODES}
+        # A request without a template takes the category's configured default as well.
+        again = await milestones.post(f"/api/v1/projects/{registered['social'].subject}/schedule",
+                                      json={"anchor_date": "2027-12-31", "reason": "目标调整"})
+        assert again.status_code == 201, again.text
+        assert again.json()["template"] == CUSTOM
