@@ -2,14 +2,14 @@
 import json
 import uuid
 
-CODE = "@@CODE@@"  # placeholder the load generators replace with a unique code per request
+SEQ = "@@SEQ@@"  # in a load request's body: the load generator puts there a number no other request of it gets
 
 
 def unit_body() -> dict:
     return {"code": f"BU-{uuid.uuid4().hex[:10]}", "name": "城关镇", "kind": "town"}
 
 
-def project_body(unit_id: str, code: str = CODE) -> dict:
+def project_body(unit_id: str, code: str = f"B{SEQ}") -> dict:
     """Shaped like a registry project create (as tests/support/factories.project_body)."""
     return {
         "code": code,
@@ -21,13 +21,6 @@ def project_body(unit_id: str, code: str = CODE) -> dict:
         "annual_plan_investment": "30000",
         "responsible_unit_id": unit_id,
     }
-
-
-def project_template(unit_id: str) -> tuple[str, str]:
-    """The JSON body split around the code placeholder: prefix + code + suffix is one request body."""
-    text = json.dumps(project_body(unit_id), ensure_ascii=False, separators=(",", ":"))
-    prefix, suffix = text.split(CODE)
-    return prefix, suffix
 
 
 def event_payload() -> bytes:

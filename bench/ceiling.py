@@ -1,4 +1,5 @@
-"""Raw ceilings on this machine: asyncpg outbox-row inserts, and produce/consume/latency on the embedded broker."""
+"""Raw ceilings on this machine: asyncpg outbox-row inserts, produce/consume/latency on the embedded broker, and raw SQL
+passes (the floor under the services' scans and queries)."""
 import asyncio
 import time
 import uuid
@@ -45,6 +46,23 @@ async def insert_rate(database_url: str, *, connections: int, seconds: float) ->
         elapsed = time.perf_counter() - start
         await asyncio.gather(*(c.close() for c in conns))
     return done / elapsed
+
+
+async def sql_ms(database_url: str, sql: str, *args, repeat: int = 1) -> dict[str, float]:
+    """Raw SQL (asyncpg, no ORM) run `repeat` times, its rows streamed through a cursor: the floor under a scan or a
+    query over the same rows. Percentiles of the ms a run takes."""
+    conn = await connect(database_url)
+    samples = []
+    try:
+        for _ in range(repeat):
+            start = time.perf_counter()
+            async with conn.transaction():
+                async for _ in conn.cursor(sql, *args, prefetch=2000):
+                    pass
+            samples.append((time.perf_counter() - start) * 1000)
+    finally:
+        await conn.close()
+    return summary(samples)
 
 
 def client_settings(bootstrap: str) -> ServiceSettings:

@@ -1,4 +1,4 @@
-"""A lean HTTP/1.1 keep-alive client for JSON POSTs: the benchmark's own CPU per request stays far below httpx's, so
+"""A lean HTTP/1.1 keep-alive client for JSON requests: the benchmark's own CPU per request stays far below httpx's, so
 on a small machine it steals less from the services it measures, and it stamps a response when its bytes arrive."""
 import asyncio
 import json
@@ -52,9 +52,9 @@ class Pool:
                 self.idle.append((*conn, time.monotonic()))
             self.freed.notify()
 
-    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+    async def send(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         """(status, body); HttpError when the connection fails (it is then dropped, never reused)."""
-        request = f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        request = f"{method} {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body
         reader, writer = await self._acquire()
         status_line = b""
         try:

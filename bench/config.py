@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
+# In the order they run; "ceilings" always runs (the others' ratios are to its figures).
+PHASES = ("ceilings", "peer", "platform", "registry", "milestones", "alerts", "reports")
 
 
 def _float(name: str, default: float) -> float:
@@ -12,6 +14,14 @@ def _float(name: str, default: float) -> float:
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _only() -> tuple[str, ...]:
+    names = {n.strip() for n in os.environ.get("BENCH_ONLY", "").split(",") if n.strip()}
+    if names - set(PHASES):
+        raise SystemExit(f"BENCH_ONLY: unknown phase(s) {', '.join(sorted(names - set(PHASES)))}; "
+                         f"phases: {','.join(PHASES)}")
+    return tuple(p for p in PHASES if p in names or not names)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,19 @@ class Config:
     loader: str         # auto | wrk | python
     profile: bool       # py-spy the registry during its load
     keep_databases: bool
+    only: tuple[str, ...]   # the phases to run
+    registry_projects: int  # projects the upserts and transitions act on
+    import_rows: int
+    milestones_projects: int        # schedules generated
+    milestones_scan_projects: int   # projects of 10 nodes the daily scan goes over
+    alerts_projects: int
+    alerts_events: int
+    reports_sizes: tuple[int, ...]  # projects in the read models the latencies are measured at
+    reports_events: int
+    reports_requests: int   # sequential requests per latency figure
+
+    def runs(self, phase: str) -> bool:
+        return phase == "ceilings" or phase in self.only
 
     @classmethod
     def from_env(cls) -> "Config":
@@ -49,4 +72,14 @@ class Config:
             loader=os.environ.get("BENCH_LOADER", "auto"),
             profile=os.environ.get("BENCH_PROFILE", "") not in ("", "0"),
             keep_databases=os.environ.get("BENCH_KEEP_DATABASES", "") not in ("", "0"),
+            only=_only(),
+            registry_projects=_int("BENCH_REGISTRY_PROJECTS", 400),
+            import_rows=_int("BENCH_IMPORT_ROWS", 10_000),
+            milestones_projects=_int("BENCH_MILESTONES_PROJECTS", 10_000),
+            milestones_scan_projects=_int("BENCH_MILESTONES_SCAN_PROJECTS", 100_000),
+            alerts_projects=_int("BENCH_ALERTS_PROJECTS", 100_000),
+            alerts_events=_int("BENCH_ALERTS_EVENTS", 2_000),
+            reports_sizes=tuple(int(n) for n in os.environ.get("BENCH_REPORTS_SIZES", "1000,100000").split(",")),
+            reports_events=_int("BENCH_REPORTS_EVENTS", 3_000),
+            reports_requests=_int("BENCH_REPORTS_REQUESTS", 300),
         )

@@ -46,8 +46,8 @@ async def measure(target: Target, reports_url: str, *, rate: float, seconds: flo
     async def create(tag: str) -> tuple[str, float, float] | None:
         start = time.perf_counter()
         try:
-            status, body = await asyncio.wait_for(pool.post(PATH, dumps(project_body(target.unit_id, code=f"L{tag}"))),
-                                                  drain)
+            body = dumps(project_body(target.unit_id, code=f"L{tag}"))
+            status, body = await asyncio.wait_for(pool.send("POST", PATH, body), drain)
         except (HttpError, asyncio.TimeoutError) as exc:
             failures.append(repr(exc))
             return None

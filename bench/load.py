@@ -1,32 +1,46 @@
-"""Closed-loop HTTP load on a project-create endpoint: wrk with a Lua script giving each request a unique code,
+"""Closed-loop HTTP load: wrk with a Lua script sending a target's requests in turn (a unique number in each body),
 or, when wrk cannot be had, a Python generator (bench/client.py) that is clearly reported as such."""
 import asyncio
 import json
 import subprocess
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from bench.bodies import project_template, unit_body
-from bench.client import HttpError, Pool
+from bench.bodies import SEQ, project_body, unit_body
+from bench.client import HttpError, Pool, dumps
 from bench.stats import percentile
 
 PATH = "/api/v1/projects"
+RUN_SPAN = 10_000_000  # each run numbers its requests from its own multiple of this (far more than a run sends)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: str  # JSON; SEQ in it (at most once) becomes the request's number
+
+
+def create_requests(unit_id: str) -> list[Request]:
+    """Project creates, each with its own code."""
+    return [Request("POST", PATH, dumps(project_body(unit_id)).decode())]
 
 
 @dataclass
 class Target:
-    """A service under load: where it is, what to send with each request, the unit its projects belong to."""
+    """A service under load: where it is, the unit its projects belong to, and the requests to send: in turn, over
+    and over (the k-th request of a run is requests[k % len(requests)]); after create_unit(), project creates."""
 
     name: str
     url: str
     headers: dict[str, str]
     database_url: str = ""
     unit_id: str = ""
+    requests: list[Request] = field(default_factory=list)
 
     async def create_unit(self) -> None:
         async with httpx.AsyncClient(base_url=self.url, headers=self.headers, timeout=30) as client:
@@ -34,6 +48,7 @@ class Target:
         if response.status_code != 201:
             raise RuntimeError(f"{self.name}: creating a unit answered {response.status_code}: {response.text[:500]}")
         self.unit_id = response.json()["id"]
+        self.requests = create_requests(self.unit_id)
 
 
 @dataclass
@@ -58,23 +73,28 @@ class Loader:
         self.connections = connections
         self.threads = threads
         self.workdir = workdir
+        self.runs = 0
 
     @property
     def tool(self) -> str:
         return "wrk" if self.wrk else "python (fallback: wrk unavailable; figures not comparable to wrk runs)"
 
     async def run(self, target: Target, seconds: float) -> LoadResult:
-        run = uuid.uuid4().hex[:8]  # each invocation's codes are unique: B<run>-<thread>-<n>
+        self.runs += 1
+        base = self.runs * RUN_SPAN  # request k of this run is numbered base + k: unique over the loader's runs
         if self.wrk:
-            return await self._wrk(target, seconds, run)
-        return await self._python(target, seconds, run)
+            return await self._wrk(target, seconds, base)
+        return await self._python(target, seconds, base)
 
-    async def _wrk(self, target: Target, seconds: float, run: str) -> LoadResult:
-        script = self._lua(target, run)
-        path = Path(tempfile.mkstemp(prefix="bench-", suffix=".lua", dir=self.workdir)[1])
-        path.write_text(script)
+    async def _wrk(self, target: Target, seconds: float, base: int) -> LoadResult:
+        requests = Path(tempfile.mkstemp(prefix="bench-", suffix=".tsv", dir=self.workdir)[1])
+        # A line a request: method, path, body (split around SEQ when it holds one), tab-separated.
+        requests.write_text("".join("\t".join((r.method, r.path, *r.body.split(SEQ))) + "\n" for r in target.requests),
+                            encoding="utf-8")
+        path = requests.with_suffix(".lua")
+        path.write_text(self._lua(target, requests, base), encoding="utf-8")
         cmd = [self.wrk, f"-t{self.threads}", f"-c{self.connections}", f"-d{max(1, round(seconds))}s",
-               "--timeout", "10s", "-s", str(path), target.url + PATH]
+               "--timeout", "10s", "-s", str(path), target.url + "/"]
         proc = await asyncio.create_subprocess_exec(*cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out, _ = await asyncio.wait_for(proc.communicate(), seconds + 60)
         text = out.decode(errors="replace")
@@ -86,23 +106,32 @@ class Loader:
         return LoadResult("wrk", r["duration_us"] / 1e6, r["requests"], errors, r["p50_us"] / 1000,
                           r["p99_us"] / 1000)
 
-    def _lua(self, target: Target, run: str) -> str:
-        prefix, suffix = project_template(target.unit_id)
+    def _lua(self, target: Target, requests: Path, base: int) -> str:
+        """Thread t (1..threads) sends requests t-1, t-1+threads, ... of the file: {method, path, body} or, with a
+        number in the body, {method, path, before, after}."""
         headers = "\n".join(f'wrk.headers["{k}"] = [===[{v}]===]' for k, v in
                             {**target.headers, "Content-Type": "application/json"}.items())
         return f"""
-wrk.method = "POST"
 {headers}
-local prefix, suffix = [===[{prefix}]===], [===[{suffix}]===]
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
+local cycle = {{}}
+for line in io.lines([===[{requests}]===]) do
+  local r = {{}}
+  for part in (line .. "\\t"):gmatch("([^\\t]*)\\t") do r[#r + 1] = part end
+  cycle[#cycle + 1] = r
 end
-local n = 0
+local count, threads, base = #cycle, {self.threads}, {base}
+local started = 0
+function setup(thread)
+  started = started + 1
+  thread:set("tid", started)
+  -- wrk calls request() once on its first thread to check the script before the run: that call gets n = -1
+  thread:set("n", started == 1 and -1 or 0)
+end
 function request()
+  local k = n * threads + tid - 1
   n = n + 1
-  return wrk.format(nil, nil, nil, prefix .. "B{run}-" .. tid .. "-" .. n .. suffix)
+  local r = cycle[k % count + 1]
+  return wrk.format(r[1], r[2], nil, r[4] and (r[3] .. (base + k) .. r[4]) or r[3])
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -112,8 +141,8 @@ function done(summary, latency, requests)
 end
 """
 
-    async def _python(self, target: Target, seconds: float, run: str) -> LoadResult:
-        prefix, suffix = project_template(target.unit_id)
+    async def _python(self, target: Target, seconds: float, base: int) -> LoadResult:
+        """Worker w (one connection each) sends requests w, w+connections, ..."""
         pool = Pool(target.url, target.headers, size=self.connections)
         latencies: list[float] = []
         errors = 0
@@ -121,12 +150,14 @@ end
 
         async def worker(w: int) -> None:
             nonlocal errors
-            n = 0
+            k = w
             while time.perf_counter() < deadline:
-                n += 1
+                r = target.requests[k % len(target.requests)]
+                body = r.body.replace(SEQ, str(base + k)).encode()
+                k += self.connections
                 start = time.perf_counter()
                 try:
-                    status, _ = await pool.post(PATH, f"{prefix}B{run}-{w}-{n}{suffix}".encode())
+                    status, _ = await pool.send(r.method, r.path, body)
                     errors += status >= 400
                 except HttpError:
                     errors += 1

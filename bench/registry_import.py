@@ -1,14 +1,7 @@
 """Import rows/s: one request importing N new projects (CSV or XLSX), then the same file again (all unchanged).
 
-Invoked from bench/__main__.py inside the_platform(), after the load phases (the import's N events then flow
-through the relay and reports in the background, which would skew a phase measured right after it):
-
-    from bench import registry_import
-    imported = await registry_import.measure(platform.target, rows=10_000)
-    report.add("import_rows_per_s", "registry import rows/s (10,000-row CSV, one request)", imported["rows_per_s"],
-               "rows/s", baseline="pg_insert_tps", target=Goal("value", ">=", 500))  # 10,000 rows in < 20 s
-    report.add("reimport_rows_per_s", "registry re-import rows/s (same file, all unchanged)",
-               imported["reimport_rows_per_s"], "rows/s", baseline="pg_insert_tps")
+Run by bench/__main__.py (the_writes) in the platform after its load phases: the import's N events then flow through
+the relay and reports in the background, which would skew a phase measured right after it.
 """
 import csv
 import io
