@@ -1,7 +1,9 @@
 """The service application factory: lifespan with engine, migrations, relay and consumer; health, readiness, metrics."""
 import asyncio
 import contextlib
+import functools
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +40,8 @@ class ServiceSpec:
     consumes: list[str] = field(default_factory=list)
     handlers: Handlers = field(default_factory=dict)
     # Long-running jobs of the service (schedulers, deliverers): each is called with the app once the database is
-    # migrated and `app.state.sessionmaker` is set, runs as a task, and is cancelled at shutdown.
+    # migrated and `app.state.sessionmaker` is set, runs as a task (started again if it dies of an error), and is
+    # cancelled at shutdown.
     background: list[Callable[[FastAPI], Awaitable[None]]] = field(default_factory=list)
 
 
@@ -59,17 +62,21 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         await upgrade(engine, spec.migrations)
         app.state.sessionmaker = sessionmaker = make_sessionmaker(engine)
         tasks: list[asyncio.Task] = []
+
+        def start(name: str, job: Callable[[], Awaitable[None]]) -> None:
+            tasks.append(asyncio.create_task(supervised(name, job), name=name))
+
         topics = [t for t in [spec.produces, *spec.consumes, *map(dead_letter, spec.consumes)] if t]
         tasks.append(asyncio.create_task(_ensure_topics_when_broker_is_up(settings, topics)))
         if spec.produces:
             app.state.relay = Relay(settings=settings, sessionmaker=sessionmaker, topic=spec.produces)
-            tasks.append(asyncio.create_task(app.state.relay.run(), name="relay"))
+            start("relay", app.state.relay.run)
         if spec.consumes:
             app.state.consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=spec.consumes,
                                           handlers=spec.handlers)
-            tasks.append(asyncio.create_task(app.state.consumer.run(), name="consumer"))
+            start("consumer", app.state.consumer.run)
         for job in spec.background:
-            tasks.append(asyncio.create_task(job(app), name=getattr(job, "__name__", "background")))
+            start(getattr(job, "__name__", "background"), functools.partial(job, app))
         try:
             yield
         finally:
@@ -87,6 +94,23 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     for router in spec.routers:
         app.include_router(router, prefix="/api/v1")
     return app
+
+
+async def supervised(name: str, job: Callable[[], Awaitable[None]]) -> None:
+    """Run `job` until it returns; when it dies of an error it is logged and started again, backing off while it
+    keeps dying (a silently dead relay or consumer would leave the service ready but doing nothing)."""
+    delay = 0.5
+    while True:
+        started = time.monotonic()
+        try:
+            await job()
+            return
+        except Exception:  # noqa: BLE001 - whatever killed it, the service needs the job running
+            if time.monotonic() - started > 60:
+                delay = 0.5  # it ran fine for a while: not a crash loop
+            log.exception("background task %s died; restarting it in %.1fs", name, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
 
 async def _ensure_topics_when_broker_is_up(settings: ServiceSettings, topics: list[str]) -> None:

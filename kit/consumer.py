@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.catalog import CATALOG
@@ -16,6 +16,7 @@ from contracts.topics import dead_letter
 from kit import metrics
 from kit.bus import ensure_topics, make_producer
 from kit.clock import utcnow
+from kit.db import database_unavailable
 from kit.settings import ServiceSettings
 from kit.tables import inbox
 
@@ -78,7 +79,7 @@ class Consumer:
                 await self.stop()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-            except asyncio.CancelledError:
+            except BaseException:  # cancelled, or died (to be restarted): leave the group, or it keeps our partitions
                 await self.stop()
                 raise
 
@@ -128,20 +129,15 @@ class Consumer:
                 else:
                     metrics.EVENTS_SKIPPED.labels(self.settings.service_name, "duplicate").inc()
                 return
-            except IntegrityError:
-                # Another instance recorded the same event id first: its effect is already there.
-                metrics.EVENTS_SKIPPED.labels(self.settings.service_name, "duplicate").inc()
-                return
-            except (OperationalError, OSError) as exc:
-                # The database is away: wait it out, never drop the event (waits use up no handler attempt).
-                metrics.EVENTS_FAILED.labels(self.settings.service_name).inc()
-                log.warning("consumer: database unavailable (%s), retrying", exc)
-                waits += 1
-                await asyncio.sleep(min(0.2 * 2**min(waits, 5), 5.0))
-                continue
             except Exception as exc:  # noqa: BLE001 - a handler bug must not stop the stream; it is dead-lettered
-                attempt += 1
                 metrics.EVENTS_FAILED.labels(self.settings.service_name).inc()
+                if database_unavailable(exc):
+                    # The database is away: wait it out, never drop the event (waits use up no handler attempt).
+                    log.warning("consumer: database unavailable (%s), retrying", exc)
+                    waits += 1
+                    await asyncio.sleep(min(0.2 * 2**min(waits, 5), 5.0))
+                    continue
+                attempt += 1
                 log.exception("consumer: handler failed for %s (attempt %d)", cloud_event.id, attempt)
                 if attempt == MAX_HANDLER_ATTEMPTS:
                     await self._dead_letter(record, f"handler failed: {exc!r}")
@@ -195,16 +191,24 @@ class Consumer:
 
     async def _apply(self, handler: Handler, cloud_event: CloudEvent, data: EventData) -> bool:
         """Run the handler and record the inbox row in one transaction; False when already processed."""
-        async with self.sessionmaker() as session:
-            async with session.begin():
-                seen = await session.scalar(select(inbox.c.event_id).where(inbox.c.event_id == cloud_event.id))
-                if seen is not None:
-                    return False
-                await handler(session, cloud_event, data)
-                await session.execute(
-                    insert(inbox).values(event_id=cloud_event.id, type=cloud_event.type, processed_at=utcnow())
-                )
+        recorded = select(inbox.c.event_id).where(inbox.c.event_id == cloud_event.id)
+        try:
+            async with self.sessionmaker() as session:
+                async with session.begin():
+                    if await session.scalar(recorded) is not None:
+                        return False
+                    await handler(session, cloud_event, data)
+                    await session.execute(
+                        insert(inbox).values(event_id=cloud_event.id, type=cloud_event.type, processed_at=utcnow())
+                    )
             return True
+        except IntegrityError:
+            # Either another instance recorded the event first (its effect is there) or the handler broke a
+            # constraint (a failure): only the inbox, read after the rollback, tells which.
+            async with self.sessionmaker() as session:
+                if await session.scalar(recorded) is None:
+                    raise
+            return False
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
         topic = dead_letter(record.topic)

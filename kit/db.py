@@ -1,7 +1,10 @@
 """Async engine, column types and the unit-of-work session used by requests and consumers."""
 from decimal import Decimal
 
+from asyncpg.exceptions import (AdminShutdownError, CannotConnectNowError, CrashShutdownError,
+                                PostgresConnectionError)
 from sqlalchemy import BigInteger, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
@@ -72,6 +75,22 @@ def _ping_asyncpg(dbapi_connection) -> bool:
     except Exception as error:  # noqa: BLE001 - translated to the DBAPI error SQLAlchemy's disconnect check expects
         dbapi_connection._handle_exception(error)
     return True
+
+
+# Raised while the database is away (down, restarting, locked, connection lost) rather than by a failed statement.
+# asyncpg errors come wrapped in a generic DBAPIError (their class is on the `__cause__` chain): SQLAlchemy maps none
+# of them to OperationalError, and marks only some connection_invalidated.
+_UNAVAILABLE = (InterfaceError, OperationalError, OSError, PostgresConnectionError, AdminShutdownError,
+                CrashShutdownError, CannotConnectNowError)
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` means the database cannot be reached now: to be waited out, never counted as a failed handler."""
+    while exc is not None:
+        if getattr(exc, "connection_invalidated", False) or isinstance(exc, _UNAVAILABLE):
+            return True
+        exc = exc.__cause__
+    return False
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,5 +1,6 @@
 """Transactional outbox: events staged in the caller's transaction, published by a relay once committed."""
 import asyncio
+import contextlib
 import logging
 import time
 from datetime import timedelta
@@ -13,6 +14,7 @@ from contracts.envelope import CloudEvent, EventData, encode, new_event
 from kit import metrics
 from kit.bus import cluster_id, ensure_topics, make_producer, total_end_offset
 from kit.clock import utcnow
+from kit.db import database_unavailable
 from kit.settings import ServiceSettings
 from kit.tables import outbox
 
@@ -73,7 +75,8 @@ class Relay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Publish forever; a standby instance waits for the leader lock, broker faults back off and retry."""
+        """Publish forever; a standby instance waits for the leader lock, broker and database faults back off and
+        retry."""
         backoff = 0.2
         lock_conn = None
         try:
@@ -105,11 +108,24 @@ class Relay:
                     while await self.publish_pending() == self.settings.relay_batch_size:
                         pass
                     await self._purge_expired()
+                    await self._count_backlog()
                     backoff = 0.2
-                except (KafkaError, OSError, asyncio.TimeoutError) as exc:
-                    log.warning("relay: broker unavailable (%s); retrying in %.1fs", exc, backoff)
-                    await self._close_producer()
-                    self._check_log = True
+                except Exception as exc:
+                    broker_down = isinstance(exc, (KafkaError, OSError))  # TimeoutError is an OSError
+                    database_down = database_unavailable(exc)
+                    if not (broker_down or database_down):
+                        raise
+                    log.warning("relay: broker or database unavailable (%r); retrying in %.1fs", exc, backoff)
+                    if broker_down:
+                        await self._close_producer()
+                        self._check_log = True
+                    if not database_down:
+                        with contextlib.suppress(Exception):  # the database may be away as well: counted next pass
+                            await self._count_backlog()
+                    elif lock_conn is not None:
+                        # The leader lock may have gone with its session: take it again.
+                        await _release(lock_conn)
+                        lock_conn = None
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
@@ -121,7 +137,7 @@ class Relay:
         finally:
             await self._close_producer()
             if lock_conn is not None:
-                await lock_conn.close()
+                await _release(lock_conn)
 
     async def publish_pending(self) -> int:
         """Publish one batch; rows are marked only after the broker acknowledged all of them."""
@@ -135,7 +151,6 @@ class Relay:
                 )
             ).all()
             await session.commit()
-        metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(len(rows))
         if not rows:
             return 0
         producer = self._producer
@@ -149,6 +164,14 @@ class Relay:
         for r in rows:
             metrics.EVENTS_PUBLISHED.labels(self.settings.service_name, r.topic).inc()
         return len(rows)
+
+    async def _count_backlog(self) -> None:
+        """Every unpublished row, not one batch: also counted while the broker is away, when nothing gets published."""
+        async with self.sessionmaker() as session:
+            backlog = await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+            await session.commit()
+        metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(backlog)
 
     async def _refeed_if_log_lost(self) -> bool:
         """A broker that is another cluster now, or whose log went backwards (or is empty although we published),
@@ -225,8 +248,18 @@ class Relay:
                 log.debug("relay: producer close failed", exc_info=True)
 
 
+async def _release(lock_conn) -> None:
+    # Discarded, not returned to the pool: a pooled connection would keep holding the session's advisory lock.
+    with contextlib.suppress(Exception):  # it may be dead already, which releases the lock too
+        await lock_conn.invalidate()
+        await lock_conn.close()
+
+
 class _NoLock:
     """SQLite deployments run one instance per database; nothing to lock."""
+
+    async def invalidate(self) -> None:
+        return None
 
     async def close(self) -> None:
         return None
