@@ -8,7 +8,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.util.concurrency import await_
 
 MONEY_SCALE = 6  # 万元 to the fen: 0.000001 万元 = 0.01 CNY
 
@@ -44,10 +43,10 @@ def make_engine(url: str, *, read_only: bool = False) -> AsyncEngine:
     `read_only` (SQLite): a reading engine whose transactions begin deferred and may not write, so under WAL its
     readers neither wait for the writers' lock nor hold it up."""
     if not is_sqlite(url):
-        engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-        if engine.dialect.driver == "asyncpg":
-            engine.dialect.do_ping = _ping_asyncpg
-        return engine
+        # A fixed pool: overflow connections would be opened and closed again under load, each costing a handshake.
+        # No pre-ping (a round trip on every checkout): after a database restart the first statement on a stale
+        # connection fails, the pool then replaces every older connection, and the failure is a 503 (kit.errors).
+        return create_async_engine(url, pool_size=20, max_overflow=0, pool_timeout=30)
     engine = create_async_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -64,17 +63,6 @@ def make_engine(url: str, *, read_only: bool = False) -> AsyncEngine:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
-
-
-def _ping_asyncpg(dbapi_connection) -> bool:
-    """The pre-ping in one round trip. asyncpg's own wraps its `;` in BEGIN and ROLLBACK (for pgbouncer in transaction
-    mode, which we do not use): three round trips on every pool checkout. Failures are translated the same way, so a
-    dead connection is still detected, invalidated and replaced before the caller gets it."""
-    try:
-        await_(dbapi_connection._connection.fetchrow(";"))
-    except Exception as error:  # noqa: BLE001 - translated to the DBAPI error SQLAlchemy's disconnect check expects
-        dbapi_connection._handle_exception(error)
-    return True
 
 
 # Raised while the database is away (down, restarting, locked, connection lost) rather than by a failed statement.

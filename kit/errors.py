@@ -7,6 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kit.db import database_unavailable
+
 log = logging.getLogger(__name__)
 
 PROBLEM_BASE = "https://keyproject.gov.cn/problems/"
@@ -107,6 +109,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s: %r", request.url.path, exc)
+            return problem_response(status=503, slug="database-unavailable", title="Database unavailable",
+                                    detail="The database cannot be reached now; nothing was changed, try again",
+                                    instance=request.url.path, headers={"Retry-After": "1"})
         log.exception("unhandled error on %s", request.url.path)
         return problem_response(status=500, slug="internal-error", title="Internal error",
                                 detail="The server failed to handle the request", instance=request.url.path)

@@ -248,3 +248,23 @@ async def test_a_refused_write_does_not_consume_its_idempotency_key(registry, re
     async with client(registry_url, "projects:write", unit_id=own["id"]) as http:
         assert_problem(await http.post(PROJECTS, json=body, headers=key), 403, "forbidden")
     assert (await registry.post(PROJECTS, json=body, headers=key)).status_code == 201
+
+
+@pytest.mark.parametrize("overrides", [{"name": "滨江\u0000项目"}, {"owner": "\u0000"}, {"tags": ["a\u0000"]},
+                                       {"location": "东区\u0000"}, {"responsible_unit_id": "\u0000"}])
+async def test_a_nul_character_in_a_body_is_422_not_500(registry, unit, overrides):
+    """PostgreSQL text cannot hold NUL: refused as bad input on every database alike."""
+    problem = assert_problem(await registry.post(PROJECTS, json=project_body(unit["id"], **overrides)), 422,
+                             "validation-error")
+    assert fields_of(problem) == set(overrides)
+    assert await _projects_of(registry, unit["id"]) == []
+    unit_patch = await registry.patch(f"/api/v1/units/{unit['id']}", json={"name": "城\u0000关"})
+    assert fields_of(assert_problem(unit_patch, 422, "validation-error")) == {"name"}
+
+
+@pytest.mark.parametrize("path, params", [
+    (PROJECTS, {"q": "滨江\u0000"}), (PROJECTS, {"unit_id": "\u0000"}), (f"{PROJECTS}/%00", {}),
+    (f"{PROJECTS}/a%00b/history", {}), ("/api/v1/units/%00", {}), ("/api/v1/parcels", {"project_id": "\u0000"}),
+])
+async def test_a_nul_character_in_the_path_or_query_is_422_not_500(registry, path, params):
+    assert_problem(await registry.get(path, params=params), 422, "validation-error")

@@ -5,6 +5,7 @@ import io
 import os
 import zipfile
 from datetime import date, datetime
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -12,9 +13,10 @@ import pytest
 from contracts import topics
 from contracts.catalog import CATALOG
 from contracts.envelope import decode
-from contracts.registry import ProjectRegistered, ProjectUpdated
-from services.registry.imports.schemas import COLUMNS, EXTRA_COLUMNS, UNIT_CODE
+from contracts.registry import BudgetChanged, ProjectRegistered, ProjectUpdated
+from services.registry.imports.schemas import COLUMNS, EXTRA_COLUMNS, UNIT_CODE, UNIT_ID
 from services.registry.projects.schemas import ProjectCreate
+from tests.registry.conftest import published
 from tests.support.api import client, eventually
 from tests.support.factories import code, create_project, create_unit
 from tests.support.kafka import read_topic
@@ -424,3 +426,43 @@ async def test_archived_project_code_is_an_error(registry, unit):
     response = await upload(registry, csv_file([row(unit["code"], code=project["code"])]))
     assert response.status_code == 422
     assert response.json()["errors"][0]["message"] == "the project with this code is archived"
+
+
+async def test_an_unknown_unit_is_listed_with_the_rules_a_row_breaks(registry, unit):
+    rows = [row("NO-SUCH-UNIT", total_investment="100", annual_plan_investment="101"),
+            row(unit["code"], **{UNIT_ID: "no-such-id"}, planned_start_date="2026-05-01",
+                planned_completion_date="2026-04-01")]
+    response = await upload(registry, csv_file(rows, header=[*HEADER, UNIT_ID], fields=[*FIELDS, UNIT_ID]))
+    assert response.status_code == 422, response.text
+    assert errors_of(response) == {(2, UNIT_CODE), (2, "annual_plan_investment"),
+                                   (3, UNIT_ID), (3, "planned_completion_date")}
+    assert await projects_of(registry, unit["id"]) == {}
+
+
+async def test_an_import_that_changes_a_budget_announces_it_as_a_patch_does(registry, unit, registry_events):
+    plain, funded = row(unit["code"]), row(unit["code"], government_funded="是", budget="1000")
+    assert (await upload(registry, csv_file([plain, funded]))).json()["created"] == 2
+    stored = await projects_of(registry, unit["id"])
+    plain_id, funded_id = stored[plain["code"]]["id"], stored[funded["code"]]["id"]
+
+    changed = [{**plain, "government_funded": "是", "budget": "500"}, {**funded, "budget": "1200"}]
+    response = await upload(registry, csv_file(changed))
+    assert response.status_code == 200 and response.json()["updated"] == 2, response.text
+    for project_id, budget in ((plain_id, "500"), (funded_id, "1200")):
+        [event] = await published(registry_events, BudgetChanged, project_id)
+        assert event == BudgetChanged(project_id=project_id, responsible_unit_id=unit["id"], budget=Decimal(budget),
+                                      approved_adjustments=Decimal(0), spent_to_date=Decimal(0),
+                                      overrun_ratio=Decimal(-1), adjustment_approved=False)
+
+    # the same change by PATCH announces the same figures
+    project = (await projects_of(registry, unit["id"]))[funded["code"]]
+    patched = await registry.patch(f"/api/v1/projects/{funded_id}", json={"budget": "1300"},
+                                   headers={"If-Match": f'W/"{project["version"]}"'})
+    assert patched.status_code == 200, patched.text
+    by_patch = (await published(registry_events, BudgetChanged, funded_id, count=2))[-1]
+    assert by_patch.budget == Decimal("1300") and by_patch.overrun_ratio == Decimal(-1)
+    # an import that changes something else announces no budget
+    renamed = [{**changed[0], "name": "改名"}]
+    assert (await upload(registry, csv_file(renamed))).json()["updated"] == 1
+    await published(registry_events, ProjectUpdated, plain_id, count=2)
+    assert len(await registry_events.all(BudgetChanged, subject=plain_id)) == 1

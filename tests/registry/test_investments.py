@@ -138,10 +138,22 @@ async def test_a_project_without_reports_lists_nothing(registry, project):
 # --- bad input ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("period", ["2026-13", "2026-00", "2026-1", "202601", "26-01", "abcd-01", "2026-01-01",
-                                   "2026-01x", " 2026-01"])
+                                   "2026-01x", " 2026-01", "2026-01%0A", "٢٠٢٦-01", "2026-٠١", "２０２６-01"])
 async def test_a_malformed_period_is_422(registry, project, period):
     response = await registry.put(url(project["id"], period), json={"amount": "1"})
     assert field_names(response) == {"period"}
+
+
+async def test_a_month_in_other_digits_is_not_stored_beside_the_month(registry, project):
+    """٢٠٢٦-٠١ (Arabic-Indic digits) is not 2026-01: refused, not kept as a second January."""
+    period = month(YEAR, 1)
+    await report(registry, project["id"], period, "100")
+    arabic = period.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    for other in (arabic, arabic[:5] + period[5:], period[:5] + arabic[5:]):
+        assert field_names(await registry.put(url(project["id"], other), json={"amount": "999"})) == {"period"}
+    listed = (await registry.get(url(project["id"]))).json()
+    assert [(m["period"], m["amount"]) for m in listed["items"]] == [(period, "100")]
+    assert listed["cumulative_investment"] == "100"
 
 
 async def test_a_period_after_the_current_month_is_422(registry, project):

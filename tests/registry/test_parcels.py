@@ -1,13 +1,17 @@
 """Land parcels: registration, validation, filters (idle ones), updates, the linked project's start, and events."""
+import asyncio
 from datetime import date
 
 import pytest
 
 from contracts.registry import ParcelRegistered, ParcelUpdated
+from kit.auth import Principal
 from kit.db import make_engine, make_sessionmaker
+from services.registry.lifecycle.schemas import TransitionRequest
+from services.registry.lifecycle.service import transition
 from services.registry.models import Project
 from services.registry.parcels.service import announce_parcels_of_project
-from tests.registry.conftest import published, YEAR, field_names, start_project
+from tests.registry.conftest import published, TODAY, YEAR, field_names, start_project
 from tests.support.api import client
 from tests.support.factories import code, create_project, create_unit
 
@@ -299,3 +303,30 @@ async def test_the_start_of_a_linked_project_re_announces_its_parcels(registry, 
     await start_project(registry, project["id"], on=date(LAST_YEAR, 6, 1), confirm=False)
     [event] = await published(registry_events, ParcelUpdated, parcel["id"], timeout=5)
     assert event.started_date == date(LAST_YEAR, 6, 1)
+
+
+async def test_a_parcel_update_racing_its_projects_start_announces_the_new_start(platform, registry, unit, project,
+                                                                                registry_events):
+    """A transition locks the project's parcels while it re-announces them: a parcel PATCH meanwhile waits, then
+    reads the committed start, so the last event about the parcel never carries the stale one."""
+    parcel = await create_parcel(registry, unit["id"], project_id=project["id"])
+    start = date(LAST_YEAR, 6, 1)
+    request = TransitionRequest(to_stage="started", date=start, skipped_dates={"signed": start, "land_supplied": start})
+    admin = Principal(subject="tests", scopes=frozenset({"admin"}), unit_id=None)
+    engine = make_engine(platform.services["registry"].env["KP_DATABASE_URL"])
+    try:
+        async with make_sessionmaker(engine)() as session:
+            moved = await transition(session=session, project_id=project["id"], request=request, principal=admin,
+                                     today=TODAY)
+            assert moved["stage"] == "started"
+            patch = asyncio.create_task(registry.patch(f"/api/v1/parcels/{parcel['id']}", json={"location": "新址"}))
+            await asyncio.sleep(1.5)
+            assert not patch.done(), "the parcel update did not wait for the transition"
+            await session.commit()
+        response = await patch
+    finally:
+        await engine.dispose()
+    assert response.status_code == 200, response.text
+    assert (response.json()["location"], response.json()["started_date"]) == ("新址", start.isoformat())
+    events = await published(registry_events, ParcelUpdated, parcel["id"], count=2)
+    assert [(e.location, e.started_date) for e in events] == [(parcel["location"], start), ("新址", start)]

@@ -1,4 +1,10 @@
 """Projects: strict validation, ETag/If-Match updates, history, archive, listing with filters and cursors."""
+import base64
+import json
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
 import pytest
 
 from contracts.registry import ProjectArchived, ProjectUpdated
@@ -165,3 +171,164 @@ async def test_units_update_and_filters(registry):
     assert (await registry.post("/api/v1/units", json={"code": parent["code"], "name": "x", "kind": "town"})
             ).status_code == 409
     assert (await registry.get("/api/v1/units/nope")).status_code == 404
+
+
+# --- updates: nulls, If-Match: *, every bad field in one answer ---------------------------------------------------
+
+async def test_a_null_sector_on_update_is_derived_from_the_category(registry, unit, registry_events):
+    project = await create_project(registry, unit["id"], category="agriculture", sector="tertiary")
+    url = f"/api/v1/projects/{project['id']}"
+    response = await registry.patch(url, json={"sector": None}, headers={"If-Match": 'W/"1"'})
+    assert response.status_code == 200, response.text
+    assert (response.json()["sector"], response.json()["version"]) == ("primary", 2)
+    event = await registry_events.wait_for(ProjectUpdated, subject=project["id"])
+    assert event.sector == "primary" and event.changed == ["sector"]
+    both = await registry.patch(url, json={"sector": None, "category": "services"}, headers={"If-Match": 'W/"2"'})
+    assert both.status_code == 200 and both.json()["sector"] == "tertiary"
+    # already the derived sector: nothing to change
+    again = await registry.patch(url, json={"sector": None}, headers={"If-Match": 'W/"3"'})
+    assert again.status_code == 200 and again.json()["version"] == 3
+
+
+@pytest.mark.parametrize("field", ["name", "code", "category", "level", "total_investment", "year",
+                                   "responsible_unit_id", "government_funded", "tags"])
+async def test_a_null_required_field_on_update_is_422_and_changes_nothing(registry, unit, field):
+    project = await create_project(registry, unit["id"])
+    url = f"/api/v1/projects/{project['id']}"
+    response = await registry.patch(url, json={field: None}, headers={"If-Match": 'W/"1"'})
+    assert response.status_code == 422, response.text
+    assert {e["field"] for e in response.json()["errors"]} == {field}
+    assert (await registry.get(url)).json() == project
+
+
+async def test_if_match_star_updates_whatever_the_version(registry, unit):
+    project = await create_project(registry, unit["id"])
+    url = f"/api/v1/projects/{project['id']}"
+    for version, name in [(2, "第一次"), (3, "第二次")]:
+        response = await registry.patch(url, json={"name": name}, headers={"If-Match": "*"})
+        assert response.status_code == 200, response.text
+        assert response.json()["version"] == version and response.headers["ETag"] == f'W/"{version}"'
+    assert (await registry.patch(url, json={"name": "x"}, headers={"If-Match": 'W/"3"'})).status_code == 200
+    assert (await registry.patch(url, json={"name": "y"}, headers={"If-Match": 'W/"1"'})).status_code == 412
+    for bad in ['W/"٤"', "**", '"*"', 'W/"4", W/"5"', 'W/"99999999999999999999999"']:  # ٤: Arabic-Indic 4
+        response = await registry.patch(url, json={"name": "y"}, headers={"If-Match": bad.encode()})
+        assert response.status_code == 422, (bad, response.text)
+    assert (await registry.get(url)).json()["name"] == "x"
+
+
+async def test_an_unknown_unit_is_listed_with_the_other_rule_errors(registry, unit):
+    nowhere = str(uuid.uuid4())
+    body = project_body(nowhere, total_investment="100", annual_plan_investment="101")
+    response = await registry.post("/api/v1/projects", json=body)
+    assert response.status_code == 422, response.text
+    assert {e["field"] for e in response.json()["errors"]} == {"annual_plan_investment", "responsible_unit_id"}
+    project = await create_project(registry, unit["id"], total_investment="100", annual_plan_investment="50")
+    url = f"/api/v1/projects/{project['id']}"
+    response = await registry.patch(url, json={"responsible_unit_id": nowhere, "annual_plan_investment": "200",
+                                               "name": None}, headers={"If-Match": 'W/"1"'})
+    assert response.status_code == 422, response.text
+    assert {e["field"] for e in response.json()["errors"]} == {"annual_plan_investment", "responsible_unit_id",
+                                                              "name"}
+    assert (await registry.get(url)).json()["version"] == 1
+
+
+# --- listing: filters, sorts across pages, cursors ---------------------------------------------------------------
+
+async def all_pages(registry, params: dict, *, limit: int) -> list[dict]:
+    items, cursor = [], None
+    for _ in range(50):
+        page = await registry.get("/api/v1/projects", params={**params, "limit": limit,
+                                                              **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.text
+        items += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if not cursor:
+            return items
+    raise AssertionError("the pages never end")
+
+
+async def test_list_filters_by_year_level_sector_and_stage(registry, unit):
+    made = {
+        "a": await create_project(registry, unit["id"], year=2025, level="provincial", category="industry"),
+        "b": await create_project(registry, unit["id"], year=2026, level="provincial", category="services"),
+        "c": await create_project(registry, unit["id"], year=2026, level="municipal", category="agriculture"),
+        "d": await create_project(registry, unit["id"], year=2026, level="national", category="industry",
+                                  sector="tertiary"),
+    }
+    moved = await registry.post(f"/api/v1/projects/{made['c']['id']}/transitions",
+                                json={"to_stage": "signed", "date": "2026-01-05"})
+    assert moved.status_code == 200, moved.text
+
+    async def codes(**filters) -> set[str]:
+        items = await all_pages(registry, {"unit_id": unit["id"], **filters}, limit=500)
+        return {name for name, p in made.items() for i in items if i["id"] == p["id"]}
+
+    assert await codes(year=2026) == {"b", "c", "d"}
+    assert await codes(year=2025) == {"a"}
+    assert await codes(level="provincial") == {"a", "b"}
+    assert await codes(level="national", year=2026) == {"d"}
+    assert await codes(sector="secondary") == {"a"}
+    assert await codes(sector="tertiary") == {"b", "d"}
+    assert await codes(sector="primary") == {"c"}
+    assert await codes(stage="signed") == {"c"}
+    assert await codes(stage="planning", year=2026) == {"b", "d"}
+    assert await codes(stage="started") == set()
+    for bad in ({"year": 1999}, {"level": "village"}, {"sector": "quaternary"}, {"stage": "dreaming"}):
+        assert (await registry.get("/api/v1/projects", params=bad)).status_code == 422
+
+
+def expected_order(projects: list[dict], field: str, descending: bool) -> list[str]:
+    """Ids in the order the API promises: by the field (NULLs last in both directions), then by id."""
+    present = sorted((p for p in projects if p[field] is not None), key=lambda p: (p[field], p["id"]),
+                     reverse=descending)
+    absent = sorted((p for p in projects if p[field] is None), key=lambda p: p["id"], reverse=descending)
+    return [p["id"] for p in present + absent]
+
+
+@pytest.mark.parametrize("sort", ["planned_start_date", "-planned_start_date", "name", "-name", "created_at",
+                                  "-created_at", "code", "total_investment", "-total_investment"])
+@pytest.mark.parametrize("limit", [1, 2, 3])
+async def test_every_sort_pages_each_project_exactly_once(registry, sort, limit):
+    unit = await create_unit(registry)
+    starts = ["2026-03-01", None, "2026-01-15", None, "2026-03-01", None, "2026-02-01"]
+    names = ["delta", "bravo", "alpha", "charlie", "bravo", "echo", "alpha"]
+    projects = [await create_project(registry, unit["id"], planned_start_date=start, name=name,
+                                     total_investment=str(100 + i % 3), annual_plan_investment="0")
+                for i, (start, name) in enumerate(zip(starts, names))]
+    field = sort.lstrip("-")
+    items = await all_pages(registry, {"unit_id": unit["id"], "sort": sort}, limit=limit)
+    ids = [p["id"] for p in items]
+    assert len(ids) == len(set(ids)) == len(projects)
+    if field == "total_investment":  # money compares as numbers, not as the text the API writes
+        projects = [{**p, field: Decimal(p[field])} for p in projects]
+    if field == "created_at":
+        projects = [{**p, field: datetime.fromisoformat(p[field])} for p in projects]
+    assert ids == expected_order(projects, field, sort.startswith("-"))
+
+
+@pytest.mark.parametrize("sort, values", [
+    ("total_investment", ["abc"]), ("total_investment", ["1e30"]), ("total_investment", ["NaN"]),
+    ("total_investment", ["Infinity"]), ("total_investment", ["-1e400"]), ("total_investment", [True]),
+    ("total_investment", [1.5e300]), ("total_investment", [{"x": 1}]),
+    ("planned_start_date", ["2026-02-30"]), ("planned_start_date", [20260101]),
+    ("created_at", ["yesterday"]), ("created_at", [[2026, 1, 1]]),
+    ("code", [123]), ("code", ["P-1\u0000"]), ("code", [None]),
+])
+async def test_a_tampered_cursor_is_422(registry, unit, sort, values):
+    project = await create_project(registry, unit["id"])
+    for cursor_values in ([*values, project["id"]], values, [*values, project["id"], "extra"], {"a": 1},
+                          [*values, None]):
+        cursor = base64.urlsafe_b64encode(json.dumps(cursor_values).encode()).decode().rstrip("=")
+        response = await registry.get("/api/v1/projects", params={"sort": sort, "cursor": cursor})
+        assert response.status_code == 422, (cursor_values, response.text)
+        assert response.json()["errors"] == [{"field": "cursor", "message": "not a cursor from this request"}]
+
+
+async def test_a_cursor_of_another_sort_is_422_not_500(registry, unit):
+    for _ in range(3):
+        await create_project(registry, unit["id"])
+    page = (await registry.get("/api/v1/projects", params={"unit_id": unit["id"], "limit": 1})).json()
+    assert page["next_cursor"]
+    for sort in ("total_investment", "-total_investment", "created_at", "planned_start_date"):
+        response = await registry.get("/api/v1/projects", params={"sort": sort, "cursor": page["next_cursor"]})
+        assert response.status_code == 422, (sort, response.text)

@@ -408,3 +408,59 @@ async def test_an_archived_project_cannot_be_submitted(registry, project):
 async def test_the_real_start_date_is_reported(registry, project):
     await start_project(registry, project["id"], on=date(YEAR, 1, 1))
     assert (await registry.get(stats(project["id"]))).json()["real_start_date"] == f"{YEAR}-01-01"
+
+
+# --- a project taken back before its start -----------------------------------------------------------------------
+
+async def move(registry, project_id: str, **body):
+    response = await registry.post(f"/api/v1/projects/{project_id}/transitions", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("reached", ["submitted", "accepted", "rejected"])
+async def test_going_back_before_the_start_resets_statistics_and_announces_it(platform, registry, project,
+                                                                           registry_events, reached):
+    await ready_project(registry, project["id"])
+    assert (await registry.post(stats(project["id"], "submit"))).status_code == 200
+    if reached != "submitted":
+        async with client(platform.url("registry"), "statistics:review") as reviewer:
+            action, body = ("accept", None) if reached == "accepted" else ("reject", {"reason": "材料不全"})
+            assert (await reviewer.post(stats(project["id"], action), json=body)).status_code == 200
+    before = len(await published(registry_events, StatisticsStatusChanged, project["id"],
+                                 count=1 if reached == "submitted" else 2))
+
+    back = await move(registry, project["id"], to_stage="signed", date=f"{YEAR}-01-01", reason="开工为误报")
+    assert (back["stage"], back["statistics_status"], back["real_start_date"]) == ("signed", "not_submitted", None)
+    readiness = (await registry.get(stats(project["id"]))).json()
+    assert (readiness["status"], readiness["reason"], readiness["ready"]) == ("not_submitted", None, False)
+
+    events = await published(registry_events, StatisticsStatusChanged, project["id"], count=before + 1)
+    assert events[-1] == StatisticsStatusChanged(
+        project_id=project["id"], responsible_unit_id=project["responsible_unit_id"],
+        status=StatisticsStatus.not_submitted, date=TODAY, reason="开工为误报")
+    entry = [e for e in await history_actions(registry, project["id"]) if e["action"] == "stage_changed"][-1]
+    assert entry["changes"] == {"stage": {"before": "started", "after": "signed"},
+                                "real_start_date": {"before": f"{YEAR}-01-01", "after": None},
+                                "statistics_status": {"before": reached, "after": "not_submitted"}}
+    assert entry["note"] == "开工为误报"
+
+
+async def test_going_back_but_still_started_keeps_statistics(platform, registry, project, registry_events):
+    await ready_project(registry, project["id"])
+    await move(registry, project["id"], to_stage="completed", date=f"{YEAR}-01-02")
+    assert (await registry.post(stats(project["id"], "submit"))).status_code == 200
+    back = await move(registry, project["id"], to_stage="started", date=f"{YEAR}-01-03", reason="竣工验收未通过")
+    assert back["statistics_status"] == "submitted" and back["real_start_date"] == f"{YEAR}-01-01"
+    await published(registry_events, StatisticsStatusChanged, project["id"])
+    assert len(await registry_events.all(StatisticsStatusChanged, subject=project["id"])) == 1
+
+
+async def test_going_back_before_the_start_without_statistics_announces_no_status(registry, project,
+                                                                                 registry_events):
+    await start_project(registry, project["id"])
+    back = await move(registry, project["id"], to_stage="land_supplied", date=f"{YEAR}-01-01", reason="误报")
+    assert back["statistics_status"] == "not_submitted"
+    entry = [e for e in await history_actions(registry, project["id"]) if e["action"] == "stage_changed"][-1]
+    assert "statistics_status" not in entry["changes"]
+    assert await registry_events.all(StatisticsStatusChanged, subject=project["id"]) == []

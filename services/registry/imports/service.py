@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -26,6 +27,7 @@ from services.registry.events import SECTOR_OF_CATEGORY, SOURCE, project_state
 from services.registry.imports import sheets
 from services.registry.imports.schemas import (ALIASES, COLUMNS, EXAMPLE_CODE, EXTRA_COLUMNS, REQUIRED_COLUMNS,
                                                UNIT_CODE, UNIT_ID, ImportMode, ImportResult, RowError, TemplateFormat)
+from services.registry.investments import service as investments
 from services.registry.models import Project, Unit
 from services.registry.projects.schemas import ProjectCreate
 from services.registry.projects.service import new_project_values, rule_errors
@@ -37,11 +39,13 @@ LOOKUP_BATCH = 5_000    # values per IN (...) list: below every database's bound
 DATE_FIELDS = frozenset({"planned_start_date", "planned_completion_date"})
 NUMBER_FIELDS = frozenset({"total_investment", "annual_plan_investment", "budget", "latitude", "longitude"})
 FLAG_FIELDS = frozenset({"government_funded", "concentrated_start"})
+BUDGET_FIELDS = frozenset({"budget", "government_funded"})
 CREATE_FIELDS = frozenset(ProjectCreate.model_fields)
 
 _KNOWN = {c.field: c for c in (*COLUMNS, *EXTRA_COLUMNS)}
 _FIELD_IN_BRACKETS = re.compile(r"^(?P<label>.*?)\s*[(（]\s*(?P<field>[A-Za-z_]+)\s*[)）]$")
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]0{1,2}:00(?::00)?)?$")
+# ASCII digits, as the API's dates (\d would also take other scripts' digits)
+_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?(?:[ T]0{1,2}:00(?::00)?)?")
 _TAG_SEPARATORS = re.compile(r"[;；,，、|]")
 
 
@@ -164,7 +168,7 @@ def _date(raw: Any) -> date:
             return date.fromisoformat(raw)
         except ValueError:
             pass
-    match = _DATE.match(raw) if isinstance(raw, str) else None
+    match = _DATE.fullmatch(raw) if isinstance(raw, str) else None
     if match is None:
         raise ValueError("expected a date such as 2026-03-01")
     try:
@@ -419,3 +423,8 @@ async def _write(session: AsyncSession, *, created: list[dict], updated: list[tu
     events += [(ProjectUpdated.model_validate({**project_state(p), "changed": sorted(changed)}), p["id"])
                for p, changed in updated]
     await stage_many(session, events, source=SOURCE)
+    # As a PATCH does: a government-funded project whose budget or flag changed announces its budget figures.
+    for project, changed in updated:
+        if project["government_funded"] and changed.keys() & BUDGET_FIELDS:
+            await investments.announce_budget(session=session, project=SimpleNamespace(**project),
+                                              adjustment_approved=False)

@@ -1,12 +1,12 @@
 """Investment and budget API models."""
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from contracts.types import Money
-from services.registry.validation import LongText, StoredMoney, Strict
+from services.registry.validation import LongText, StoredMoney, Strict, Timestamp
 
 PositiveMoney = Annotated[StoredMoney, Field(gt=0)]
 
@@ -26,7 +26,7 @@ class InvestmentPublic(BaseModel):
     ytd_investment: Money
     cumulative_investment: Money
     annual_plan_investment: Money
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class InvestmentMonth(BaseModel):
@@ -34,7 +34,7 @@ class InvestmentMonth(BaseModel):
     year: int
     amount: Money
     ytd_investment: Money  # the year's sum up to and including this month
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class InvestmentYear(BaseModel):
@@ -66,7 +66,7 @@ class BudgetAdjustmentPublic(BaseModel):
     reason: str
     approved_on: date
     actor: str
-    at: datetime
+    at: Timestamp
 
 
 class BudgetPublic(BaseModel):

@@ -17,7 +17,7 @@ from services.registry.investments.schemas import BudgetAdjustmentCreate
 from services.registry.models import BudgetAdjustment, Investment, Project
 from services.registry.projects.service import get, get_writable
 
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")  # ASCII digits only (\d takes ٢٠٢٦ for 2026); fullmatch
 ZERO = Decimal(0)
 
 
@@ -29,9 +29,10 @@ def money_text(amount: Decimal | None) -> str | None:
     return "0" if text in ("-0", "0") else text
 
 
-def period_year(*, period: str, project: Project, today: date) -> int:
-    """The year of a YYYY-MM period the project may report: not after this month, not before the project's year."""
-    match = PERIOD.match(period)
+def checked_period(*, period: str, project: Project, today: date) -> tuple[str, int]:
+    """A YYYY-MM period the project may report (not after this month, not before the project's year), as the one
+    text it is stored under, and its year."""
+    match = PERIOD.fullmatch(period)
     if match is None:
         raise Invalid("the period is not a month", errors=[field_error("period", f"'{period}' is not YYYY-MM")])
     year, month = int(match.group(1)), int(match.group(2))
@@ -41,7 +42,7 @@ def period_year(*, period: str, project: Project, today: date) -> int:
     if year < project.year:
         raise Invalid("the period is before the project's year",
                       errors=[field_error("period", f"{period} is before the project's year {project.year}")])
-    return year
+    return f"{year:04d}-{month:02d}", year
 
 
 async def sums(*, session: AsyncSession, project_id: str, year: int) -> tuple[Decimal, Decimal]:
@@ -57,7 +58,7 @@ async def report(*, session: AsyncSession, project_id: str, period: str, amount:
                  today: date) -> tuple[dict, bool]:
     """Records (or corrects) one month's completed investment and announces it; True when the month is new."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
-    year = period_year(period=period, project=project, today=today)
+    period, year = checked_period(period=period, project=project, today=today)
     month = await session.get(Investment, (project_id, period))
     created, previous = month is None, month.amount if month is not None else None
     if previous == amount:  # the same figure again: nothing to record or announce

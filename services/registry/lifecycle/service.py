@@ -4,7 +4,8 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.registry import ProjectStageChanged, ProjectStartConfirmed, Stage
+from contracts.registry import (ProjectStageChanged, ProjectStartConfirmed, Stage, StatisticsStatus,
+                                StatisticsStatusChanged)
 from kit.auth import ADMIN, Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, Forbidden, Invalid, field_error
@@ -54,7 +55,7 @@ async def transition(*, session: AsyncSession, project_id: str, request: Transit
                      today: date) -> dict:
     """Moves a project to another stage: forward with dated evidence, back only by an admin with a reason."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
-    from_stage = project.stage
+    from_stage, real_start_before = project.stage, project.real_start_date
     before_dates = {k: date.fromisoformat(v) for k, v in project.stage_dates.items()}
     if request.to_stage == from_stage:
         raise Conflict(f"the project is already {from_stage}")
@@ -69,6 +70,7 @@ async def transition(*, session: AsyncSession, project_id: str, request: Transit
         keep = {s.value for s in ORDER[1: _index(request.to_stage) + 1]}
         dates = {k: date.fromisoformat(v) for k, v in project.stage_dates.items() if k in keep}
         if _index(request.to_stage) < _index(Stage.started):
+            # No longer started: no real start, and not in statistics (入库) whatever its review had reached.
             project.real_start_kind, project.real_start_date = None, None
     else:
         dates = _forward_dates(project, request, today)
@@ -76,6 +78,14 @@ async def transition(*, session: AsyncSession, project_id: str, request: Transit
     project.stage_dates = {k: v.isoformat() for k, v in sorted(dates.items(), key=lambda kv: _index(kv[0]))}
     project.version += 1
     project.updated_at = utcnow()
+    changes = {"stage": {"before": from_stage, "after": project.stage}}
+    if project.real_start_date != real_start_before:
+        changes["real_start_date"] = {"before": real_start_before.isoformat(), "after": None}
+    statistics_before = project.statistics_status
+    unstarted = backwards and _index(request.to_stage) < _index(Stage.started)
+    if unstarted and statistics_before != StatisticsStatus.not_submitted:
+        project.statistics_status, project.statistics_reason = StatisticsStatus.not_submitted.value, None
+        changes["statistics_status"] = {"before": statistics_before, "after": project.statistics_status}
     await session.execute(insert(StageTransition).values(
         project_id=project_id, from_stage=from_stage, to_stage=request.to_stage.value, date=request.date,
         note=request.note, evidence=request.evidence, backwards=backwards, actor=principal.subject, at=utcnow()))
@@ -84,12 +94,16 @@ async def transition(*, session: AsyncSession, project_id: str, request: Transit
             dates.get(Stage.started.value) != before_dates.get(Stage.started.value)):
         await announce_parcels_of_project(session, project)
     await history.record(session, project_id=project_id, actor=principal.subject, action="stage_changed",
-                         changes={"stage": {"before": from_stage, "after": project.stage}},
-                         note=request.reason or request.note)
+                         changes=changes, note=request.reason or request.note)
     state = project_state(project)
     await publish(session, ProjectStageChanged.model_validate({
         **state, "from_stage": from_stage, "to_stage": request.to_stage, "date": request.date,
         "backwards": backwards}), subject=project_id)
+    if "statistics_status" in changes:
+        # dated today, as every statistics move: the status history must not go back before a later acceptance
+        await publish(session, StatisticsStatusChanged(
+            project_id=project_id, responsible_unit_id=project.responsible_unit_id,
+            status=StatisticsStatus.not_submitted, date=today, reason=request.reason), subject=project_id)
     return state
 
 

@@ -1,11 +1,11 @@
 """Land parcel API models."""
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field, PlainSerializer, StringConstraints
 
-from services.registry.validation import Code, Strict
+from services.registry.validation import Code, Strict, Timestamp
 
 
 def _plain(value: Decimal) -> str:
@@ -54,5 +54,5 @@ class ParcelPublic(BaseModel):
     project_id: str | None
     unit_id: str
     started_date: date | None  # the linked project's start (stage started)
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

@@ -118,7 +118,11 @@ async def list_(*, session: AsyncSession, params: PageParams, unit_id: str | Non
 
 
 async def update_(*, session: AsyncSession, parcel_id: str, parcel_in: ParcelUpdate, principal: Principal) -> dict:
-    """Changes the fields sent and announces the parcel as it now is."""
+    """Changes the fields sent and announces the parcel as it now is.
+
+    The parcel row is locked first (PostgreSQL), as announce_parcels_of_project locks it after its project's stage
+    changed: the later of the two reads the other's committed state, so no stale start is published last."""
+    await session.execute(select(Parcel.id).where(Parcel.id == parcel_id).with_for_update())
     current = await _load(session, parcel_id)
     principal.ensure_unit(current["unit_id"])
     changes = parcel_in.model_dump(exclude_unset=True)
@@ -141,8 +145,12 @@ async def update_(*, session: AsyncSession, parcel_id: str, parcel_in: ParcelUpd
 
 
 async def announce_parcels_of_project(session: AsyncSession, project: Project) -> int:
-    """Re-announces the parcels built on `project` with its current start date (call after its stage changed)."""
-    rows = (await session.execute(select(*COLUMNS).where(Parcel.project_id == project.id))).all()
+    """Re-announces the parcels built on `project` with its current start date (call after its stage changed).
+
+    Their rows are locked (PostgreSQL) until the transaction ends, so a concurrent parcel update waits and then
+    announces the new start, or, having gone first, is read here as it committed."""
+    rows = (await session.execute(select(*COLUMNS).where(Parcel.project_id == project.id)
+                                  .order_by(Parcel.id).with_for_update())).all()
     start = started_date(project.stage_dates)
     for row in rows:
         state = {**_state(row), "started_date": start}

@@ -23,19 +23,23 @@ Writer = Annotated[Principal, Depends(require("projects:write"))]
 Pagination = Annotated[PageParams, Depends(page_params)]
 SortKey = Annotated[str, Query(pattern=r"^-?(" + "|".join(service.SORTABLE) + ")$")]
 
-_ETAG = re.compile(r'^(W/)?"(\d+)"$')
+_ETAG = re.compile(r'^(W/)?"([0-9]{1,18})"$')  # ASCII digits only: \d would take ٢ for 2
 
 
 def etag(version: int) -> str:
     return f'W/"{version}"'
 
 
-def expected_version(if_match: str | None) -> int:
+def expected_version(if_match: str | None) -> int | None:
+    """The version an update expects; None for `If-Match: *` (any current version, RFC 9110 §13.1.1)."""
     if if_match is None:
         raise PreconditionRequired("send If-Match with the project's ETag")
-    match = _ETAG.match(if_match.strip())
+    if if_match.strip() == "*":
+        return None
+    match = _ETAG.fullmatch(if_match.strip())
     if match is None:
-        raise Invalid("If-Match is not an ETag of this API", errors=[field_error("If-Match", 'expected W/"<version>"')])
+        raise Invalid("If-Match is not an ETag of this API",
+                      errors=[field_error("If-Match", 'expected W/"<version>" or *')])
     return int(match.group(2))
 
 

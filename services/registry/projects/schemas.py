@@ -1,5 +1,5 @@
 """Project API models."""
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from contracts.types import Money
 from contracts.registry import Bracket, Category, Level, Sector, Stage, StartKind, StatisticsStatus
-from services.registry.validation import Code, StoredMoney, Strict, Text
+from services.registry.validation import Code, StoredMoney, Strict, Text, Timestamp
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
@@ -85,8 +85,8 @@ class ProjectPublic(BaseModel):
     statistics_status: StatisticsStatus
     archived: bool
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ArchiveRequest(Strict):
@@ -99,4 +99,4 @@ class ChangePublic(BaseModel):
     action: str
     changes: dict
     note: str | None
-    at: datetime
+    at: Timestamp

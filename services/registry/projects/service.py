@@ -7,14 +7,14 @@ from sqlalchemy import insert as sql_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.registry import ProjectArchived, ProjectRegistered, ProjectUpdated, Stage
+from contracts.registry import Category, ProjectArchived, ProjectRegistered, ProjectUpdated, Stage
 from kit.auth import Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, NotFound, PreconditionFailed, field_error
 from kit.pagination import PageParams, keyset, page_of
 from services.registry import history
 from services.registry.events import SECTOR_OF_CATEGORY, project_state, publish
-from services.registry.models import Project
+from services.registry.models import Project, Unit
 from services.registry.projects.schemas import REQUIRED_FIELDS, ProjectCreate, ProjectUpdate
 from services.registry.validation import integrity_problem
 
@@ -35,8 +35,15 @@ def rule_errors(values: dict[str, Any]) -> list[dict]:
     return errors
 
 
-def _raise_if_invalid(values: dict[str, Any]) -> None:
-    errors = rule_errors(values)
+async def unit_errors(session: AsyncSession, unit_id: str) -> list[dict]:
+    """The responsible unit must exist: looked up with the rules, so one 422 lists it beside the other errors."""
+    if await session.scalar(select(Unit.id).where(Unit.id == unit_id)) is None:
+        return [field_error("responsible_unit_id", "no such unit")]
+    return []
+
+
+async def _raise_if_invalid(session: AsyncSession, values: dict[str, Any]) -> None:
+    errors = rule_errors(values) + await unit_errors(session, values["responsible_unit_id"])
     if errors:
         raise Invalid("the project breaks registry rules", errors=errors)
 
@@ -65,7 +72,7 @@ def new_project_values(values: dict, *, now) -> dict:
 async def create(*, session: AsyncSession, project_in: ProjectCreate) -> dict:
     """Registers a project in the planning stage and announces it."""
     values = project_in.model_dump()
-    _raise_if_invalid(values)
+    await _raise_if_invalid(session, values)
     values = new_project_values(values, now=utcnow())
     try:
         await session.execute(_INSERT_PROJECT, values)
@@ -110,25 +117,34 @@ async def list_(*, session: AsyncSession, params: PageParams, filters: dict[str,
     return page_of(rows, params, keys=lambda p: [getattr(p, sort_column.key), p.id])
 
 
-async def update_(*, session: AsyncSession, project_id: str, project_in: ProjectUpdate, expected_version: int,
-                  principal: Principal) -> dict:
-    """Changes the fields sent, if the caller saw the current version; records the change and announces it."""
+async def update_(*, session: AsyncSession, project_id: str, project_in: ProjectUpdate,
+                  expected_version: int | None, principal: Principal) -> dict:
+    """Changes the fields sent, if the caller saw the current version (None: `If-Match: *`, any version); records the
+    change and announces it."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
-    if project.version != expected_version:
+    if expected_version is None:
+        expected_version = project.version  # the row is locked: no other write gets in between
+    elif project.version != expected_version:
         raise PreconditionFailed(f"the project is at version {project.version}, not {expected_version}")
     changes = project_in.model_dump(exclude_unset=True)
-    nulls = sorted(f for f, v in changes.items() if v is None and f in REQUIRED_FIELDS)
-    if nulls:
-        raise Invalid("required fields cannot be null", errors=[field_error(f, "cannot be null") for f in nulls])
-    if "category" in changes and "sector" not in changes:
-        changes["sector"] = SECTOR_OF_CATEGORY[changes["category"]]
+    # A null required field is an error listed with the others; the rules are checked on the rest of the change.
+    null_errors = [field_error(f, "cannot be null")
+                   for f in sorted(f for f, v in changes.items() if v is None and f in REQUIRED_FIELDS)]
+    changes = {f: v for f, v in changes.items() if v is not None or f not in REQUIRED_FIELDS}
+    if ("category" in changes and "sector" not in changes) or ("sector" in changes and changes["sector"] is None):
+        # no sector, or a null one: derived from the category, as on create
+        changes["sector"] = SECTOR_OF_CATEGORY[Category(changes.get("category") or project.category)]
     if "responsible_unit_id" in changes:
         principal.ensure_unit(changes["responsible_unit_id"])
     before = {f: getattr(project, f) for f in changes}
     diff = history.diff(before, changes)
-    if not diff:
+    if not diff and not null_errors:
         return project_state(project)
-    _raise_if_invalid({**{f: getattr(project, f) for f in ProjectCreate.model_fields}, **changes})
+    errors = null_errors + rule_errors({**{f: getattr(project, f) for f in ProjectCreate.model_fields}, **changes})
+    if "responsible_unit_id" in diff:
+        errors += await unit_errors(session, changes["responsible_unit_id"])
+    if errors:
+        raise Invalid("the project breaks registry rules", errors=errors)
     try:
         result = await session.execute(
             update(Project)

@@ -1,12 +1,12 @@
 """Document and statistics-inclusion API models."""
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
 
 from contracts.registry import Stage, StatisticsStatus
-from services.registry.validation import LongText, Strict
+from services.registry.validation import LongText, Strict, Timestamp
 
 
 class DocumentKind(StrEnum):
@@ -76,7 +76,7 @@ class DocumentPublic(BaseModel):
     sha256: str | None
     content_url: str | None  # set for uploaded files
     actor: str
-    at: datetime
+    at: Timestamp
 
 
 class Missing(BaseModel):

@@ -1,5 +1,5 @@
 """Unit API models."""
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from contracts.registry import UnitKind
 from services.registry.validation import Code, Strict, Text
@@ -13,10 +13,19 @@ class UnitCreate(Strict):
 
 
 class UnitUpdate(Strict):
-    code: Code | None = None
-    name: Text | None = None
-    kind: UnitKind | None = None
+    """Only the fields sent are changed; code, name and kind cannot be null, a null parent_id detaches the unit."""
+
+    code: Code = None
+    name: Text = None
+    kind: UnitKind = None
     parent_id: str | None = None
+
+    @field_validator("code", "name", "kind", mode="before")
+    @classmethod
+    def _not_null(cls, value):
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
 
 
 class UnitPublic(BaseModel):
