@@ -3,8 +3,13 @@
 Each event is applied once (the consumer's inbox). Project state events carry the whole state and a version: an
 older version than the row's is ignored. The other facts are idempotent by nature (upserts keyed by the fact's id),
 and events of one project arrive in order on their topic's partition; facts that arrive before the project is
-registered wait on an unregistered row.
+registered wait on an unregistered row. Facts that have no date of their own (a project registered or archived, a task
+answered or returned) are dated by their event's time, in the deployment's time zone.
 """
+import functools
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import delete, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,12 +18,25 @@ from contracts.envelope import CloudEvent, EventData
 from kit.consumer import Handler, Handlers
 from services.reports.cells import STAGE_DATE_COLUMNS
 from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, StatisticsHistory,
-                                     StatusHistory, TaskView, UnitView)
+                                     StatusHistory, TaskHistory, TaskView, UnitView)
 from services.reports.projection import changing, node_counts, upsert, ytd_of
+from services.reports.settings import ReportsSettings
 
 CONSUMED_TOPICS = [topics.REGISTRY, topics.MILESTONES, topics.ALERTS]
 # PostgreSQL advisory lock that fences live event handling off a running rebuild (see services.reports.rebuild).
 REBUILD_LOCK = 0x6B70_0404
+# The task events that carry the day they happened on; the others happened when published.
+TASK_EVENT_DAYS = {alerts.TaskOpened: "opened_on", alerts.TaskClosed: "closed_on", alerts.TaskEscalated: "as_of"}
+
+
+@functools.cache
+def _zone() -> ZoneInfo:
+    return ZoneInfo(ReportsSettings().timezone)
+
+
+def day_of(event: CloudEvent) -> date:
+    """The day an event was published, in the deployment's time zone."""
+    return event.time.astimezone(_zone()).date()
 
 
 async def on_unit(session: AsyncSession, _event: CloudEvent, unit: registry.UnitState) -> None:
@@ -26,14 +44,18 @@ async def on_unit(session: AsyncSession, _event: CloudEvent, unit: registry.Unit
                                      "parent_id": unit.parent_id}, keys=("id",))
 
 
-async def on_project_state(session: AsyncSession, _event: CloudEvent, project: registry.ProjectState) -> None:
-    """Every project event carries the whole state: keep the newest version; an archived project counts nowhere."""
+async def on_project_state(session: AsyncSession, event: CloudEvent, project: registry.ProjectState) -> None:
+    """Every project event carries the whole state: keep the newest version; an archived project counts nowhere
+    (and, as of a past date, only from the day it was registered until the day it was archived)."""
     async with changing(session, project.id) as row:
         if row.registered and row.version >= project.version:
             return
         year_changed = row.year != project.year
+        if not row.registered:
+            row.registered_on = day_of(event)
         row.registered = True
         row.archived = project.archived
+        row.archived_on = (row.archived_on or day_of(event)) if project.archived else None
         row.version = project.version
         row.code, row.name, row.year = project.code, project.name, project.year
         row.unit_id = project.responsible_unit_id
@@ -123,17 +145,24 @@ async def on_status(session: AsyncSession, _event: CloudEvent, status: alerts.Pr
 
 
 async def on_alert(session: AsyncSession, _event: CloudEvent, alert: alerts.AlertState) -> None:
+    """The alert as last announced; a resolved one is dated by its `as_of` (the day it cleared)."""
+    resolved = alert.status == alerts.AlertStatus.resolved
     await upsert(session, AlertView, {"id": alert.id, "project_id": alert.project_id, "rule": alert.rule,
                                       "colour": alert.colour.value, "message": alert.message,
-                                      "status": alert.status.value, "raised_on": alert.raised_on}, keys=("id",))
+                                      "status": alert.status.value, "raised_on": alert.raised_on,
+                                      "resolved_on": alert.as_of if resolved else None}, keys=("id",))
 
 
-async def on_task(session: AsyncSession, _event: CloudEvent, task: alerts.TaskState) -> None:
-    """Tasks count per unit when read (late depends on the day), so only the task itself is kept."""
+async def on_task(session: AsyncSession, event: CloudEvent, task: alerts.TaskState) -> None:
+    """Tasks count per unit when read (late depends on the day): the task as it is, and the state it was in from
+    the day of this event on."""
     await upsert(session, TaskView, {
         "id": task.id, "project_id": task.project_id, "unit_id": task.unit_id, "title": task.title,
         "status": task.status.value, "deadline": task.deadline, "escalation_level": task.escalation_level.value,
-        "opened_on": task.opened_on, "closed_on": task.closed_on}, keys=("id",))
+        "resolvable": task.resolvable, "opened_on": task.opened_on, "closed_on": task.closed_on}, keys=("id",))
+    day = getattr(task, TASK_EVENT_DAYS.get(type(task), ""), None) or day_of(event)
+    await session.execute(insert(TaskHistory).values(task_id=task.id, date=day, status=task.status.value,
+                                                     resolvable=task.resolvable))
 
 
 def _subclasses(base: type[EventData], module) -> list[type[EventData]]:

@@ -44,7 +44,7 @@ async def refresh(app: FastAPI) -> None:
                                                    target_rate=settings.target_rate, today=today)
         standings = {group: await rankings.ranking(session=session, year=year, period=None, as_of=None, group=group,
                                                    metric=RankingMetric.score, filters=rankings.Filters(), today=today)
-                     for group in (UnitGroup.town, UnitGroup.department, UnitGroup.all)}
+                     for group in UnitGroup}
     label = str(year)
     for stage in VALUE_LABELS["stage"]:
         PROJECTS_BY_STAGE.labels(label, stage).set(overview.by_stage[stage].count)

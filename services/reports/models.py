@@ -33,13 +33,17 @@ class ProjectView(Base):
     """One project as reports know it: the registry's facts plus what the other services said about it.
 
     A row may exist before its ProjectRegistered arrives (a status or node event came first on another topic):
-    `registered` is false then and the row counts nowhere until it is."""
+    `registered` is false then and the row counts nowhere until it is. Figures as of a past date count the project
+    from the day it was registered until the day it was archived (the dates of those events; NULL in rows kept from
+    before they were recorded: registered all along, archived ever since - a rebuild dates them)."""
 
     __tablename__ = "project_view"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     registered: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    archived_on: Mapped[date | None] = mapped_column(Date)
     # The registry's version of the facts below; older project events are ignored.
     version: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str | None] = mapped_column(String(64))
@@ -122,10 +126,24 @@ class TaskView(Base):
     status: Mapped[str] = mapped_column(String(30))
     deadline: Mapped[date] = mapped_column(Date)
     escalation_level: Mapped[str] = mapped_column(String(20))
+    # Its alert has cleared: it only waits for verification, and is not late (as the alerts service counts).
+    resolvable: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_task_view_open", "status", "unit_id"),)
+
+
+class TaskHistory(Base):
+    """Every state a task was published in, dated: open, awaiting verification or closed as of a past date."""
+
+    __tablename__ = "task_history"
+
+    id: Mapped[int] = mapped_column(_id, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(36), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(30))
+    resolvable: Mapped[bool] = mapped_column(Boolean)
 
 
 class AlertView(Base):
@@ -140,6 +158,7 @@ class AlertView(Base):
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
     raised_on: Mapped[date] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ParcelView(Base):
@@ -212,7 +231,7 @@ class UnitYearCell(_Metrics, Base):
     __table_args__ = (Index("ix_unit_year_cell_value", "year", "dimension", "value"),)
 
 
-READ_MODELS = (UnitView, ProjectView, InvestmentMonth, MilestoneView, TaskView, AlertView, ParcelView,
+READ_MODELS = (UnitView, ProjectView, InvestmentMonth, MilestoneView, TaskView, TaskHistory, AlertView, ParcelView,
                StatusHistory, StatisticsHistory, UnitYearCell)
 
 

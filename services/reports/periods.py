@@ -5,8 +5,12 @@ from datetime import date, timedelta
 
 from kit.errors import Invalid, field_error
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-QUARTER_PATTERN = r"^\d{4}-Q[1-4]$"
+# The years the platform knows (the registry's list years): periods, years and dates outside them are 422, not 500.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+FIRST_DAY = date(MIN_YEAR, 1, 1)
+_YEAR = r"(20\d\d|2100)"
+MONTH_PATTERN = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
+QUARTER_PATTERN = rf"^{_YEAR}-Q[1-4]$"
 _MONTH = re.compile(MONTH_PATTERN)
 
 
@@ -42,3 +46,10 @@ def quarter_months(quarter: str) -> list[str]:
 
 def year_months(year: int) -> list[str]:
     return [f"{year}-{month:02d}" for month in range(1, 13)]
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """The months from `first` to `last`, both included (none when `last` is earlier)."""
+    (first_year, first_month), (last_year, last_month) = parse_month(first), parse_month(last)
+    return [f"{index // 12}-{index % 12 + 1:02d}" for index in range(first_year * 12 + first_month - 1,
+                                                                     last_year * 12 + last_month)]

@@ -11,9 +11,9 @@ from contracts.alerts import TaskStatus
 from kit.errors import Invalid, NotFound, field_error
 from services.reports.cells import ALL, ALL_UNITS, METRICS, UNRATED, Cell, CellSet, ProjectFacts, stage_as_of
 from services.reports.models import (InvestmentMonth, MilestoneView, ProjectView, Snapshot, SnapshotCell,
-                                     SnapshotUnit, StatisticsHistory, StatusHistory, TaskView, UnitView, UnitYearCell)
+                                     SnapshotUnit, StatisticsHistory, StatusHistory, TaskHistory, TaskView, UnitView,
+                                     UnitYearCell)
 
-OPEN_TASK = (TaskStatus.open.value, TaskStatus.feedback_submitted.value)
 Cells = tuple[tuple[str, str], ...]  # (dimension, value) cells
 
 
@@ -56,21 +56,40 @@ async def unit_infos(session: AsyncSession) -> dict[str, UnitInfo]:
     return {r.id: UnitInfo(r.id, r.code, r.name, r.kind) for r in rows}
 
 
-async def live_tasks(session: AsyncSession, *, today: date, unit_id: str | None = None) -> dict[str, tuple[int, int]]:
-    """Open and late (deadline passed) supervision tasks per unit now."""
-    late = func.sum(_count_if(TaskView.deadline < today))
-    query = select(TaskView.unit_id, func.count(), late).where(TaskView.status.in_(OPEN_TASK))
-    if unit_id:
-        query = query.where(TaskView.unit_id == unit_id)
-    rows = (await session.execute(query.group_by(TaskView.unit_id))).all()
-    return {unit: (int(count), int(late or 0)) for unit, count, late in rows}
+def counted(day: date | None = None):
+    """The projects figures count: registered and not archived now, or (`day`) registered by then and not archived
+    by then. Rows kept from before registrations were dated count as registered all along."""
+    p = ProjectView
+    if day is None:
+        return and_(p.registered.is_(True), p.archived.is_(False))
+    return and_(p.registered.is_(True), or_(p.registered_on.is_(None), p.registered_on <= day),
+                or_(p.archived.is_(False), p.archived_on > day))
 
 
-async def tasks_as_of(session: AsyncSession, *, as_of: date, unit_id: str | None = None) -> dict[str, tuple[int, int]]:
-    """Open and late supervision tasks per unit as they stood on `as_of`, from the tasks' dates."""
-    open_then = and_(TaskView.opened_on <= as_of, or_(TaskView.closed_on.is_(None), TaskView.closed_on > as_of))
-    late = func.sum(_count_if(TaskView.deadline < as_of))
-    query = select(TaskView.unit_id, func.count(), late).where(open_then)
+def late_task(status, resolvable, day: date):
+    """Late as the alerts service counts (and escalates): open - not awaiting verification, its alert not cleared -
+    and past its deadline."""
+    return and_(status == TaskStatus.open.value, resolvable.is_(False), TaskView.deadline < day)
+
+
+async def task_counts(session: AsyncSession, *, year: int | None, day: date, live: bool,
+                      unit_id: str | None = None) -> dict[str, tuple[int, int]]:
+    """Unclosed and late supervision tasks per unit: now (`live`, the tasks' states), or as they stood on `day` (the
+    state each had been published in by then). Of a year: the tasks of that year's projects that count; of every
+    year: those of every project that counts and those about no project."""
+    if live:
+        status, resolvable, query = TaskView.status, TaskView.resolvable, select(TaskView.unit_id)
+    else:
+        states = _latest(TaskHistory, TaskHistory.task_id, TaskHistory.date,
+                         (TaskHistory.status, TaskHistory.resolvable), as_of=day)
+        status, resolvable = states.c.status, states.c.resolvable
+        query = select(TaskView.unit_id).join(states, and_(states.c.task_id == TaskView.id, states.c.rn == 1))
+    query = query.add_columns(func.count(), func.sum(_count_if(late_task(status, resolvable, day)))).join(
+        ProjectView, ProjectView.id == TaskView.project_id, isouter=year is None
+    ).where(status != TaskStatus.closed.value)
+    scope = counted(None if live else day)
+    query = query.where(scope, ProjectView.year == year) if year is not None else \
+        query.where(or_(TaskView.project_id.is_(None), scope))
     if unit_id:
         query = query.where(TaskView.unit_id == unit_id)
     rows = (await session.execute(query.group_by(TaskView.unit_id))).all()
@@ -104,16 +123,21 @@ async def live(session: AsyncSession, *, year: int | None, today: date, unit_id:
         query = query.group_by(c.unit_id, c.dimension, c.value)
     rows = (await session.execute(query)).all()
     cells = [Cell(r[0], r[1], r[2], dict(zip(METRICS, r[3:]))) for r in rows]
-    tasks = await live_tasks(session, today=today, unit_id=None if per_unit else unit_id)
+    tasks = await task_counts(session, year=year, day=today, live=True, unit_id=None if per_unit else unit_id)
     units = await unit_infos(session) if with_units else {}
     return Figures(cells=CellSet(cells, tasks), units=units, year=year, as_of=today, source="live")
 
 
-async def _latest_per_project(session: AsyncSession, model, date_column, columns, *, as_of: date) -> dict:
-    """The latest row per project dated on or before `as_of` (ties: the one applied last)."""
-    ranked = select(model.project_id, *columns, func.row_number().over(
-        partition_by=model.project_id, order_by=(date_column.desc(), model.id.desc())).label("rn")
+def _latest(model, key, date_column, columns, *, as_of: date):
+    """Dated rows on or before `as_of` ranked per key, the latest first (rn = 1; ties: the one applied last)."""
+    return select(key, *columns, func.row_number().over(
+        partition_by=key, order_by=(date_column.desc(), model.id.desc())).label("rn")
     ).where(date_column <= as_of).subquery()
+
+
+async def _latest_per_project(session: AsyncSession, model, date_column, columns, *, as_of: date) -> dict:
+    """The latest row per project dated on or before `as_of`."""
+    ranked = _latest(model, model.project_id, date_column, columns, as_of=as_of)
     rows = (await session.execute(select(ranked).where(ranked.c.rn == 1))).all()
     return {r.project_id: r for r in rows}
 
@@ -122,8 +146,7 @@ async def computed(session: AsyncSession, *, year: int | None, as_of: date, unit
     """Figures as of a past date: each project's stage, colour, statistics, year-to-date and nodes on that date,
     from its dated facts, summed into cells like the handlers' (every unit, and '*')."""
     # plain rows, not ORM objects: a snapshot of a big list reads them all
-    query = select(*ProjectView.__table__.columns).where(ProjectView.registered.is_(True),
-                                                         ProjectView.archived.is_(False))
+    query = select(*ProjectView.__table__.columns).where(counted(as_of))
     if year is not None:
         query = query.where(ProjectView.year == year)
     if unit_id:
@@ -164,7 +187,7 @@ async def computed(session: AsyncSession, *, year: int | None, as_of: date, unit
             nodes_late=int(node[3] or 0))
         cells.add_facts(facts)
         projects.append((row, facts))
-    cells.tasks = await tasks_as_of(session, as_of=as_of, unit_id=unit_id)
+    cells.tasks = await task_counts(session, year=year, day=as_of, live=False, unit_id=unit_id)
     return Figures(cells=cells, units=await unit_infos(session), year=year, as_of=as_of, source="computed",
                    projects=projects)
 

@@ -1,7 +1,9 @@
 """The fixture cities: what they hold (specs the tests compute their expectations from, independently of reports)
-and how they are built: registry facts through the registry's real API, colours, nodes and tasks as the milestones
-and alerts services' events."""
+and how they are built: this year's registry facts through the registry's real API; lists of past years as the
+registry's events dated when they happened (figures as of a past date count only the projects registered by then);
+colours, nodes and tasks as the milestones and alerts services' events."""
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -174,6 +176,15 @@ async def create_project(registry, spec: ProjectSpec, year: int, **extra) -> Non
     spec.id = (await _ok(await registry.post("/api/v1/projects", json=body)))["id"]
 
 
+def published(spec: ProjectSpec, year: int) -> produced.Published:
+    """A project of a past year's list, published as the registry's events (its unit through the registry's API)."""
+    spec.id, spec.code = str(uuid.uuid4()), code(f"{spec.unit.key}-{spec.index:02d}")
+    return produced.Published(
+        id=spec.id, code=spec.code, name=f"{spec.unit.name}重点项目{spec.index + 1}号", year=year, level=spec.level,
+        category=spec.category, sector=spec.sector, total_investment=spec.total, annual_plan_investment=spec.plan,
+        bracket=bracket_of(spec.total), responsible_unit_id=spec.unit.id)
+
+
 async def move(registry, project_id: str, stage: str, day: date) -> None:
     """Forward to `stage` on `day`, dating any stage skipped on the same day."""
     order = ["planning", "signed", "land_supplied", "started", "completed", "in_operation"]
@@ -312,8 +323,9 @@ async def build_main_city(platform, registry, reports) -> MainCity:
     return city
 
 
-# ---- last year's city: dated in November and December, both months frozen ------------------------------------
+# ---- last year's city: registered on 1 September, dated in November and December, both months frozen -------------
 
+HISTORY_REGISTERED = date(LAST_YEAR, 9, 1)
 NOV, DEC = f"{LAST_YEAR}-11", f"{LAST_YEAR}-12"
 NOV_END, DEC_END = date(LAST_YEAR, 11, 30), date(LAST_YEAR, 12, 31)
 HISTORY_UNITS = [UnitSpec("HT1", "北关镇", "town", 2, 0, 0, Decimal(0), Decimal(0), {}),
@@ -335,6 +347,7 @@ class HistoryCity:
     targets: dict[str, dict]
     november: dict  # GET /snapshots/{NOV} right after it was taken
     december: dict
+    published: dict[tuple[str, int], produced.Published] = field(default_factory=dict)
 
 
 async def build_history_city(platform, registry, reports) -> HistoryCity:
@@ -343,13 +356,14 @@ async def build_history_city(platform, registry, reports) -> HistoryCity:
     projects = {(u.key, i): ProjectSpec(unit=u, index=i, total=Decimal(30_000), plan=Decimal(10_000), ytd=Decimal(0),
                                         category="industry", level="municipal", stage="planning", real_start=False,
                                         grade=None) for u in units.values() for i in range(2)}
-    await _gather([create_project(registry, p, LAST_YEAR) for p in projects.values()])
+    published_ = {key: published(p, LAST_YEAR) for key, p in projects.items()}
+    events = [p.registered(HISTORY_REGISTERED) for p in published_.values()]
     for key, day in HISTORY_STARTS.items():
-        await move(registry, projects[key].id, "started", day)
+        events.append(published_[key].moved("started", day))
         projects[key].stage = "started"
     for key, months in HISTORY_INVESTMENTS.items():
-        for period, amount in months.items():
-            await report_investment(registry, projects[key].id, period, amount)
+        events += [published_[key].invested(period, amount) for period, amount in months.items()]
+    await produced.produce(platform.broker.bootstrap, events)
     hd1 = units["HD1"]
     targets = {}
     for name, body in {
@@ -376,4 +390,107 @@ async def build_history_city(platform, registry, reports) -> HistoryCity:
         response = await reports.post("/api/v1/snapshots", json={"period": period})
         assert response.status_code == 201, response.text
         frozen[period] = (await reports.get(f"/api/v1/snapshots/{period}")).json()
-    return HistoryCity(units=units, projects=projects, targets=targets, november=frozen[NOV], december=frozen[DEC])
+    return HistoryCity(units=units, projects=projects, targets=targets, november=frozen[NOV], december=frozen[DEC],
+                       published=published_)
+
+
+# ---- a list three years back, dated through its spring: who counted when, tasks and alerts as they stood then ----
+
+DATED_YEAR = YEAR - 3
+APR, MAY = f"{DATED_YEAR}-04", f"{DATED_YEAR}-05"
+APR_END, MAY_END = date(DATED_YEAR, 4, 30), date(DATED_YEAR, 5, 31)
+
+
+def dated_day(month: int, day: int) -> date:
+    return date(DATED_YEAR, month, day)
+
+
+# a park and a district beside a town: units that are neither towns nor departments
+DATED_UNITS = [UnitSpec("P", "高新区管委会", "park", 3, 1, 0, Decimal(0), Decimal(0), {}),
+               UnitSpec("Q", "临河县", "district", 1, 0, 0, Decimal(0), Decimal(0), {}),
+               UnitSpec("X", "柳镇", "town", 1, 0, 0, Decimal(0), Decimal(0), {})]
+# project -> (unit, list year, registered on, archived on)
+DATED_PROJECTS = {"A": ("P", DATED_YEAR, dated_day(3, 10), None),  # started 1 April, red from 5 April
+                  "B": ("P", DATED_YEAR, dated_day(5, 20), None),  # registered after April
+                  "C": ("X", DATED_YEAR, dated_day(3, 10), dated_day(5, 10)),  # archived in May
+                  "D": ("Q", DATED_YEAR, dated_day(3, 10), None),
+                  "E": ("P", DATED_YEAR - 1, dated_day(3, 10), None)}  # on the year before's list
+ALERT_CLEARED, ALERT_LATER = "节点逾期30天以上(5月10日解除)", "投资完成率低于序时进度一半(5月15日起)"
+
+
+@dataclass
+class DatedCity:
+    units: dict[str, UnitSpec]
+    projects: dict[str, ProjectSpec]
+    april: dict  # GET /snapshots/{APR}
+    may: dict
+
+
+def _dated_tasks(units: dict[str, UnitSpec], projects: dict[str, ProjectSpec]) -> list:
+    """Opened on 1 April: t1 (A) open, due 15 April; t2 (E, the year before's list) and t3 (C, archived in May)
+    the same; t4 (A) due 10 April, answered on 20 April; t5 (D) due 15 April, answered on 20 April and returned on
+    25 April after its alert cleared (resolvable: waiting only for verification). t6 (D) opened on 1 May, due 30 June.
+    """
+    def task(model, key, project, deadline, on, status_="open", **extra):
+        spec = projects[project]
+        return produced.task(model, f"{DATED_YEAR}-{key}", spec.unit.id, project_id=spec.id, deadline=deadline,
+                             status_=status_, opened_on=extra.pop("opened_on", dated_day(4, 1)), on=on, **extra)
+
+    return [task(alerts.TaskOpened, "t4", "A", dated_day(4, 10), dated_day(4, 1)),
+            task(alerts.TaskFeedback, "t4", "A", dated_day(4, 10), dated_day(4, 20), "feedback_submitted",
+                 feedback="已整改"),
+            task(alerts.TaskOpened, "t1", "A", dated_day(4, 15), dated_day(4, 1)),
+            task(alerts.TaskOpened, "t2", "E", dated_day(4, 15), dated_day(4, 1)),
+            task(alerts.TaskOpened, "t3", "C", dated_day(4, 15), dated_day(4, 1)),
+            task(alerts.TaskOpened, "t5", "D", dated_day(4, 15), dated_day(4, 1)),
+            task(alerts.TaskFeedback, "t5", "D", dated_day(4, 15), dated_day(4, 20), "feedback_submitted",
+                 feedback="已整改", resolvable=True),
+            task(alerts.TaskReturned, "t5", "D", dated_day(4, 15), dated_day(4, 25), reason="材料不全",
+                 resolvable=True),
+            task(alerts.TaskOpened, "t6", "D", dated_day(6, 30), dated_day(5, 1), opened_on=dated_day(5, 1))]
+
+
+async def build_dated_city(platform, registry, reports) -> DatedCity:
+    units = {u.key: UnitSpec(**{**u.__dict__}) for u in DATED_UNITS}
+    await _gather([create_unit(registry, u, "DATED") for u in units.values()])
+    projects, events = {}, []
+    for index, (key, (unit, year, registered, archived)) in enumerate(DATED_PROJECTS.items()):
+        projects[key] = ProjectSpec(unit=units[unit], index=index, total=Decimal(30_000), plan=Decimal(1_000),
+                                    ytd=Decimal(0), category="industry", level="district", stage="planning",
+                                    real_start=False, grade=None)
+        project = published(projects[key], year)
+        events.append(project.registered(registered))
+        if key == "A":
+            events += [project.moved("started", dated_day(4, 1)), project.invested(APR, "500", dated_day(5, 5))]
+            projects[key].stage, projects[key].ytd = "started", Decimal(500)
+        if archived:
+            events.append(project.archived(archived))
+    a = projects["A"]
+    events += [produced.status(a.id, a.unit.id, "red", "lagging", dated_day(4, 5)),
+               produced.alert(alerts.AlertRaised, a.id, a.unit.id, rule="node_overdue", colour="red",
+                              message=ALERT_CLEARED, raised_on=dated_day(4, 5)),
+               produced.alert(alerts.AlertResolved, a.id, a.unit.id, rule="node_overdue", colour="red",
+                              message=ALERT_CLEARED, raised_on=dated_day(4, 5), status_="resolved",
+                              as_of=dated_day(5, 10)),
+               produced.alert(alerts.AlertRaised, a.id, a.unit.id, rule="investment_lag", colour="red",
+                              message=ALERT_LATER, raised_on=dated_day(5, 15)),
+               *_dated_tasks(units, projects)]
+    await produced.produce(platform.broker.bootstrap, events)
+
+    async def applied():  # the last event of each project (in order on its partitions) is seen
+        year = (await reports.get("/api/v1/overview", params={"year": DATED_YEAR})).json()
+        park = (await reports.get("/api/v1/overview", params={"unit_id": units["P"].id})).json()
+        town = (await reports.get("/api/v1/overview", params={"unit_id": units["X"].id,
+                                                              "as_of": APR_END.isoformat()})).json()
+        listed = (await reports.get("/api/v1/projects", params={"year": DATED_YEAR})).json()["items"]
+        return (year["project_count"], year["ytd_investment"], year["by_colour"]["red"]["count"],
+                park["project_count"], park["open_tasks"], town["open_tasks"]) == (3, "500", 1, 3, 3, 1) and \
+            {p["id"]: p["open_tasks"] for p in listed} == {projects[k].id: n for k, n in (("A", 2), ("B", 0), ("D", 2))}
+
+    await eventually(applied, timeout=SLOW, interval=0.5, what="the dated city in the reports overview")
+    frozen = {}
+    for period in (APR, MAY):
+        response = await reports.post("/api/v1/snapshots", json={"period": period})
+        assert response.status_code == 201, response.text
+        frozen[period] = (await reports.get(f"/api/v1/snapshots/{period}")).json()
+    return DatedCity(units=units, projects=projects, april=frozen[APR], may=frozen[MAY])

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from kit.broker import EmbeddedBroker
-from tests.reports.cities import CITY_REPORTS_ENV, HistoryCity, MainCity, build_history_city, build_main_city
+from tests.reports.cities import (CITY_REPORTS_ENV, DatedCity, HistoryCity, MainCity, build_dated_city,
+                                  build_history_city, build_main_city)
 from tests.support.api import client
 from tests.support.platform import Platform
 
@@ -60,6 +61,14 @@ async def city(city_platform, city_registry, city_reports) -> MainCity:
 async def history(city_platform, city_registry, city_reports) -> HistoryCity:
     """Last year's small city, dated in November and December, with both months frozen."""
     return await build_history_city(city_platform, city_registry, city_reports)
+
+
+@pytest.fixture(scope="session")
+async def dated(city_platform, city_registry, city_reports) -> DatedCity:
+    """A list three years back with a park, a district and a town, dated through its spring: a project registered
+    after April, one archived in May, tasks answered, returned and resolvable, an alert cleared in May; April and May
+    frozen."""
+    return await build_dated_city(city_platform, city_registry, city_reports)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from kit.auth import mint
 from services.reports.main import create_app
 from services.reports.settings import ReportsSettings
-from tests.reports.cities import YEAR
+from tests.reports.cities import DATED_YEAR, YEAR
 from tests.support.api import client
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -108,6 +108,22 @@ async def test_the_board_shows_the_apis_figures(city, city_platform, city_report
             change = expected["rank_change"]
             assert arrow == ("新" if change is None else "—" if change == 0 else
                              f"▲{change}" if change > 0 else f"▼{-change}")
+
+
+async def test_the_board_ranks_parks_and_districts_too(dated, city_platform, city_reports):
+    url = city_platform.url("reports")
+    result = await asyncio.to_thread(run_chromium, "--virtual-time-budget=20000", "--dump-dom",
+                                     f"{url}/board?year={DATED_YEAR}")
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    board = Board()
+    board.feed(result.stdout.decode())
+    assert board.body.get("data-loaded") == "true", board.fields.get("error")
+    assert board.fields["year"] == str(DATED_YEAR)
+    ranking = (await city_reports.get("/api/v1/rankings", params={"year": DATED_YEAR, "group": "other"})).json()
+    assert len(ranking["items"]) == 2  # the park and the district
+    assert [(r["unit_id"], r["rank"], r["cells"][1]) for r in board.rankings["other"]] == [
+        (r["unit_id"], r["rank"], r["unit_name"]) for r in ranking["items"]]
+    assert "town" not in board.rankings  # the town's only project was archived
 
 
 async def test_the_board_renders_at_display_size(city, city_platform):

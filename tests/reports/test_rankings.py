@@ -34,7 +34,8 @@ def expected_scores(city, weights: dict[str, str]) -> dict[str, Fraction]:
         open_tasks = [t for t in TASKS if t[0] == key and t[3] != "closed"]
         counts = {"red_count": sum(p.colour == "red" for p in mine),
                   "yellow_count": sum(p.colour == "yellow" for p in mine),
-                  "open_tasks": len(open_tasks), "late_tasks": sum(t[2] < TODAY for t in open_tasks)}
+                  "open_tasks": len(open_tasks),
+                  "late_tasks": sum(t[2] < TODAY and t[3] != "feedback_submitted" for t in open_tasks)}
         score = sum(Fraction(weights[m]) * (1 if r is None else min(r, 1)) for m, r in rates.items())
         scores[key] = score + sum(Fraction(weights[m]) * n for m, n in counts.items())
     return scores

@@ -23,6 +23,7 @@ _PAGE = """<!doctype html>
   main { display: grid; grid-template-columns: 700px 1fr 1fr; gap: 20px; height: 800px; }
   section { background: #102a52; border-radius: 10px; padding: 16px 20px; overflow: hidden; }
   h2 { font-size: 28px; margin-bottom: 12px; color: #ffffff; }
+  h2.next { margin-top: 20px; }
   .colours { display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px; margin-bottom: 16px; }
   .colour { border-radius: 8px; padding: 12px; text-align: center; }
   .colour .count { font-size: 56px; font-weight: bold; }
@@ -75,6 +76,11 @@ _PAGE = """<!doctype html>
     <h2>市直部门排名</h2>
     <table><thead><tr><th class="num">排名</th><th>单位</th><th class="num">得分</th><th class="num">投资完成率</th><th class="num">变化</th></tr></thead>
       <tbody data-list="ranking-department"></tbody></table>
+    <div data-group="other" hidden>
+      <h2 class="next">其他单位排名(区县、园区)</h2>
+      <table><thead><tr><th class="num">排名</th><th>单位</th><th class="num">得分</th><th class="num">投资完成率</th><th class="num">变化</th></tr></thead>
+        <tbody data-list="ranking-other"></tbody></table>
+    </div>
   </section>
 </main>
 <script>
@@ -119,9 +125,11 @@ _PAGE = """<!doctype html>
     });
     var hidden = data.red_projects_total - data.red_projects.length;
     field("red_more", hidden > 0 ? "另有 " + hidden + " 个红色警告项目" : "");
-    ["town", "department"].forEach(function (group) {
+    ["town", "department", "other"].forEach(function (group) {
       var body = document.querySelector('[data-list="ranking-' + group + '"]');
       body.replaceChildren();
+      var section = document.querySelector('[data-group="' + group + '"]');
+      if (section) { section.hidden = data.rankings[group].length === 0; }
       data.rankings[group].forEach(function (unit) {
         var row = document.createElement("tr");
         row.dataset.unitId = unit.unit_id;

@@ -12,6 +12,7 @@ from services.reports.projects.service import ACTIVE_ALERTS
 from services.reports.rankings import service as rankings
 from services.reports.rankings.schemas import RankingMetric, UnitGroup
 from services.reports.settings import ReportsSettings
+from services.reports.sources import counted
 
 RED_PROJECTS_SHOWN = 12
 
@@ -68,8 +69,7 @@ async def board_data(*, session: AsyncSession, settings: ReportsSettings, year: 
     reds = (await session.execute(
         select(ProjectView.id, ProjectView.code, ProjectView.name, UnitView.name)
         .join(UnitView, UnitView.id == ProjectView.unit_id, isouter=True)
-        .where(ProjectView.registered.is_(True), ProjectView.archived.is_(False), ProjectView.year == year,
-               ProjectView.colour == "red")
+        .where(counted(), ProjectView.year == year, ProjectView.colour == "red")
         .order_by(ProjectView.code))).all()
     shown = reds[:RED_PROJECTS_SHOWN]
     reasons: dict[str, list[str]] = {}
@@ -78,7 +78,7 @@ async def board_data(*, session: AsyncSession, settings: ReportsSettings, year: 
             AlertView.colour == "red").order_by(AlertView.raised_on, AlertView.id))).all():
         reasons.setdefault(project_id, []).append(message)
     board_rankings, previous_period = {}, None
-    for group in (UnitGroup.town, UnitGroup.department):
+    for group in (UnitGroup.town, UnitGroup.department, UnitGroup.other):
         ranking = await rankings.ranking(session=session, year=year, period=None, as_of=None, group=group,
                                          metric=RankingMetric.score, filters=rankings.Filters(), today=today)
         previous_period = ranking.previous_period

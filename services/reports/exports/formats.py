@@ -15,7 +15,7 @@ from services.reports.overview.schemas import Overview
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"
-RANKING_GROUPS = {"town": "乡镇街道", "department": "市直部门", "all": "全部单位"}
+RANKING_GROUPS = {"town": "乡镇街道", "department": "市直部门", "other": "其他单位(区县、园区)", "all": "全部单位"}
 
 
 @dataclass
@@ -64,7 +64,7 @@ def _ranking_table(report: MonthlyReport) -> Table:
     header = ["分组", "排名", "名次变化", "单位编码", "单位", "综合得分", "项目数", "年度计划(万元)", "完成投资(万元)",
               "投资完成率", "开工(竣工)率", "竣工率", "节点按期率", "红色", "黄色", "在办督办件", "超期督办件"]
     rows = []
-    for group in ("town", "department"):
+    for group in ("town", "department", "other"):  # every unit once, ranked within its group
         for r in report.rankings[group].items:
             rows.append([RANKING_GROUPS[group], r.rank, "" if r.rank_change is None else r.rank_change, r.unit_code,
                          r.unit_name, r.score_display, r.project_count, r.annual_plan_investment, r.ytd_investment,

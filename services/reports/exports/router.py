@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from services.reports.dependencies import ReadSession, Reader, Today
 from services.reports.exports import formats, service
 from services.reports.exports.schemas import Format, MonthlyReport, RollUp
-from services.reports.periods import MONTH_PATTERN, QUARTER_PATTERN
+from services.reports.periods import MAX_YEAR, MIN_YEAR, MONTH_PATTERN, QUARTER_PATTERN
 
 router = APIRouter(tags=["reports"])
 FormatQuery = Annotated[Format | None, Query(description="json, csv or xlsx; overrides Accept")]
@@ -53,7 +53,7 @@ async def quarterly_report(quarter: Annotated[str, Path(pattern=QUARTER_PATTERN)
 
 
 @router.get("/reports/yearly/{year}", response_model=RollUp, responses=RESPONSES)
-async def yearly_report(year: Annotated[int, Path(ge=2000, le=2100)], request: Request,
+async def yearly_report(year: Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR)], request: Request,
                         session: ReadSession, _: Reader, today: Today, format: FormatQuery = None):
     """The year (年总结) month by month from the snapshots, with the last month's report."""
     roll_up = await service.yearly(session=session, year=year, today=today)

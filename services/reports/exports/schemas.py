@@ -25,7 +25,7 @@ class MonthlyReport(BaseModel):
     snapshot_kind: str
     scoring_version: int
     overview: Overview
-    rankings: dict[str, Ranking]  # by unit group: town, department, all
+    rankings: dict[str, Ranking]  # by unit group: town, department, other, all
     lagging_projects: list[FrozenProject]  # red or lagging when frozen
     targets: ProgressReport
 

@@ -24,7 +24,7 @@ async def monthly(*, session: AsyncSession, period: str, today: date) -> Monthly
     by_group = {group.value: await rankings.ranking(session=session, year=None, period=period, as_of=None,
                                                     group=group, metric=RankingMetric.score,
                                                     filters=rankings.Filters(), today=today)
-                for group in (UnitGroup.town, UnitGroup.department, UnitGroup.all)}
+                for group in UnitGroup}
     lagging = [FrozenProject.model_validate(p) for p in await snapshots.frozen_projects(session, period)
                if p.colour == "red" or p.grade == "lagging"]
     return MonthlyReport(period=period, as_of=snapshot.as_of, taken_at=snapshot.taken_at, snapshot_kind=snapshot.kind,

@@ -1,11 +1,10 @@
 """Overview and breakdown endpoints."""
-from typing import Annotated, Literal
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from services.reports.dependencies import AsOf, Period, ReadSession, Reader, Settings, Today, UnitId, Year
 from services.reports.overview import service
 from services.reports.overview.schemas import Breakdown, BreakdownBy, Overview
+from services.reports.rankings.schemas import UnitGroup
 
 router = APIRouter(tags=["overview"])
 
@@ -22,7 +21,7 @@ async def overview(session: ReadSession, _: Reader, settings: Settings, today: T
 @router.get("/breakdowns", response_model=Breakdown)
 async def breakdowns(session: ReadSession, _: Reader, today: Today, by: BreakdownBy, year: Year = None,
                      as_of: AsOf = None, period: Period = None, unit_id: UnitId = None,
-                     group: Annotated[Literal["town", "department", "all"], Query()] = "all"):
+                     group: UnitGroup = UnitGroup.all):
     """Counts, investment and rates per group of a dimension (by=unit: per responsible unit, of a `group`)."""
     return await service.breakdown(session=session, by=by, year=year, as_of=as_of, period=period, unit_id=unit_id,
                                    group=group, today=today)

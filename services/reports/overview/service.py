@@ -15,7 +15,17 @@ from services.reports.overview.schemas import (Breakdown, BreakdownBy, Breakdown
                                                ParcelFigures, StatisticsFigures, ThreeClasses)
 from services.reports.sources import Figures
 
-UNIT_GROUPS = {"town": frozenset({"town", "street"}), "department": frozenset({"department"}), "all": None}
+UNIT_GROUPS = {"town": frozenset({"town", "street"}), "department": frozenset({"department"})}
+
+
+def in_group(kind: str, group: str) -> bool:
+    """Whether a unit of this kind is in the group: towns (and streets), departments, the others (districts, parks,
+    units not known yet), or all."""
+    if group == "all":
+        return True
+    if group == "other":
+        return not any(kind in kinds for kinds in UNIT_GROUPS.values())
+    return kind in UNIT_GROUPS[group]
 
 
 def rate_fields(name: str, numerator, denominator) -> dict:
@@ -147,11 +157,10 @@ async def breakdown(*, session: AsyncSession, by: BreakdownBy, year: int | None,
     if by == BreakdownBy.unit:
         figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today,
                                         per_unit=True, dimensions=("all",))
-        kinds = UNIT_GROUPS[group]
         total, rows = zero(), []
         for unit in figures.cells.units():
             info = figures.units.get(unit)
-            if unit_id and unit != unit_id or kinds is not None and (info is None or info.kind not in kinds):
+            if unit_id and unit != unit_id or not in_group(info.kind if info else "unknown", group):
                 continue
             metrics = figures.cells.total(unit)
             for m in metrics:

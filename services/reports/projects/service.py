@@ -4,14 +4,14 @@ from datetime import date
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.alerts import AlertStatus
+from contracts.alerts import AlertStatus, TaskStatus
 from contracts.registry import Stage
 from kit.pagination import PageParams, keyset, page_of
 from services.reports.cells import COMPLETED_STAGES, STAGE_DATE_COLUMNS, STARTED_STAGES, UNRATED
 from services.reports.figures import decimal_of, percent, rate
 from services.reports.models import AlertView, ProjectView, TaskView, UnitView
 from services.reports.projects.schemas import ProjectFigures, ThreeClass
-from services.reports.sources import OPEN_TASK
+from services.reports.sources import counted, late_task
 
 THREE_CLASS_STAGES = {ThreeClass.signed_without_land: Stage.signed, ThreeClass.land_without_start: Stage.land_supplied,
                       ThreeClass.started_not_completed: Stage.started}
@@ -20,7 +20,7 @@ ACTIVE_ALERTS = (AlertStatus.active.value, AlertStatus.acknowledged.value)
 
 def _conditions(filters: dict) -> list:
     p = ProjectView
-    found = [p.registered.is_(True), p.archived.is_(False)]
+    found = [counted()]
     for column in ("year", "unit_id", "colour", "stage", "sector", "category", "level", "bracket",
                    "statistics_status", "government_funded", "concentrated_start"):
         if filters.get(column) is not None:
@@ -50,8 +50,10 @@ async def list_(*, session: AsyncSession, filters: dict, params: PageParams, tod
     rows, cursor = page_of(list((await session.scalars(query)).all()), params, keys=lambda r: [r.code])
     ids = [r.id for r in rows]
     tasks = {pid: (int(o), int(late or 0)) for pid, o, late in (await session.execute(
-        select(TaskView.project_id, func.count(), func.sum(case((TaskView.deadline < today, 1), else_=0)))
-        .where(TaskView.project_id.in_(ids), TaskView.status.in_(OPEN_TASK)).group_by(TaskView.project_id))).all()}
+        select(TaskView.project_id, func.count(),
+               func.sum(case((late_task(TaskView.status, TaskView.resolvable, today), 1), else_=0)))
+        .where(TaskView.project_id.in_(ids), TaskView.status != TaskStatus.closed.value)
+        .group_by(TaskView.project_id))).all()}
     alerts: dict[str, list[str]] = {}
     for project_id, message in (await session.execute(
             select(AlertView.project_id, AlertView.message).where(

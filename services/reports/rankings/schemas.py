@@ -33,6 +33,7 @@ class RateMetric(StrEnum):
 class UnitGroup(StrEnum):
     town = "town"  # towns and streets (乡镇街道)
     department = "department"  # city departments (市直部门)
+    other = "other"  # every other unit: districts and counties (区县), parks (园区)
     all = "all"  # every unit together
 
 

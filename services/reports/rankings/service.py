@@ -11,7 +11,7 @@ from services.reports import sources
 from services.reports.cells import Metrics
 from services.reports.figures import competition_ranks, decimal_of, display, percent, rate
 from services.reports.models import Snapshot
-from services.reports.overview.service import UNIT_GROUPS, node_on_time
+from services.reports.overview.service import in_group, node_on_time
 from services.reports.periods import month_of
 from services.reports.rankings.schemas import RankingMetric, RankingRow, Ranking, RateMetric, UnitGroup
 from services.reports.scoring import service as scoring
@@ -68,11 +68,10 @@ def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights:
 def standings(figures: Figures, weights: Weights, group: str = "all") -> list[Standing]:
     """The group's units with projects in the figures, in unit code order."""
     exact = exact_weights(weights)
-    kinds = UNIT_GROUPS[group]
     found = []
     for unit_id in figures.cells.units():
         unit = figures.units.get(unit_id) or UnitInfo(unit_id, unit_id, unit_id, "unknown")
-        if kinds is not None and unit.kind not in kinds:
+        if not in_group(unit.kind, group):
             continue
         metrics = figures.cells.total(unit_id)
         open_tasks, late_tasks = figures.cells.task_counts(unit_id)
@@ -95,8 +94,7 @@ def higher_is_better(metric: str) -> bool:
 
 def ranked(all_standings: list[Standing], *, group: str, metric: str) -> list[tuple[Standing, int]]:
     """The group's units best first with competition ranks (1, 2, 2, 4); ties keep unit code order."""
-    kinds = UNIT_GROUPS[group]
-    members = [s for s in all_standings if kinds is None or s.unit.kind in kinds]
+    members = [s for s in all_standings if in_group(s.unit.kind, group)]
     return competition_ranks(members, lambda s: s.value(metric), higher_is_better=higher_is_better(metric))
 
 

@@ -1,20 +1,24 @@
-"""The automatic monthly snapshot: once a month has ended (and the configured days passed), freeze it as soon as
-the consumer has applied every event published until then."""
+"""The automatic monthly snapshots: once a month has ended (and, for the month just ended, the configured days
+passed), freeze it as soon as the consumer has applied every event published until then. Every ended month not frozen
+yet is, from the month of the first registration on: a month that ended while the service was down is frozen when it
+is back."""
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.clock import today as clock_today
 from kit.errors import Conflict
 from services.reports.dependencies import reading_sessionmaker
-from services.reports.models import Snapshot
+from services.reports.models import ProjectView, Snapshot
 from services.reports.offsets import exact_ends, partitions_of
-from services.reports.periods import first_day, month_of, previous_month
+from services.reports.periods import first_day, month_of, months_between, previous_month
 from services.reports.settings import ReportsSettings
 from services.reports.snapshots import service
 
@@ -46,32 +50,46 @@ async def caught_up(settings: ReportsSettings, topics: list[str]) -> bool:
         await admin.close()
 
 
-async def take_if_due(app: FastAPI, topics: list[str]) -> str | None:
-    """Freeze last month if it is due and not frozen yet; the period taken, or None."""
+async def due_months(session: AsyncSession, *, today: date, delay_days: int) -> list[str]:
+    """The ended months not frozen yet, oldest first: from the month of the first registration (the month just
+    ended alone when nothing is dated) to the month just ended, once `delay_days` of this month have passed (else to
+    the one before)."""
+    last = previous_month(month_of(today))
+    if today < first_day(month_of(today)) + timedelta(days=delay_days):
+        last = previous_month(last)
+    earliest = await session.scalar(select(func.min(ProjectView.registered_on)))
+    months = months_between(month_of(earliest) if earliest else last, last)
+    frozen = set((await session.scalars(select(Snapshot.period).where(Snapshot.period.in_(months)))).all())
+    return [month for month in months if month not in frozen]
+
+
+async def take_if_due(app: FastAPI, topics: list[str]) -> list[str]:
+    """Freeze every month that is due and not frozen yet; the periods taken."""
     settings: ReportsSettings = app.state.settings
     today = clock_today(settings)
-    period = previous_month(month_of(today))
-    if today < first_day(month_of(today)) + timedelta(days=settings.snapshot_delay_days):
-        return None
     async with reading_sessionmaker(app)() as session:
-        if await session.get(Snapshot, period) is not None:
-            return None
+        due = await due_months(session, today=today, delay_days=settings.snapshot_delay_days)
+    if not due:
+        return []
     if not await caught_up(settings, topics):
-        log.info("snapshot of %s waits for the consumer to catch up", period)
-        return None
-    async with app.state.sessionmaker() as session:
-        try:
-            async with session.begin():
-                await service.take(session=session, period=period, kind="auto", taken_by="scheduler",
-                                   target_rate=settings.target_rate, today=today)
-        except (Conflict, IntegrityError):
-            return None  # another instance (or an admin) froze it first
-    log.info("snapshot of %s taken", period)
-    return period
+        log.info("snapshots of %s wait for the consumer to catch up", ", ".join(due))
+        return []
+    taken = []
+    for period in due:
+        async with app.state.sessionmaker() as session:
+            try:
+                async with session.begin():
+                    await service.take(session=session, period=period, kind="auto", taken_by="scheduler",
+                                       target_rate=settings.target_rate, today=today)
+            except (Conflict, IntegrityError):
+                continue  # another instance (or an admin) froze it first
+        log.info("snapshot of %s taken", period)
+        taken.append(period)
+    return taken
 
 
 def scheduler(topics: list[str]):
-    """The background job: look every KP_SNAPSHOT_CHECK_SECONDS whether last month is due."""
+    """The background job: look every KP_SNAPSHOT_CHECK_SECONDS whether a month is due."""
 
     async def snapshot_scheduler(app: FastAPI) -> None:
         settings: ReportsSettings = app.state.settings

@@ -2,7 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.clock import utcnow
@@ -66,9 +66,11 @@ async def take(*, session: AsyncSession, period: str, kind: str, taken_by: str, 
     await _insert(session, SnapshotUnit, [
         {"period": period, "unit_id": u.id, "code": u.code, "name": u.name, "kind": u.kind}
         for u in figures.units.values()])
-    alerts: dict[str, list[str]] = {}
-    for project_id, message in (await session.execute(select(AlertView.project_id, AlertView.message).where(
-            AlertView.status.in_(ACTIVE_ALERTS)).order_by(AlertView.raised_on, AlertView.id))).all():
+    alerts: dict[str, list[str]] = {}  # the alerts active on the last day (each with its latest message)
+    a = AlertView
+    for project_id, message in (await session.execute(select(a.project_id, a.message).where(
+            a.raised_on <= as_of, or_(a.status.in_(ACTIVE_ALERTS), a.resolved_on > as_of))
+            .order_by(a.raised_on, a.id))).all():
         alerts.setdefault(project_id, []).append(message)
     await _insert(session, SnapshotProject, [
         {"period": period, "project_id": row.id, "code": row.code, "name": row.name, "unit_id": f.unit_id,

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from contracts.registry import Bracket, Category, Level, Sector
 from contracts.types import Money
 from services.reports.figures import Rate
+from services.reports.periods import MAX_YEAR, MIN_YEAR
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
@@ -37,7 +38,7 @@ class TargetFilter(BaseModel):
 class TargetCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
     name: Name
     measure: Measure
     filter: TargetFilter = Field(default_factory=TargetFilter)

@@ -92,7 +92,7 @@ def achieved_by_facts(target: Target, projects: list[ProjectFacts]) -> Decimal:
 async def achieved_live(session: AsyncSession, target: Target) -> Decimal:
     """What the live projects achieved towards the target."""
     p = ProjectView
-    where = [p.registered.is_(True), p.archived.is_(False), p.year == target.year]
+    where = [sources.counted(), p.year == target.year]
     where += [getattr(p, f) == getattr(target, f) for f in FILTER_FIELDS if getattr(target, f) is not None]
     if target.measure == Measure.investment_amount:
         total = await session.scalar(select(func.coalesce(func.sum(p.ytd_investment), 0)).where(*where))
