@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.topics import dead_letter
 from kit import errors
 from kit.bus import broker_reachable, ensure_topics
-from kit.consumer import Consumer, Handlers
+from kit.consumer import BatchScope, Consumer, Handlers
 from kit.db import make_engine, make_sessionmaker
 from kit.metrics import MetricsMiddleware
 from kit.migrations import upgrade
@@ -39,6 +39,7 @@ class ServiceSpec:
     produces: str | None = None
     consumes: list[str] = field(default_factory=list)
     handlers: Handlers = field(default_factory=dict)
+    batch_scope: BatchScope | None = None  # see kit.consumer.Consumer
     # Long-running jobs of the service (schedulers, deliverers): each is called with the app once the database is
     # migrated and `app.state.sessionmaker` is set, runs as a task (started again if it dies of an error), and is
     # cancelled at shutdown.
@@ -73,7 +74,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             start("relay", app.state.relay.run)
         if spec.consumes:
             app.state.consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=spec.consumes,
-                                          handlers=spec.handlers)
+                                          handlers=spec.handlers, batch_scope=spec.batch_scope)
             start("consumer", app.state.consumer.run)
         for job in spec.background:
             start(getattr(job, "__name__", "background"), functools.partial(job, app))

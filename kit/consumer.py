@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, CloudEvent, EventData], Awaitable[None]]
 Handlers = dict[type[EventData], Handler]
+BatchScope = Callable[[AsyncSession], contextlib.AbstractAsyncContextManager]
 
 MAX_HANDLER_ATTEMPTS = 5
 
@@ -38,11 +39,14 @@ class Consumer:
         sessionmaker: async_sessionmaker,
         topics: list[str],
         handlers: Handlers,
+        batch_scope: BatchScope | None = None,
     ):
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.topics = topics
         self.handlers = {model.type: handler for model, handler in handlers.items()}
+        # Wraps the handlers of a whole fetch applied in one transaction (e.g. to write aggregates once per fetch).
+        self.batch_scope = batch_scope or (lambda _session: contextlib.nullcontext())
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
         self._gate = asyncio.Lock()  # each batch is applied under it; `paused()` holds it
@@ -157,7 +161,7 @@ class Consumer:
         applied, duplicates, unhandled = [], 0, 0
         try:
             async with self.sessionmaker() as session:
-                async with session.begin():
+                async with session.begin(), self.batch_scope(session):
                     seen = set((await session.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids)))).all())
                     for cloud_event, data in decoded:
                         handler = self.handlers.get(cloud_event.type)

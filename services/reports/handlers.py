@@ -187,13 +187,18 @@ HANDLERS: Handlers = {
 }
 
 
+_FENCED = "reports.fenced"
+
+
 def fenced(handler: Handler) -> Handler:
     """The live consumer's handler: on PostgreSQL it first takes the rebuild lock shared, so while a rebuild holds
     it exclusively (on any instance) live events wait, and are applied after it (or found in its inbox)."""
 
     async def apply(session: AsyncSession, event: CloudEvent, data: EventData) -> None:
-        if session.bind.dialect.name == "postgresql":
+        # Once per transaction (each consumer transaction has a session of its own): the lock is held until it ends.
+        if session.bind.dialect.name == "postgresql" and not session.info.get(_FENCED):
             await session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": REBUILD_LOCK})
+            session.info[_FENCED] = True
         await handler(session, event, data)
 
     apply.__name__ = getattr(handler, "__name__", "handler")
