@@ -152,3 +152,11 @@ class TaskEscalated(TaskState):
     days_late: int
     # Who the case now goes to: the unit's head, the project's lead leader by name, or 问责.
     escalated_to: str | None = None
+
+
+class TaskResolvableChanged(TaskState):
+    """The task's alert cleared (resolvable: it only waits for 销号), or it turned red again (no longer resolvable)."""
+
+    type = "keyproject.alerts.task.resolvable_changed.v1"
+    topic = topics.ALERTS
+    as_of: date

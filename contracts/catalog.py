@@ -34,6 +34,7 @@ EVENTS: tuple[type[EventData], ...] = (
     alerts.TaskClosed,
     alerts.TaskReturned,
     alerts.TaskEscalated,
+    alerts.TaskResolvableChanged,
 )
 
 CATALOG: dict[str, type[EventData]] = {model.type: model for model in EVENTS}

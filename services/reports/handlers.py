@@ -26,7 +26,8 @@ CONSUMED_TOPICS = [topics.REGISTRY, topics.MILESTONES, topics.ALERTS]
 # PostgreSQL advisory lock that fences live event handling off a running rebuild (see services.reports.rebuild).
 REBUILD_LOCK = 0x6B70_0404
 # The task events that carry the day they happened on; the others happened when published.
-TASK_EVENT_DAYS = {alerts.TaskOpened: "opened_on", alerts.TaskClosed: "closed_on", alerts.TaskEscalated: "as_of"}
+TASK_EVENT_DAYS = {alerts.TaskOpened: "opened_on", alerts.TaskClosed: "closed_on", alerts.TaskEscalated: "as_of",
+                   alerts.TaskResolvableChanged: "as_of"}
 
 
 @functools.cache

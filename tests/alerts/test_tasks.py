@@ -1,8 +1,11 @@
 """Supervision tasks: lifecycle (清单化 + 销号), the escalation ladder on given dates, unit-scoped access, problems."""
+from datetime import date, timedelta
+
 import pytest
 
 from contracts import alerts as contract
-from tests.alerts.facts import event, known, project, scan, send, tasks, unit
+from contracts import registry
+from tests.alerts.facts import event, known, project, published, scan, send, tasks, today, unit
 from tests.support.api import client, eventually
 
 
@@ -145,6 +148,61 @@ async def test_feedback_stops_the_clock_and_a_resolvable_task_does_not_escalate(
     await alerts.post(f"/api/v1/tasks/{waiting['id']}/feedback", json={"feedback": "已整改"})
     await scan(alerts, "2027-06-20")
     assert (await alerts.get(f"/api/v1/tasks/{waiting['id']}")).json()["escalation_level"] == "none"
+
+
+async def test_a_task_announces_when_its_alert_clears_and_turns_red_again_and_reports_follow(
+        platform, alerts, reports, alerts_events, restore):
+    # Late in reports means past its deadline by today: the task is opened by a scan 20 days ago, so the rule is off
+    # while the project arrives (evaluated as of today) and back on for that scan.
+    restore.append("signed_without_land")
+    now = today()
+    scanned_on = now - timedelta(days=20)
+    owner = unit()
+    state = project(owner.id, stage="signed", stage_dates={"signed": str(scanned_on - timedelta(days=200))})
+
+    def signed(on: date, version: int) -> registry.ProjectUpdated:
+        return registry.ProjectUpdated.model_validate({**state.model_dump(mode="json"), "version": version,
+                                                       "stage_dates": {"signed": str(on)}, "changed": ["stage_dates"]})
+
+    async def counted_in_reports(open_tasks: int, late_tasks: int) -> None:
+        async def check():
+            response = await reports.get("/api/v1/overview", params={"unit_id": owner.id})
+            assert response.status_code == 200, response.text
+            return (response.json()["open_tasks"], response.json()["late_tasks"]) == (open_tasks, late_tasks)
+
+        await eventually(check, timeout=60, what=f"reports counting {open_tasks} open, {late_tasks} late task(s)")
+
+    assert (await alerts.put("/api/v1/rules/signed_without_land", json={"enabled": False})).status_code == 200
+    await send(platform, event(owner, owner.id), event(state, state.id))
+    await known(alerts, state.id)
+    assert (await alerts.put("/api/v1/rules/signed_without_land", json={"enabled": True})).status_code == 200
+    await scan(alerts, str(scanned_on))
+    [task] = await tasks(alerts, project_id=state.id)
+    assert (task["rule"], task["deadline"], task["resolvable"]) == ("signed_without_land",
+                                                                     str(scanned_on + timedelta(days=15)), False)
+    await counted_in_reports(1, 1)
+
+    # The signing date corrected to today: the alert clears, the task only awaits 销号 and is late no more.
+    await send(platform, event(signed(now, 2), state.id))
+    await known(alerts, state.id, version=2)
+    [cleared] = await published(alerts_events, contract.TaskResolvableChanged, subject=state.id, id=task["id"])
+    assert (cleared.resolvable, cleared.status, cleared.as_of, cleared.alert_id) == (True, "open", now,
+                                                                                     task["alert_id"])
+    await counted_in_reports(1, 0)
+
+    # Signed long ago after all: red again, the same task is handed the new alert and is late again.
+    await send(platform, event(signed(now - timedelta(days=200), 3), state.id))
+    await known(alerts, state.id, version=3)
+    [again] = await published(alerts_events, contract.TaskResolvableChanged, subject=state.id, id=task["id"],
+                              resolvable=False)
+    [reused] = await tasks(alerts, project_id=state.id)
+    assert (reused["id"], reused["resolvable"], again.alert_id, again.as_of) == (task["id"], False,
+                                                                                reused["alert_id"], now)
+    assert again.alert_id != task["alert_id"]
+    await counted_in_reports(1, 1)
+    # Once per change.
+    changes = await alerts_events.all(contract.TaskResolvableChanged, subject=state.id)
+    assert [c.resolvable for c in changes] == [True, False]
 
 
 async def test_unit_tokens_see_and_answer_only_their_units_tasks(platform, alerts, known_project):

@@ -28,11 +28,27 @@ def configured(tmp_path_factory):
         platform.stop()
 
 
+async def default_for(milestones) -> dict[str, list[str]]:
+    response = await milestones.get("/api/v1/templates", params={"limit": 200})
+    assert response.status_code == 200, response.text
+    return {t["key"]: t["default_for"] for t in response.json()["items"] if t["default_for"]}
+
+
 async def test_a_custom_template_becomes_its_categorys_default(configured):
     async with client(configured.url("milestones")) as milestones:
+        # Until the configured template exists, its category keeps the built-in one; so does a missing template's.
+        assert await default_for(milestones) == {"industrial": ["industry", "manufacturing"],
+                                                 "infrastructure": ["infrastructure"], "services": ["services"],
+                                                 "agriculture": ["agriculture"], "social": ["social"]}
         created = await milestones.post("/api/v1/templates", json={"key": CUSTOM, "name": "社会事业（并行）",
                                                                    "category": "social", "nodes": PARALLEL_NODES})
         assert created.status_code == 201, created.text
+        assert created.json()["default_for"] == ["social"]
+        assert await default_for(milestones) == {"industrial": ["industry", "manufacturing"],
+                                                 "infrastructure": ["infrastructure"], "services": ["services"],
+                                                 "agriculture": ["agriculture"], CUSTOM: ["social"]}
+        assert (await milestones.get("/api/v1/templates/social")).json()["default_for"] == []
+        assert (await milestones.get(f"/api/v1/templates/{CUSTOM}")).json()["default_for"] == ["social"]
         unit_id = unique_key("unit")
         registered = {category: project_registered(unit_id, category=category,
                                                    planned_completion_date="2027-06-30")

@@ -47,8 +47,8 @@ FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact
 _FACT_FIELDS = 15
 ALERT_COLUMNS = [Alert.id, Alert.subject_id, Alert.project_id, Alert.parcel_id, Alert.unit_id, Alert.rule,
                  Alert.colour, Alert.message, Alert.status, Alert.escalated_to, Alert.raised_on, Alert.as_of]
-TASK_COLUMNS = [Task.id, Task.project_id, Task.subject_id, Task.unit_id, Task.source, Task.rule, Task.title,
-                Task.deadline, Task.status, Task.resolvable, Task.escalation_level, Task.alert_id]
+# What the rules read and what task events carry (a task reused by a new red alert is announced).
+TASK_COLUMNS = [Task.subject_id, *(getattr(Task, name) for name in events.TASK_FIELDS)]
 STATUS_COLUMNS = [ProjectStatus.project_id, ProjectStatus.unit_id, ProjectStatus.colour, ProjectStatus.grade,
                   ProjectStatus.changed_on]
 
@@ -325,10 +325,13 @@ class Evaluation:
             return
         existing = self._open_alert_tasks.get((subject.id, rule))
         if existing is not None:
+            was_resolvable = existing["resolvable"]
             changes = {"alert_id": alert["id"], "resolvable": False, "description": alert["message"]}
             self._task_updates.setdefault(existing["id"], {"id": existing["id"]}).update(changes, updated_at=self._now)
             existing.update(changes)
             self._task_change(existing, "alert_red_again", alert["message"])
+            if was_resolvable:
+                self._resolvable_changed(existing)
             return
         task = {
             "id": str(uuid.uuid4()), "project_id": subject.project_id, "subject_id": subject.id,
@@ -345,6 +348,11 @@ class Evaluation:
         self._task_change(task, "opened", alert["message"])
         self._events.append((contract.TaskOpened.model_validate(events.task_state(task)), events.task_subject(task)))
         self.counts["tasks_opened"] += 1
+
+    def _resolvable_changed(self, task: dict) -> None:
+        """Announce the task's new `resolvable` flag: consumers count an open task late only while it is false."""
+        state = {**events.task_state(task), "as_of": self.as_of}
+        self._events.append((contract.TaskResolvableChanged.model_validate(state), events.task_subject(task)))
 
     def _task_change(self, task: dict, action: str, note: str | None) -> None:
         self._task_changes.append({"task_id": task["id"], "action": action, "status": task["status"],
@@ -418,10 +426,12 @@ class Evaluation:
         for row in rows:
             if row.id in self._task_updates and self._task_updates[row.id].get("alert_id") not in (None, row.alert_id):
                 continue  # already handed to a newer red alert in this same evaluation
-            values = {**row._asdict(), "resolvable": True}
-            self._task_updates.setdefault(row.id, {"id": row.id}).update(resolvable=True, updated_at=self._now)
+            pending = self._task_updates.setdefault(row.id, {"id": row.id})
+            pending.update(resolvable=True, updated_at=self._now)
+            values = {**row._asdict(), **pending}
             self._task_change(values, "resolvable", "告警已解除，待核验销号")
-        self.counts["tasks_resolvable"] += len(rows)
+            self._resolvable_changed(values)
+            self.counts["tasks_resolvable"] += 1
 
 
 async def _update_by_id(session: AsyncSession, model, rows: list[dict], key: str = "id") -> None:

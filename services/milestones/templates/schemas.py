@@ -45,8 +45,7 @@ class TemplatePublic(BaseModel):
     name: str
     name_en: str | None = None
     category: Category | None = None
-    # Categories whose projects get this template by default in the built-in mapping (built-in templates only;
-    # KP_CATEGORY_TEMPLATES may give a category another one).
+    # Categories whose projects get this template by default: KP_CATEGORY_TEMPLATES over the built-in mapping.
     default_for: list[Category] = []
     description: str | None = None
     builtin: bool

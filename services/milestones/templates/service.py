@@ -69,8 +69,8 @@ def total_duration(nodes: Sequence[TemplateNode]) -> int:
 
 def _builtin(key: str) -> TemplatePublic:
     name, name_en, categories, nodes = BUILTIN[key]
-    return TemplatePublic(key=key, name=name, name_en=name_en, category=categories[0], default_for=categories,
-                          builtin=True, version=1, nodes=nodes, total_duration_days=total_duration(nodes))
+    return TemplatePublic(key=key, name=name, name_en=name_en, category=categories[0], builtin=True, version=1,
+                          nodes=nodes, total_duration_days=total_duration(nodes))
 
 
 BUILTIN_PUBLIC = {key: _builtin(key) for key in BUILTIN}
@@ -97,6 +97,16 @@ async def default_key(*, session: AsyncSession, category: Category | str, config
     return key or DEFAULT_FOR_CATEGORY[category]
 
 
+async def with_default_for(*, session: AsyncSession, templates: list[TemplatePublic],
+                           configured: Mapping[Category, str]) -> list[TemplatePublic]:
+    """The templates with the categories whose projects get each by default (`default_key`, so as configured)."""
+    default_for: dict[str, list[Category]] = {}
+    for category in Category:
+        key = await default_key(session=session, category=category, configured=configured)
+        default_for.setdefault(key, []).append(category)
+    return [t.model_copy(update={"default_for": default_for.get(t.key, [])}) for t in templates]
+
+
 async def get(*, session: AsyncSession, key: str) -> TemplatePublic:
     """Gets a template by its key, built-in or custom."""
     if key in BUILTIN_PUBLIC:
@@ -117,7 +127,7 @@ async def list_(*, session: AsyncSession, params: PageParams, category: Category
         query = query.where(CustomTemplate.category == category)
     found = [_public(row) for row in (await session.scalars(query)).all()]
     found += [t for key, t in BUILTIN_PUBLIC.items()
-              if (after is None or key > after) and (category is None or category in t.default_for)]
+              if (after is None or key > after) and (category is None or category in BUILTIN[key][2])]
     found.sort(key=lambda t: t.key)
     return page_of(found, params, keys=lambda t: [t.key])
 
