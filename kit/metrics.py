@@ -7,7 +7,7 @@ HTTP_REQUESTS = Counter("kp_http_requests_total", "HTTP requests", ["service", "
 HTTP_LATENCY = Histogram(
     "kp_http_request_duration_seconds",
     "HTTP request latency",
-    ["service", "method", "route"],
+    ["service", "method", "route", "status"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
 EVENTS_PUBLISHED = Counter("kp_events_published_total", "Events published from the outbox", ["service", "topic"])
@@ -43,7 +43,13 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
+            path = _route_template(scope)
             HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, scope["method"], path).observe(time.perf_counter() - start)
+            HTTP_LATENCY.labels(self.service, scope["method"], path, str(status)).observe(time.perf_counter() - start)
+
+
+def _route_template(scope) -> str:
+    """The matched route's full path template ('/api/v1/projects/{project_id}'): FastAPI keeps an included route's
+    own path relative to its router's prefix and puts the full one in its effective route context."""
+    effective = scope.get("fastapi", {}).get("effective_route_context")
+    return getattr(effective, "path", None) or getattr(scope.get("route"), "path", "unmatched")

@@ -12,6 +12,7 @@ from kit.auth import mint
 from kit.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 from tests.support.api import client
 from tests.support.factories import create_unit, project_body
+from tests.support.metrics import scrape, value
 from tests.support.platform import JWT_SECRET
 
 PROJECTS = "/api/v1/projects"
@@ -106,6 +107,20 @@ async def test_health_readiness_and_metrics_need_no_token(registry_url):
         assert ready.json()["checks"] == {"database": True, "broker": True}
         metrics = await http.get("/metrics")
         assert metrics.status_code == 200 and "kp_http_requests_total" in metrics.text
+
+
+async def test_http_requests_and_latency_are_counted_by_route_and_status(registry, registry_url):
+    route, labels = "/api/v1/projects/{project_id}", {"service": "registry", "method": "GET"}
+    before = await scrape(registry_url)
+    for _ in range(3):
+        assert (await registry.get(f"{PROJECTS}/{uuid.uuid4()}")).status_code == 404
+    after = await scrape(registry_url)
+    for name in ("kp_http_requests_total", "kp_http_request_duration_seconds_count"):
+        rise = value(after, name, route=route, status="404", **labels) - value(before, name, route=route, status="404",
+                                                                             **labels)
+        assert rise == 3, name
+    assert value(after, "kp_http_request_duration_seconds_count", route=route, status="200", **labels) == \
+        value(before, "kp_http_request_duration_seconds_count", route=route, status="200", **labels)
 
 
 # --- validation -------------------------------------------------------------------------------------------------
