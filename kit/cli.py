@@ -54,9 +54,9 @@ def run(
                 "KP_DATABASE_URL": f"sqlite+aiosqlite:///{(data_dir / f'{name}.db').resolve()}",
             }
             services.append(ServiceProcess(name, port=port, env=env, log_path=data_dir / f"{name}.log").start())
-        typer.echo(f"broker    {broker.bootstrap} (embedded tansu, memory storage)")
+        typer.echo(f"{'broker':<11}{broker.bootstrap} (embedded tansu, memory storage)")
         for svc in services:
-            typer.echo(f"{svc.name:<10}{svc.url}   docs {svc.url}/docs")
+            typer.echo(f"{svc.name:<11}{svc.url}   docs {svc.url}/docs")
         typer.echo("\nadmin token (export TOKEN=...):")
         typer.echo(mint(secret=_secret(), subject="admin", scopes=ALL_SCOPES))
         typer.echo(f"\nlogs in {data_dir}/; Ctrl-C stops everything")

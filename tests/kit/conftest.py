@@ -39,3 +39,16 @@ async def plumbing(plumbing_url):
         yield plumbing_url, make_sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def migrations(tmp_path):
+    """The smallest service migrations: the plumbing tables only."""
+    root = tmp_path / "migrations"
+    (root / "versions").mkdir(parents=True)
+    (root / "env.py").write_text("from sqlalchemy import MetaData\n\nfrom kit.migrations import run_env\n\n"
+                                 "run_env(MetaData())\n")
+    (root / "versions" / "0001_plumbing.py").write_text(
+        'from kit.migrations import create_plumbing_tables\n\nrevision = "0001"\ndown_revision = None\n\n\n'
+        "def upgrade() -> None:\n    create_plumbing_tables()\n")
+    return root

@@ -31,7 +31,7 @@ class Probe(EventData):
 
 def relay_settings(url: str, bootstrap: str, **overrides) -> ServiceSettings:
     return ServiceSettings(service_name=f"relay-test-{uuid.uuid4().hex[:8]}", database_url=url, port=0,
-                           kafka_bootstrap=bootstrap, kafka_partitions=1, **overrides)
+                           kafka_bootstrap=bootstrap, **{"kafka_partitions": 1, **overrides})
 
 
 @contextlib.asynccontextmanager
@@ -44,11 +44,12 @@ async def running_relay(settings: ServiceSettings, sessionmaker, topic: str):
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def stage_probes(sessionmaker, topic: str, *markers: str) -> None:
+async def stage_probes(sessionmaker, topic: str, *markers: str, key: str = "key-1") -> None:
+    """Stage one probe event per marker, keyed `key`, in one transaction."""
     probe = type("TopicProbe", (Probe,), {"topic": topic})
     async with sessionmaker() as session:
         for marker in markers:
-            await stage(session, probe(marker=marker), subject="key-1", source="/tests")
+            await stage(session, probe(marker=marker), subject=key, source="/tests")
         await session.commit()
 
 

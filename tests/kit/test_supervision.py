@@ -11,19 +11,6 @@ from tests.support.api import eventually
 pytestmark = pytest.mark.timeout(120)
 
 
-@pytest.fixture
-def migrations(tmp_path):
-    """The smallest service migrations: the plumbing tables only."""
-    root = tmp_path / "migrations"
-    (root / "versions").mkdir(parents=True)
-    (root / "env.py").write_text("from sqlalchemy import MetaData\n\nfrom kit.migrations import run_env\n\n"
-                                 "run_env(MetaData())\n")
-    (root / "versions" / "0001_plumbing.py").write_text(
-        'from kit.migrations import create_plumbing_tables\n\nrevision = "0001"\ndown_revision = None\n\n\n'
-        "def upgrade() -> None:\n    create_plumbing_tables()\n")
-    return root
-
-
 async def test_a_background_job_that_dies_is_logged_and_restarted(plumbing_url, migrations, broker, caplog):
     runs = 0
     running = asyncio.Event()
