@@ -7,9 +7,13 @@ _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", 
 
 
 def breaking_changes(old: Schema, new: Schema) -> list[str]:
-    """What in `new` breaks readers of `old`: removed or retyped properties, removed enum values, new required fields.
+    """What in `new` breaks readers of `old`: removed or retyped properties, removed enum values, a free value narrowed
+    to an enum, new required fields.
 
-    Adding optional properties is fine. Both schemas are pydantic-style: `$ref`s point into their own `$defs`.
+    Adding optional properties is fine, and so is widening a value: a new enum value, or an enum opened to a string
+    (the registry's category became a pattern-constrained slug so deployments can configure more): every event written
+    before still validates. Consumers must be deployed before a producer writes a value they do not know yet. Both
+    schemas are pydantic-style: `$ref`s point into their own `$defs`.
     """
     problems: list[str] = []
     _compare(old, old, new, new, "", problems)
@@ -107,6 +111,8 @@ def _compare(old: Schema, old_root: Schema, new: Schema, new_root: Schema, path:
             old_values, new_values = _enum_values(old_props[name], old_root), _enum_values(new_props[name], new_root)
             if old_values is not None and new_values is not None and old_values - new_values:
                 problems.append(f"{where}: enum values removed {sorted(map(str, old_values - new_values))}")
+            elif old_values is None and new_values is not None:
+                problems.append(f"{where}: narrowed to the enum values {sorted(map(str, new_values))}")
             _compare(old_props[name], old_root, new_props[name], new_root, f"{where}.", problems, depth + 1)
         for name in sorted(set(new_object.get("required", ())) - old_required):
             state = "became required" if name in old_props else "added as required"

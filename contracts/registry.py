@@ -2,6 +2,9 @@
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
 
 from contracts import topics
 from contracts.envelope import EventData
@@ -24,12 +27,21 @@ class Level(StrEnum):
 
 
 class Category(StrEnum):
+    """The built-in project categories. A registry may be configured with more (KP_EXTRA_CATEGORIES), so events and
+    consumers take any `CategoryKey`; these names are the constants every deployment knows."""
+
     industry = "industry"
     manufacturing = "manufacturing"
     services = "services"
     agriculture = "agriculture"
     infrastructure = "infrastructure"
     social = "social"
+
+
+# A project's category as events carry it: a built-in `Category` or one a registry was configured with (a lowercase
+# slug as long as the services' columns). Widened from the closed enum: every event written before still matches.
+CategoryKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40), Field(
+    description=f"a built-in category ({', '.join(Category)}) or one the registry is configured with")]
 
 
 class Sector(StrEnum):
@@ -82,7 +94,7 @@ class ProjectState(EventData):
     name: str
     year: int
     level: Level
-    category: Category
+    category: CategoryKey
     sector: Sector
     total_investment: Money
     annual_plan_investment: Money

@@ -3,7 +3,7 @@ from datetime import date, time
 
 from pydantic import Field
 
-from contracts.registry import Category
+from contracts.registry import CategoryKey
 from kit.settings import ServiceSettings
 from services.milestones.scheduling import CALENDAR_DAYS, Calendar, CalendarKind, working_calendar
 from services.milestones.templates.builtin import DEFAULT_FOR_CATEGORY
@@ -17,9 +17,10 @@ class MilestonesSettings(ServiceSettings):
     # Generate a schedule from the category's template when a project arrives with planned dates (KP_AUTO_SCHEDULE).
     auto_schedule: bool = True
     # The template a category's projects get when none is named, e.g. KP_CATEGORY_TEMPLATES='{"industry":
-    # "industrial-park"}' (a custom template made through the API). A category left out, or mapped to a template
-    # that does not exist, gets its built-in template.
-    category_templates: dict[Category, Key] = Field(default_factory=lambda: dict(DEFAULT_FOR_CATEGORY))
+    # "industrial-park", "tourism": "scenic-area"}' (a custom template made through the API; a category the registry
+    # was configured with may be named too). A category left out, or mapped to a template that does not exist, gets its
+    # built-in template, or GENERIC_TEMPLATE when it has none.
+    category_templates: dict[CategoryKey, Key] = Field(default_factory=lambda: dict(DEFAULT_FOR_CATEGORY))
     # Count durations in working days (weekends and KP_HOLIDAYS skipped, KP_EXTRA_WORKDAYS worked) instead of
     # calendar days, unless a schedule request says otherwise; e.g. KP_HOLIDAYS='["2026-10-01","2026-10-02"]'.
     working_calendar: bool = False

@@ -4,22 +4,12 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventData
-from contracts.registry import Bracket, Category, Sector
+from contracts.registry import Bracket
 from kit.outbox import stage
 from services.registry.models import Project
 
 SOURCE = "/keyproject/registry"
 YI = Decimal(10_000)  # 1 亿元 = 10,000 万元
-
-SECTOR_OF_CATEGORY = {
-    Category.agriculture: Sector.primary,
-    Category.industry: Sector.secondary,
-    Category.manufacturing: Sector.secondary,
-    Category.services: Sector.tertiary,
-    Category.infrastructure: Sector.tertiary,
-    Category.social: Sector.tertiary,
-}
-
 
 def investment_bracket(total_investment: Decimal) -> Bracket:
     if total_investment >= 50 * YI:

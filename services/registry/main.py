@@ -4,6 +4,7 @@ from pathlib import Path
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
 from kit.errors import Invalid, field_error, problem_response
+from services.registry import categories
 from services.registry.imports.router import router as imports
 from services.registry.investments.router import router as investments
 from services.registry.lifecycle.router import router as lifecycle
@@ -44,7 +45,9 @@ class RefuseNul:
 
 
 def create_app(settings: RegistrySettings | None = None):
-    app = create_service_app(SPEC, settings or RegistrySettings())
+    settings = settings or RegistrySettings()
+    categories.configure(settings.extra_categories)
+    app = create_service_app(SPEC, settings)
     app.add_middleware(RefuseNul)
     return app
 

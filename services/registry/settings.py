@@ -1,6 +1,7 @@
 """Registry settings (KP_* environment variables)."""
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from contracts.registry import Category, CategoryKey, Sector
 from kit.settings import ServiceSettings
 from services.registry.statistics.schemas import DocumentKind
 
@@ -9,6 +10,9 @@ class RegistrySettings(ServiceSettings):
     service_name: str = "registry"
     database_url: str = "sqlite+aiosqlite:///data/registry.db"
     port: int = 8001
+    # Project categories besides the built-in ones, each with the sector its projects derive (KP_EXTRA_CATEGORIES),
+    # e.g. '{"tourism": "tertiary", "mining": "secondary"}': lowercase slugs, at most 40 characters.
+    extra_categories: dict[CategoryKey, Sector] = {}
     # Largest document file accepted by an upload (KP_MAX_DOCUMENT_BYTES); larger ones are refused with 413.
     max_document_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     # Document kinds a started project needs before it can be submitted for statistics inclusion (入库纳统),
@@ -20,3 +24,10 @@ class RegistrySettings(ServiceSettings):
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 50_000
     import_max_reported_errors: int = 1000
+
+    @field_validator("extra_categories")
+    @classmethod
+    def _not_builtin(cls, extra: dict[str, Sector]) -> dict[str, Sector]:
+        if builtin := sorted(set(extra) & set(Category)):
+            raise ValueError(f"built-in categories keep their own sector: remove {', '.join(builtin)}")
+        return extra

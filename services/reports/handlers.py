@@ -60,7 +60,7 @@ async def on_project_state(session: AsyncSession, event: CloudEvent, project: re
         row.version = project.version
         row.code, row.name, row.year = project.code, project.name, project.year
         row.unit_id = project.responsible_unit_id
-        row.level, row.category, row.sector = project.level.value, project.category.value, project.sector.value
+        row.level, row.category, row.sector = project.level.value, project.category, project.sector.value
         row.bracket, row.stage = project.bracket.value, project.stage.value
         row.total_investment = project.total_investment
         row.annual_plan_investment = project.annual_plan_investment

@@ -93,9 +93,16 @@ async def status(alerts, project_id: str) -> dict:
 
 
 async def tasks(alerts, **filters) -> list[dict]:
-    response = await alerts.get("/api/v1/tasks", params={"limit": 500, **filters})
-    assert response.status_code == 200, response.text
-    return response.json()["items"]
+    """Every task the filters select, page after page (the session platform holds hundreds)."""
+    found, cursor = [], None
+    while True:
+        page = {"cursor": cursor} if cursor else {}
+        response = await alerts.get("/api/v1/tasks", params={"limit": 500, **filters, **page})
+        assert response.status_code == 200, response.text
+        found += response.json()["items"]
+        cursor = response.json()["next_cursor"]
+        if not cursor:
+            return found
 
 
 GRADE_OF = {"red": "lagging", "yellow": "warning"}

@@ -157,6 +157,23 @@ def test_a_retyped_ref_breaks_and_a_removed_enum_value_breaks():
     assert breaking_changes(OLD, narrowed) == ["stage: enum values removed ['started']"]
 
 
+def test_an_enum_opened_to_a_pattern_string_is_compatible_and_narrowing_it_back_breaks():
+    opened = json.loads(json.dumps(OLD))
+    opened["$defs"]["Stage"] = {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 40}
+    assert breaking_changes(OLD, opened) == []
+    assert breaking_changes(opened, OLD) == ["stage: narrowed to the enum values ['planning', 'started']"]
+
+
+def test_a_category_travels_as_a_slug_configured_or_built_in():
+    """The registry may be configured with categories beyond the built-in ones (KP_EXTRA_CATEGORIES)."""
+    schema = generate.event_schema(ProjectRegistered)["properties"]["category"]
+    assert schema["type"] == "string" and "enum" not in schema and "industry" in schema["description"]
+    for category in ("tourism", "new_energy", Category.social):
+        project = _project(category=category)
+        _, decoded = decode(encode(new_event(project, subject=project.id, source="tests")), CATALOG)
+        assert decoded.category == category
+
+
 def test_a_new_required_field_breaks_and_so_does_making_an_optional_one_required():
     added = _changed(kind={"type": "string"})
     added["required"].append("kind")
@@ -244,7 +261,9 @@ def test_decode_rejects_an_unsupported_specversion():
 @pytest.mark.parametrize("change", [
     {"total_investment": "-5"},
     {"total_investment": "lots"},
-    {"category": "mining"},
+    {"category": "Mining"},
+    {"category": "采矿"},
+    {"category": "m" * 41},
     {"year": "twenty"},
     {"version": None},
 ])

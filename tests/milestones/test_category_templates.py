@@ -1,5 +1,6 @@
 """KP_CATEGORY_TEMPLATES: a custom template as a category's default, on a milestones instance of its own (own broker,
-so the schedules it generates reach no other service) fed registry events directly."""
+so the schedules it generates reach no other service) fed registry events directly; categories a registry was
+configured with (KP_EXTRA_CATEGORIES) get the template named for them, else the generic one."""
 import json
 
 import pytest
@@ -20,9 +21,11 @@ def configured(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("milestones-category-templates")
     platform = Platform(broker=EmbeddedBroker(log_path=workdir / "broker.log").start(), workdir=workdir)
     try:
-        # social → a custom template; agriculture → one that does not exist; the other categories are left out.
+        # social and the configured tourism → a custom template; agriculture → one that does not exist; the other
+        # categories, and the configured mining, are left out.
         platform.start_service("milestones", extra_env={
-            "KP_CATEGORY_TEMPLATES": json.dumps({"social": CUSTOM, "agriculture": "no-such-template"})})
+            "KP_CATEGORY_TEMPLATES": json.dumps({"social": CUSTOM, "agriculture": "no-such-template",
+                                                 "tourism": CUSTOM})})
         yield platform
     finally:
         platform.stop()
@@ -36,23 +39,24 @@ async def default_for(milestones) -> dict[str, list[str]]:
 
 async def test_a_custom_template_becomes_its_categorys_default(configured):
     async with client(configured.url("milestones")) as milestones:
-        # Until the configured template exists, its category keeps the built-in one; so does a missing template's.
-        assert await default_for(milestones) == {"industrial": ["industry", "manufacturing"],
+        # Until the configured template exists, its category keeps the built-in one (tourism, without one, the
+        # generic industrial one); so does a missing template's.
+        assert await default_for(milestones) == {"industrial": ["industry", "manufacturing", "tourism"],
                                                  "infrastructure": ["infrastructure"], "services": ["services"],
                                                  "agriculture": ["agriculture"], "social": ["social"]}
         created = await milestones.post("/api/v1/templates", json={"key": CUSTOM, "name": "社会事业（并行）",
                                                                    "category": "social", "nodes": PARALLEL_NODES})
         assert created.status_code == 201, created.text
-        assert created.json()["default_for"] == ["social"]
+        assert created.json()["default_for"] == ["social", "tourism"]
         assert await default_for(milestones) == {"industrial": ["industry", "manufacturing"],
                                                  "infrastructure": ["infrastructure"], "services": ["services"],
-                                                 "agriculture": ["agriculture"], CUSTOM: ["social"]}
+                                                 "agriculture": ["agriculture"], CUSTOM: ["social", "tourism"]}
         assert (await milestones.get("/api/v1/templates/social")).json()["default_for"] == []
-        assert (await milestones.get(f"/api/v1/templates/{CUSTOM}")).json()["default_for"] == ["social"]
+        assert (await milestones.get(f"/api/v1/templates/{CUSTOM}")).json()["default_for"] == ["social", "tourism"]
         unit_id = unique_key("unit")
         registered = {category: project_registered(unit_id, category=category,
                                                    planned_completion_date="2027-06-30")
-                      for category in ("social", "agriculture", "manufacturing")}
+                      for category in ("social", "agriculture", "manufacturing", "tourism", "mining")}
         await produce_events(configured.broker.bootstrap, topics.REGISTRY, list(registered.values()))
         found = {}
 
@@ -63,9 +67,10 @@ async def test_a_custom_template_becomes_its_categorys_default(configured):
                     found[category] = response.json()
             return len(found) == len(registered)
 
-        await eventually(scheduled, timeout=WAIT, what="the three projects scheduled")
+        await eventually(scheduled, timeout=WAIT, what="the five projects scheduled")
         assert {category: body["template"] for category, body in found.items()} == {
-            "social": CUSTOM, "agriculture": "agriculture", "manufacturing": "industrial"}
+            "social": CUSTOM, "agriculture": "agriculture", "manufacturing": "industrial", "tourism": CUSTOM,
+            "mining": "industrial"}
         assert {n["key"] for n in found["social"]["milestones"]} == {n["key"] for n in PARALLEL_NODES}
         # A request without a template takes the category's configured default as well.
         again = await milestones.post(f"/api/v1/projects/{registered['social'].subject}/schedule",

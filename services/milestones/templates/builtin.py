@@ -103,6 +103,12 @@ BUILTIN: dict[str, tuple[str, str, list[Category], list[TemplateNode]]] = {
     "social": ("社会事业项目", "Social project (education, health, culture)", [Category.social], SOCIAL),
 }
 
-DEFAULT_FOR_CATEGORY: dict[Category, str] = {
+DEFAULT_FOR_CATEGORY: dict[str, str] = {
     category: key for key, (_, _, categories, _) in BUILTIN.items() for category in categories
 }
+
+# The template of a category without a built-in one (configured in the registry, KP_EXTRA_CATEGORIES) and not named in
+# KP_CATEGORY_TEMPLATES: the industrial one, the most common kind of key project, whose chain is the most complete
+# generic one (agreement, land, planning and environmental approvals, permit, start, real start, topping out,
+# acceptance, operation, statistics inclusion), with a node for every registry stage and fact.
+GENERIC_TEMPLATE = "industrial"

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.registry import Category
+from contracts.registry import CategoryKey
 from kit.app import SessionDep
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
@@ -24,7 +24,7 @@ async def _shown(session: AsyncSession, request: Request, *templates: TemplatePu
 
 @router.get("/templates", response_model=Page[TemplatePublic])
 async def list_templates(session: SessionDep, _: Reader, page: Pagination, request: Request,
-                         category: Category | None = None):
+                         category: CategoryKey | None = None):
     items, cursor = await service.list_(session=session, params=page, category=category)
     return Page(items=await _shown(session, request, *items), next_cursor=cursor)
 

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from contracts.registry import Category, Stage
+from contracts.registry import CategoryKey, Stage
 from services.milestones.validation import Key, LongText, Strict, Text
 
 
@@ -31,7 +31,7 @@ class TemplateNode(Strict):
 class TemplateUpdate(Strict):
     name: Text
     name_en: Text | None = None
-    category: Category | None = None
+    category: CategoryKey | None = None
     description: LongText | None = None
     nodes: list[TemplateNode] = Field(min_length=1, max_length=200)
 
@@ -44,9 +44,9 @@ class TemplatePublic(BaseModel):
     key: str
     name: str
     name_en: str | None = None
-    category: Category | None = None
+    category: str | None = None
     # Categories whose projects get this template by default: KP_CATEGORY_TEMPLATES over the built-in mapping.
-    default_for: list[Category] = []
+    default_for: list[str] = []
     description: str | None = None
     builtin: bool
     version: int

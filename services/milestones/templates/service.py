@@ -17,7 +17,7 @@ from kit.pagination import PageParams, page_of
 from services.milestones.models import CustomTemplate
 from services.milestones.network import DependencyCycle, NetworkError, UnknownPredecessor
 from services.milestones.scheduling import Mode, PlanNode, plan
-from services.milestones.templates.builtin import BUILTIN, DEFAULT_FOR_CATEGORY
+from services.milestones.templates.builtin import BUILTIN, DEFAULT_FOR_CATEGORY, GENERIC_TEMPLATE
 from services.milestones.templates.schemas import (TemplateCreate, TemplateNode, TemplatePublic,
                                                    TemplateUpdate)
 
@@ -86,22 +86,22 @@ def _public(row: CustomTemplate) -> TemplatePublic:
                           updated_at=row.updated_at)
 
 
-async def default_key(*, session: AsyncSession, category: Category | str, configured: Mapping[Category, str]) -> str:
+async def default_key(*, session: AsyncSession, category: str, configured: Mapping[str, str]) -> str:
     """The template a project of this category gets by default: the configured one (KP_CATEGORY_TEMPLATES) when it
-    exists, else the built-in one."""
-    category = Category(category)
+    exists, else the built-in one, else (a category configured in the registry only) GENERIC_TEMPLATE."""
     key = configured.get(category)
     if key and key not in BUILTIN and await session.get(CustomTemplate, key) is None:
         log.warning("the default template %s of category %s does not exist: the built-in one is used", key, category)
         key = None
-    return key or DEFAULT_FOR_CATEGORY[category]
+    return key or DEFAULT_FOR_CATEGORY.get(category, GENERIC_TEMPLATE)
 
 
 async def with_default_for(*, session: AsyncSession, templates: list[TemplatePublic],
-                           configured: Mapping[Category, str]) -> list[TemplatePublic]:
-    """The templates with the categories whose projects get each by default (`default_key`, so as configured)."""
-    default_for: dict[str, list[Category]] = {}
-    for category in Category:
+                           configured: Mapping[str, str]) -> list[TemplatePublic]:
+    """The templates with the categories whose projects get each by default (`default_key`, so as configured): the
+    built-in categories and those KP_CATEGORY_TEMPLATES names."""
+    default_for: dict[str, list[str]] = {}
+    for category in dict.fromkeys([*Category, *configured]):
         key = await default_key(session=session, category=category, configured=configured)
         default_for.setdefault(key, []).append(category)
     return [t.model_copy(update={"default_for": default_for.get(t.key, [])}) for t in templates]
@@ -117,7 +117,7 @@ async def get(*, session: AsyncSession, key: str) -> TemplatePublic:
     return _public(row)
 
 
-async def list_(*, session: AsyncSession, params: PageParams, category: Category | None) -> tuple[list, str | None]:
+async def list_(*, session: AsyncSession, params: PageParams, category: str | None) -> tuple[list, str | None]:
     """Lists built-in and custom templates by key, optionally those for one category."""
     after = _cursor_key(params)
     query = select(CustomTemplate).order_by(CustomTemplate.key).limit(params.limit + 1)

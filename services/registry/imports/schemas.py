@@ -44,7 +44,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("year", "年度", 2026, "如 2026", required=True),
     Column("level", "项目级别", "市级", "national 国家级；provincial 省级；municipal 市级；district 区县级；空则为市级"),
     Column("category", "项目类别", "制造业", "industry 工业；manufacturing 制造业；services 服务业；agriculture 农业；"
-           "infrastructure 基础设施；social 社会民生", required=True),
+           "infrastructure 基础设施；social 社会民生；或本平台配置的其他类别", required=True),
     Column("sector", "产业", None, "primary 一产；secondary 二产；tertiary 三产；空则按项目类别推导"),
     Column("total_investment", "总投资（万元）", Decimal("120000.5"), "万元，不小于 0，最多 6 位小数", required=True),
     Column("annual_plan_investment", "年度计划投资（万元）", Decimal("30000"), "万元，不大于总投资", required=True),

@@ -23,7 +23,8 @@ from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, TooLarge
 from kit.outbox import stage_many
 from services.registry import history
-from services.registry.events import SECTOR_OF_CATEGORY, SOURCE, project_state
+from services.registry.categories import sector_of
+from services.registry.events import SOURCE, project_state
 from services.registry.imports import sheets
 from services.registry.imports.schemas import (ALIASES, COLUMNS, EXAMPLE_CODE, EXTRA_COLUMNS, REQUIRED_COLUMNS,
                                                UNIT_CODE, UNIT_ID, ImportMode, ImportResult, RowError, TemplateFormat)
@@ -340,9 +341,9 @@ def _changes(current: dict, values: dict, layout: Layout) -> dict:
     changes and the file has no sector column."""
     after = {f: values[f] for f in layout.fields | {UNIT_ID} if f in CREATE_FIELDS}
     if "sector" in layout.fields:
-        after["sector"] = values["sector"] or SECTOR_OF_CATEGORY[values["category"]]
+        after["sector"] = values["sector"] or sector_of(values["category"])
     elif values["category"] != current["category"]:
-        after["sector"] = SECTOR_OF_CATEGORY[values["category"]]
+        after["sector"] = sector_of(values["category"])
     return after
 
 

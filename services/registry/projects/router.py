@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from contracts.registry import Category, Level, Sector, Stage
+from contracts.registry import Level, Sector, Stage
 from kit.app import SessionDep
 from kit.auth import Principal, require
 from kit.errors import Invalid, PreconditionRequired, field_error
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.registry import history
+from services.registry.categories import AcceptedCategory
 from services.registry.events import project_state
 from services.registry.investments import service as investments
 from services.registry.projects import service
@@ -69,8 +70,9 @@ async def get_project(project_id: str, session: SessionDep, _: Reader, response:
 @router.get("/projects", response_model=Page[ProjectPublic])
 async def list_projects(session: SessionDep, _: Reader, page: Pagination,
                         unit_id: str | None = None, year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-                        level: Level | None = None, category: Category | None = None, sector: Sector | None = None,
-                        stage: Stage | None = None, q: Annotated[str | None, Query(max_length=100)] = None,
+                        level: Level | None = None, category: AcceptedCategory | None = None,
+                        sector: Sector | None = None, stage: Stage | None = None,
+                        q: Annotated[str | None, Query(max_length=100)] = None,
                         archived: bool = False, sort: SortKey = "code"):
     filters = {"responsible_unit_id": unit_id, "year": year, "level": level, "category": category,
                "sector": sector, "stage": stage}

@@ -6,7 +6,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from contracts.types import Money
-from contracts.registry import Bracket, Category, Level, Sector, Stage, StartKind, StatisticsStatus
+from contracts.registry import Bracket, CategoryKey, Level, Sector, Stage, StartKind, StatisticsStatus
+from services.registry.categories import AcceptedCategory
 from services.registry.validation import Code, StoredMoney, Strict, Text, Timestamp
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
@@ -17,7 +18,7 @@ class ProjectCreate(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     year: int = Field(ge=2000, le=2100)
     level: Level = Level.municipal
-    category: Category
+    category: AcceptedCategory
     sector: Sector | None = None
     total_investment: StoredMoney
     annual_plan_investment: StoredMoney
@@ -59,7 +60,7 @@ class ProjectPublic(BaseModel):
     name: str
     year: int
     level: Level
-    category: Category
+    category: CategoryKey
     sector: Sector
     total_investment: Money
     annual_plan_investment: Money

@@ -7,13 +7,14 @@ from sqlalchemy import insert as sql_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.registry import Category, ProjectArchived, ProjectRegistered, ProjectUpdated, Stage
+from contracts.registry import ProjectArchived, ProjectRegistered, ProjectUpdated, Stage
 from kit.auth import Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, NotFound, PreconditionFailed, field_error
 from kit.pagination import PageParams, keyset, page_of
 from services.registry import history
-from services.registry.events import SECTOR_OF_CATEGORY, project_state, publish
+from services.registry.categories import sector_of
+from services.registry.events import project_state, publish
 from services.registry.models import Project, Unit
 from services.registry.projects.schemas import REQUIRED_FIELDS, ProjectCreate, ProjectUpdate
 from services.registry.validation import integrity_problem
@@ -59,7 +60,7 @@ def new_project_values(values: dict, *, now) -> dict:
     return {
         **values,
         "id": str(uuid.uuid4()),
-        "sector": values.get("sector") or SECTOR_OF_CATEGORY[values["category"]],
+        "sector": values.get("sector") or sector_of(values["category"]),
         "stage": Stage.planning,
         "stage_dates": {},
         "real_start_kind": None,
@@ -136,7 +137,7 @@ async def update_(*, session: AsyncSession, project_id: str, project_in: Project
     changes = {f: v for f, v in changes.items() if v is not None or f not in REQUIRED_FIELDS}
     if ("category" in changes and "sector" not in changes) or ("sector" in changes and changes["sector"] is None):
         # no sector, or a null one: derived from the category, as on create
-        changes["sector"] = SECTOR_OF_CATEGORY[Category(changes.get("category") or project.category)]
+        changes["sector"] = sector_of(changes.get("category") or project.category) or project.sector
     if "responsible_unit_id" in changes:
         principal.ensure_unit(changes["responsible_unit_id"])
     before = {f: getattr(project, f) for f in changes}

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from contracts.alerts import Colour
-from contracts.registry import Bracket, Category, Level, Sector, Stage, StatisticsStatus
+from contracts.registry import Bracket, CategoryKey, Level, Sector, Stage, StatisticsStatus
 from kit.pagination import Page, PageParams, page_params
 from services.reports.dependencies import ReadSession, Reader, Today, UnitId, Year
 from services.reports.projects import service
@@ -19,7 +19,7 @@ GradeFilter = Annotated[str | None, Query(pattern=r"^(faster|normal|warning|lagg
 async def list_projects(session: ReadSession, _: Reader, today: Today, page: Pagination, year: Year = None,
                         unit_id: UnitId = None, colour: Colour | None = None, grade: GradeFilter = None,
                         three_class: ThreeClass | None = None, stage: Stage | None = None,
-                        sector: Sector | None = None, category: Category | None = None, level: Level | None = None,
+                        sector: Sector | None = None, category: CategoryKey | None = None, level: Level | None = None,
                         bracket: Bracket | None = None, statistics: StatisticsStatus | None = None,
                         started: bool | None = None, completed: bool | None = None,
                         real_started: bool | None = None, late_nodes: bool | None = None,

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from contracts.registry import Bracket, Category, Level, Sector
+from contracts.registry import Bracket, CategoryKey, Level, Sector
 from contracts.types import Money
 from services.reports.figures import Rate
 from services.reports.periods import MAX_YEAR, MIN_YEAR
@@ -28,7 +28,7 @@ class TargetFilter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    category: Category | None = None
+    category: CategoryKey | None = None
     sector: Sector | None = None
     bracket: Bracket | None = None
     level: Level | None = None
