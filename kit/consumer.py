@@ -2,6 +2,7 @@
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
@@ -49,6 +50,7 @@ class Consumer:
         self.batch_scope = batch_scope or (lambda _session: contextlib.nullcontext())
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
+        self._next_lag_observation = 0.0
         self._gate = asyncio.Lock()  # each batch is applied under it; `paused()` holds it
 
     @contextlib.asynccontextmanager
@@ -227,6 +229,10 @@ class Consumer:
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, topic).inc()
 
     async def _observe_lag(self) -> None:
+        # At most once a second: it runs after every fetch, and an idle consumer fetches every fetch_max_wait_ms.
+        if time.monotonic() < self._next_lag_observation:
+            return
+        self._next_lag_observation = time.monotonic() + 1.0
         assigned = self._consumer.assignment()
         metrics.CONSUMER_PARTITIONS.labels(self.settings.service_name).set(len(assigned))
         for tp in assigned:

@@ -51,7 +51,9 @@ async def on_project_state(session: AsyncSession, event: CloudEvent, project: re
     async with changing(session, project.id) as row:
         if row.registered and row.version >= project.version:
             return
-        year_changed = row.year != project.year
+        # Investments of a project are announced after it (one key, one ordered partition): a project seen for the
+        # first time has none to sum yet.
+        year_changed = row.registered and row.year != project.year
         if not row.registered:
             row.registered_on = day_of(event)
         row.registered = True

@@ -100,9 +100,10 @@ async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[Proj
     aggregates."""
     row = await _locked(session, project_id)
     if row is None:
-        await session.execute(insert_for(session)(_PROJECTS).values(id=project_id).on_conflict_do_nothing(
-            index_elements=["id"]))
-        row = await _locked(session, project_id)
+        # The stub as inserted (and so locked); nothing returned means another transaction inserted it first.
+        inserted = (await session.execute(insert_for(session)(_PROJECTS).values(id=project_id).on_conflict_do_nothing(
+            index_elements=["id"]).returning(*_PROJECTS.columns))).mappings().one_or_none()
+        row = ProjectRow(inserted) if inserted is not None else await _locked(session, project_id)
     before, original = facts_of(row), dict(row)
     yield row
     changes = {name: value for name, value in row.items() if original[name] != value}

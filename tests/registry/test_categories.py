@@ -18,13 +18,8 @@ BUILTIN = ", ".join(Category)
 
 @pytest.fixture(scope="module")
 def configured_registry(platform):
-    name = "registry_extra_categories"
-    process = platform.start_service("registry", instance=name, extra_env={"KP_EXTRA_CATEGORIES": json.dumps(EXTRA)})
-    try:
-        yield process.url
-    finally:
-        process.stop()
-        platform.services.pop(name, None)
+    with platform.configured("registry", "registry_extra_categories", {"KP_EXTRA_CATEGORIES": json.dumps(EXTRA)}) as url:
+        yield url
 
 
 @pytest.fixture

@@ -180,15 +180,9 @@ async def test_documents_are_written_only_for_the_own_unit_and_not_for_archived_
 
 @pytest.fixture(scope="module")
 def small_registry(platform):
-    name = "registry_small_docs"
-    process = platform.start_service("registry", instance=name, extra_env={
-        "KP_MAX_DOCUMENT_BYTES": "1024",
-        "KP_STATISTICS_REQUIRED_DOCUMENTS": '["approval", "construction_permit"]'})
-    try:
-        yield process.url
-    finally:
-        process.stop()
-        platform.services.pop(name, None)
+    with platform.configured("registry", "registry_small_docs", {
+            "KP_MAX_DOCUMENT_BYTES": "1024", "KP_STATISTICS_REQUIRED_DOCUMENTS": '["approval", "construction_permit"]'}) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
 """A running platform for tests: one broker and service processes, each service on its own fresh database."""
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,16 @@ class Platform:
         process = ServiceProcess(name, port=free_port(), env=env, log_path=self.workdir / f"{key}.log")
         self.services[key] = process  # registered before waiting, so stop() also ends one that never got healthy
         return process.start(wait=wait)
+
+    @contextlib.contextmanager
+    def configured(self, name: str, instance: str, env: dict[str, str]) -> Iterator[str]:
+        """Another instance of a service with settings of its own, for the block; yields its URL."""
+        process = self.start_service(name, instance=instance, extra_env=env)
+        try:
+            yield process.url
+        finally:
+            process.stop()
+            self.services.pop(instance, None)
 
     def url(self, name: str) -> str:
         return self.services[name].url
