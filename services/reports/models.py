@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import Money
@@ -86,7 +86,12 @@ class ProjectView(Base):
     # When the last event was applied: the end of the write path, read by the latency benchmark.
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_project_view_year_unit", "year", "unit_id"),)
+    __table_args__ = (
+        Index("ix_project_view_year_unit", "year", "unit_id"),
+        # the projects that count, by id with their year: task counts probe it per task, index only (migration 0003)
+        Index("ix_project_view_counted", "id", "year",
+              postgresql_where=text("registered IS TRUE AND archived IS FALSE")),
+    )
 
 
 class InvestmentMonth(Base):

@@ -84,12 +84,20 @@ async def task_counts(session: AsyncSession, *, year: int | None, day: date, liv
                          (TaskHistory.status, TaskHistory.resolvable), as_of=day)
         status, resolvable = states.c.status, states.c.resolvable
         query = select(TaskView.unit_id).join(states, and_(states.c.task_id == TaskView.id, states.c.rn == 1))
-    query = query.add_columns(func.count(), func.sum(_count_if(late_task(status, resolvable, day)))).join(
-        ProjectView, ProjectView.id == TaskView.project_id, isouter=year is None
-    ).where(status != TaskStatus.closed.value)
-    scope = counted(None if live else day)
-    query = query.where(scope, ProjectView.year == year) if year is not None else \
-        query.where(or_(TaskView.project_id.is_(None), scope))
+    query = query.add_columns(func.count(), func.sum(_count_if(late_task(status, resolvable, day)))).where(
+        status != TaskStatus.closed.value)
+    if live and year is not None:
+        # the year of the task's project if it counts, looked up per task (tasks are few beside the projects): an
+        # index-only probe of ix_project_view_counted, not a join that scans every project of the year
+        p = ProjectView.__table__.alias("counted_project")
+        counted_year = select(p.c.year).where(p.c.id == TaskView.project_id, p.c.registered.is_(True),
+                                              p.c.archived.is_(False)).scalar_subquery()
+        query = query.where(counted_year == year)
+    else:
+        query = query.join(ProjectView, ProjectView.id == TaskView.project_id, isouter=year is None)
+        scope = counted(None if live else day)
+        query = query.where(scope, ProjectView.year == year) if year is not None else \
+            query.where(or_(TaskView.project_id.is_(None), scope))
     if unit_id:
         query = query.where(TaskView.unit_id == unit_id)
     rows = (await session.execute(query.group_by(TaskView.unit_id))).all()

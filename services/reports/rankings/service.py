@@ -6,6 +6,7 @@ from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from services.reports import sources
 from services.reports.cells import Metrics
@@ -40,9 +41,6 @@ class Standing:
         return self.rates[metric] if metric in RATES else self.counts[metric]
 
 
-ONE = Fraction(1)
-
-
 def exact_weights(weights: Weights) -> dict[str, tuple[int, int]]:
     """Each weight as an integer ratio."""
     return {metric: value.as_integer_ratio() for metric, value in weights}
@@ -55,7 +53,9 @@ def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights:
     numerator, denominator = 0, 1
     for metric in RATES:
         value = rates[metric]
-        rn, rd = (1, 1) if value is None or value > ONE else (value.numerator, value.denominator)
+        # a rate is a reduced fraction with a positive denominator: above 1 when its numerator is the larger
+        rn, rd = (1, 1) if value is None or value.numerator > value.denominator else (value.numerator,
+                                                                                      value.denominator)
         wn, wd = weights[metric]
         numerator, denominator = numerator * wd * rd + wn * rn * denominator, denominator * wd * rd
     for metric in COUNTS:
@@ -98,29 +98,33 @@ def ranked(all_standings: list[Standing], *, group: str, metric: str) -> list[tu
     return competition_ranks(members, lambda s: s.value(metric), higher_is_better=higher_is_better(metric))
 
 
-def _value(value: Fraction | int | None) -> Decimal | int | None:
-    return decimal_of(value) if isinstance(value, Fraction) else value
-
-
 def row(standing: Standing, rank: int, previous_rank: int | None, metric: str) -> RankingRow:
-    rates = {}
+    """The ranking row of a unit (each exact rate converted once)."""
+    fields = {}
     for name in RATES:
-        rates[name] = decimal_of(standing.rates[name])
-        rates[f"{name}_percent"] = percent(standing.rates[name])
+        value = standing.rates[name]
+        fields[name] = decimal_of(value)
+        fields[f"{name}_percent"] = percent(value)
+    score = decimal_of(standing.score)
+    metrics = standing.metrics
     return RankingRow(
         rank=rank, previous_rank=previous_rank,
         rank_change=None if previous_rank is None else previous_rank - rank,
         unit_id=standing.unit.id, unit_code=standing.unit.code, unit_name=standing.unit.name,
-        unit_kind=standing.unit.kind, value=_value(standing.value(metric)),
-        score=decimal_of(standing.score), score_display=display(standing.score),
-        project_count=standing.metrics["project_count"],
-        annual_plan_investment=standing.metrics["annual_plan_investment"],
-        ytd_investment=standing.metrics["ytd_investment"], **rates, **standing.counts)
+        unit_kind=standing.unit.kind,
+        value=score if metric == RankingMetric.score else fields[metric] if metric in RATES else
+        standing.counts[metric],
+        score=score, score_display=display(standing.score),
+        project_count=metrics["project_count"], annual_plan_investment=metrics["annual_plan_investment"],
+        ytd_investment=metrics["ytd_investment"], **fields, **standing.counts)
 
 
 async def previous_snapshot(session: AsyncSession, *, year: int, before: str) -> Snapshot | None:
     """The latest snapshot of the year taken for a month before `before`."""
-    return await session.scalar(select(Snapshot).where(Snapshot.year == year, Snapshot.period < before)
+    # only what the rank changes need: not the frozen targets and parcels (JSON) of the snapshot
+    return await session.scalar(select(Snapshot).options(load_only(Snapshot.period, Snapshot.year, Snapshot.as_of,
+                                                                   Snapshot.scoring_version))
+                                .where(Snapshot.year == year, Snapshot.period < before)
                                 .order_by(Snapshot.period.desc()).limit(1))
 
 
