@@ -27,7 +27,7 @@ BENCH_ALERTS_PROJECTS (100000), BENCH_ALERTS_EVENTS (2000), BENCH_REPORTS_SIZES 
 BENCH_REPORTS_EVENTS (3000), BENCH_REPORTS_REQUESTS (300 a latency figure). BENCH_DATABASE_URL: the PostgreSQL
 server on which fresh kp_bench_* databases are made (and dropped after, unless BENCH_KEEP_DATABASES=1).
 BENCH_LOADER=wrk|python|auto (wrk is apt-installed when missing; the Python loader is the labelled fallback).
-BENCH_PROFILE=1 adds a py-spy profile of the peer and the registry (extra, unreported runs).
+BENCH_PROFILE=1 adds a py-spy profile of the peer, and of the registry and reports (extra, unreported runs).
 Results: printed, and written to bench/results/latest.json; process logs in bench/results/logs/.
 """
 import asyncio
@@ -100,7 +100,7 @@ async def the_peer(cfg: Config, dbs: Databases, report: Report, loader: Loader, 
         result = await load(loader, target, cfg, costs.start)
         cpu, pg_cpu, tx = await costs.stop()
         if cfg.profile:
-            await profiled_load(cfg, loader, target, process.process.pid, "peer")
+            await profiled_load(cfg, loader, target, {"peer": process.process.pid})
     ok = max(result.requests - result.errors, 1)
     report.add("peer_rps", "peer POST /projects req/s", result.ok_per_second, "req/s", baseline="pg_insert_tps")
     report.add("peer_p99_ms", "peer POST latency p99 under load", result.p99_ms, "ms")
@@ -149,7 +149,8 @@ async def the_creates(cfg: Config, platform: Platform, report: Report, loader: L
     cpu, pg_cpu, tx = await costs.stop()
     events = max(applied - start["applied"], 1)
     if cfg.profile:
-        await profiled_load(cfg, loader, platform.target, platform.processes["registry"].process.pid, "registry")
+        await profiled_load(cfg, loader, platform.target,
+                            {name: p.process.pid for name, p in platform.processes.items()})
     ok = max(result.requests - result.errors, 1)
     per_create = {"registry": ok, "broker": ok, "reports": events}  # reports' costs are per event it applied
     ms = {name: cpu[name] * 1000 / n for name, n in per_create.items()}
@@ -289,17 +290,17 @@ async def the_reports(cfg: Config, dbs: Databases, report: Report) -> None:
                        target=goal if p == "p99" else None, note=f"towns by a rate: {found['ranking_town'][p]:.1f} ms")
 
 
-async def profiled_load(cfg: Config, loader: Loader, target: Target, pid: int, name: str) -> None:
-    """An extra, unreported load while py-spy samples the process (the sampler's CPU would skew the figures)."""
-    print(f"  profiling {name} with py-spy during an extra load run", flush=True)
-    raw = RESULTS / f"{name}-profile.raw"
-    recording = asyncio.create_task(profile.record(pid, cfg.seconds, raw))
+async def profiled_load(cfg: Config, loader: Loader, target: Target, pids: dict[str, int]) -> None:
+    """An extra, unreported load while py-spy samples the processes (the sampler's CPU would skew the figures)."""
+    print(f"  profiling {', '.join(pids)} with py-spy during an extra load run", flush=True)
+    raws = {name: RESULTS / f"{name}-profile.raw" for name in pids}
+    recordings = [asyncio.create_task(profile.record(pid, cfg.seconds, raws[name])) for name, pid in pids.items()]
     await asyncio.sleep(0.5)
     await loader.run(target, cfg.seconds)
-    if await recording:
-        text = profile.summarise(raw)
-        (RESULTS / f"{name}-profile.txt").write_text(text + "\n")
-        print(f"  profile: bench/results/{name}-profile.txt (raw stacks: {raw.name})", flush=True)
+    for name, recorded in zip(pids, await asyncio.gather(*recordings)):
+        if recorded:
+            (RESULTS / f"{name}-profile.txt").write_text(profile.summarise(recorded) + "\n")
+            print(f"  profile: bench/results/{name}-profile.txt (raw stacks: {recorded.name})", flush=True)
 
 
 async def run(cfg: Config) -> Report:

@@ -5,7 +5,7 @@ import functools
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,6 +86,12 @@ class ProjectRow(dict):
 
 _PROJECTS = ProjectView.__table__
 _SELECT_LOCKED = select(*_PROJECTS.columns).where(_PROJECTS.c.id == bindparam("project_id")).with_for_update()
+# Built once: values go as parameters (an UPDATE's SET lists the parameters' columns), so each statement shape is
+# compiled once, not once an event.
+_INSERT = insert(_PROJECTS)
+_UPDATE = update(_PROJECTS).where(_PROJECTS.c.id == bindparam("project_id"))
+# A project's row before any event: the columns' defaults.
+_NEW_ROW = {c.name: c.default.arg if c.default is not None else None for c in _PROJECTS.columns}
 
 
 async def _locked(session: AsyncSession, project_id: str) -> ProjectRow | None:
@@ -96,18 +102,22 @@ async def _locked(session: AsyncSession, project_id: str) -> ProjectRow | None:
 @contextlib.asynccontextmanager
 async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[ProjectRow]:
     """The project's row, locked for this transaction (an unregistered stub when the project is not known yet);
-    once the caller has changed it, the row is updated and the difference in what it contributes goes to the
+    once the caller has changed it, the row is written and the difference in what it contributes goes to the
     aggregates."""
     row = await _locked(session, project_id)
-    if row is None:
-        # The stub as inserted (and so locked); nothing returned means another transaction inserted it first.
-        inserted = (await session.execute(insert_for(session)(_PROJECTS).values(id=project_id).on_conflict_do_nothing(
-            index_elements=["id"]).returning(*_PROJECTS.columns))).mappings().one_or_none()
-        row = ProjectRow(inserted) if inserted is not None else await _locked(session, project_id)
+    new = row is None
+    if new:
+        # Inserted once changed: one statement instead of a stub and its update. Another instance inserting the
+        # same project meanwhile makes this insert fail, and the consumer retries the event (then it finds the row).
+        row = ProjectRow(_NEW_ROW, id=project_id)
     before, original = facts_of(row), dict(row)
     yield row
-    changes = {name: value for name, value in row.items() if original[name] != value}
-    await session.execute(update(_PROJECTS).where(_PROJECTS.c.id == project_id).values(**changes, applied_at=utcnow()))
+    row["applied_at"] = utcnow()
+    if new:
+        await session.execute(_INSERT, dict(row))
+    else:
+        changes = {name: value for name, value in row.items() if original[name] != value}
+        await session.execute(_UPDATE, {**changes, "project_id": project_id})
     await add_to_cells(session, difference(before, facts_of(row)))
 
 
