@@ -81,6 +81,14 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return False
 
 
+async def single_statement(session: AsyncSession) -> None:
+    """Declare, before its first statement, that the session writes with one statement: on PostgreSQL it then runs
+    in autocommit, as atomic on its own but without the BEGIN and COMMIT round trips (a hot path's third of them).
+    SQLite keeps its transaction (kit.outbox.WriteWithEvent writes two statements there)."""
+    if session.bind.dialect.name == "postgresql":
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """A sessionmaker with its own Session class, so commit listeners (the outbox relay's) stay per app."""
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import orjson
 from fastapi import Header
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -64,7 +64,7 @@ async def create_once(session: AsyncSession, *, key: str | None, scope: str, req
                       create: Callable[[], Awaitable[BaseModel]]) -> JSONResponse:
     """Run `create` once per Idempotency-Key (scoped to the route); respond 201 with its JSON."""
     if key is None:
-        return JSONResponse((await create()).model_dump(mode="json"), status_code=201)
+        return Response((await create()).model_dump_json(), status_code=201, media_type="application/json")
     # Hashed: a 200-character header plus its scope always fits the key column.
     scoped_key = f"{scope}:{fingerprint(key.encode())}"
     request_hash = fingerprint(request_body.model_dump_json().encode())

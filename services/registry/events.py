@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventData
 from contracts.registry import Bracket
-from kit.outbox import stage
+from kit.outbox import WriteWithEvent, stage
 from services.registry.models import Project
 
 SOURCE = "/keyproject/registry"
@@ -29,3 +29,8 @@ def project_state(project: Project | dict) -> dict:
 
 async def publish(session: AsyncSession, data: EventData, *, subject: str) -> None:
     await stage(session, data, subject=subject, source=SOURCE)
+
+
+async def write_and_publish(session: AsyncSession, write: WriteWithEvent, values: dict, data: EventData, *,
+                            subject: str) -> None:
+    await write.execute(session, values, data, subject=subject, source=SOURCE)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.registry import ProjectArchived, ProjectUpdated
+from contracts.registry import ProjectArchived, ProjectRegistered, ProjectUpdated
 from tests.support.api import client, eventually
 from tests.support.factories import create_project, create_unit, project_body
 
@@ -62,6 +62,19 @@ async def test_duplicate_code_is_409(registry, unit):
     first = await create_project(registry, unit["id"])
     again = await registry.post("/api/v1/projects", json=project_body(unit["id"], code=first["code"]))
     assert again.status_code == 409
+
+
+async def test_a_refused_create_stages_no_event(registry, unit, registry_events):
+    """The row and its event are one write (one statement on PostgreSQL): a create the database refuses (a taken
+    code, a unit gone) announces nothing."""
+    taken = await create_project(registry, unit["id"])
+    refused = [project_body(unit["id"], code=taken["code"], name="refused: code taken"),
+               project_body(str(uuid.uuid4()), name="refused: no such unit")]
+    assert [(await registry.post("/api/v1/projects", json=body)).status_code for body in refused] == [409, 422]
+    after = await create_project(registry, unit["id"])
+    await registry_events.wait_for(ProjectRegistered, subject=after["id"])  # published in order: the refused ones
+    names = {event.name for event in await registry_events.all(ProjectRegistered)}  # would be on the topic by now
+    assert taken["name"] in names and not names & {body["name"] for body in refused}
 
 
 async def test_update_needs_if_match_and_rejects_stale_versions(registry, unit, registry_events):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from contracts.registry import Level, Sector, Stage
 from kit.app import SessionDep
 from kit.auth import Principal, require
+from kit.db import single_statement
 from kit.errors import Invalid, PreconditionRequired, field_error
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
@@ -55,6 +56,9 @@ def public(project_or_state, response: Response | None = None) -> ProjectPublic:
 async def create_project(project_in: ProjectCreate, session: SessionDep, principal: Writer,
                          idempotency_key: IdempotencyKey = None):
     principal.ensure_unit(project_in.responsible_unit_id)
+    if idempotency_key is None:
+        # The create is one statement (its row and event: kit.outbox.WriteWithEvent); a keyed one adds the key's.
+        await single_statement(session)
 
     async def create():
         return public(await service.create(session=session, project_in=project_in))

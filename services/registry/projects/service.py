@@ -3,7 +3,6 @@ import uuid
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy import insert as sql_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,10 +10,11 @@ from contracts.registry import ProjectArchived, ProjectRegistered, ProjectUpdate
 from kit.auth import Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, NotFound, PreconditionFailed, field_error
+from kit.outbox import WriteWithEvent
 from kit.pagination import PageParams, keyset, page_of
 from services.registry import history
 from services.registry.categories import sector_of
-from services.registry.events import project_state, publish
+from services.registry.events import project_state, publish, write_and_publish
 from services.registry.models import Project, Unit
 from services.registry.projects.schemas import REQUIRED_FIELDS, ProjectCreate, ProjectUpdate
 from services.registry.validation import integrity_problem
@@ -52,7 +52,7 @@ async def _raise_if_invalid(session: AsyncSession, values: dict[str, Any]) -> No
                       errors=errors + await unit_errors(session, values["responsible_unit_id"]))
 
 
-_INSERT_PROJECT = sql_insert(Project.__table__)  # built once: values go as parameters, the SQL is compiled once
+_WRITE_PROJECT = WriteWithEvent(Project.__table__)  # the project's row and its event in one statement
 
 
 def new_project_values(values: dict, *, now) -> dict:
@@ -78,12 +78,12 @@ async def create(*, session: AsyncSession, project_in: ProjectCreate) -> dict:
     values = project_in.model_dump()
     await _raise_if_invalid(session, values)
     values = new_project_values(values, now=utcnow())
+    state = project_state(values)
     try:
-        await session.execute(_INSERT_PROJECT, values)
+        await write_and_publish(session, _WRITE_PROJECT, values, ProjectRegistered.model_validate(state),
+                                subject=values["id"])
     except IntegrityError as exc:
         raise integrity_problem(exc, unique="project code", reference_field="responsible_unit_id") from exc
-    state = project_state(values)
-    await publish(session, ProjectRegistered.model_validate(state), subject=values["id"])
     return state
 
 
