@@ -3,6 +3,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
@@ -179,37 +180,42 @@ class Relay:
 
     async def publish_pending(self) -> int:
         """Publish one batch; rows are marked only after the broker acknowledged all of them."""
-        rows = await self._statement(
-            select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.body)
-            .where(outbox.c.published_at.is_(None))
-            .order_by(outbox.c.id)
-            .limit(self.settings.relay_batch_size)
-        )
-        if rows:
-            producer = self._producer
-            futures = [await producer.send(r.topic, value=r.body, key=r.key.encode()) for r in rows]
-            await asyncio.wait_for(asyncio.gather(*futures), 15)
-            await self._statement(update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=utcnow()))
-            for r in rows:
-                metrics.EVENTS_PUBLISHED.labels(self.settings.service_name, r.topic).inc()
+        async with self._statements() as execute:
+            rows = await execute(
+                select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.body)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id)
+                .limit(self.settings.relay_batch_size)
+            )
+            if rows:
+                producer = self._producer
+                futures = [await producer.send(r.topic, value=r.body, key=r.key.encode()) for r in rows]
+                await asyncio.wait_for(asyncio.gather(*futures), 15)
+                await execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=utcnow()))
+        for r in rows:
+            metrics.EVENTS_PUBLISHED.labels(self.settings.service_name, r.topic).inc()
         if len(rows) < self.settings.relay_batch_size:
             metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(0)  # all there was is published
         return len(rows)
 
-    async def _statement(self, statement) -> list:
-        """One statement on its own. On PostgreSQL in autocommit: no BEGIN and COMMIT round trips around each of the
-        relay's two statements a batch, which add up when every request's commit wakes it."""
+    @contextlib.asynccontextmanager
+    async def _statements(self):
+        """A pass's statements, each committed on its own. On PostgreSQL in autocommit on one connection: no BEGIN
+        and COMMIT round trips around each of the relay's two statements a batch, which add up when every request's
+        commit wakes it."""
         engine = self.sessionmaker.kw["bind"]
-        if engine.dialect.name != "postgresql":
-            async with self.sessionmaker() as session:
-                result = await session.execute(statement)
-                rows = result.all() if result.returns_rows else []
+        if engine.dialect.name == "postgresql":
+            async with engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield lambda statement: _rows(conn.execute(statement))
+            return
+        async with self.sessionmaker() as session:
+            async def execute(statement) -> list:
+                rows = await _rows(session.execute(statement))
                 await session.commit()
-            return rows
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            result = await conn.execute(statement)
-            return result.all() if result.returns_rows else []
+                return rows
+
+            yield execute
 
     async def _count_backlog(self) -> None:
         """Every unpublished row, not one batch: also counted while the broker is away, when nothing gets published."""
@@ -292,6 +298,11 @@ class Relay:
                 await asyncio.wait_for(producer.stop(), 5)
             except Exception:  # noqa: BLE001 - a dead broker may fail the close; the producer is dropped anyway
                 log.debug("relay: producer close failed", exc_info=True)
+
+
+async def _rows(executing: Awaitable) -> list:
+    result = await executing
+    return result.all() if result.returns_rows else []
 
 
 async def _release(lock_conn) -> None:

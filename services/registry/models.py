@@ -56,7 +56,7 @@ class Project(Base):
     tags: Mapped[list] = mapped_column(JSON, default=list)
     statistics_status: Mapped[str] = mapped_column(String(20), default="not_submitted")
     statistics_reason: Mapped[str | None] = mapped_column(Text)
-    archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
