@@ -3,6 +3,7 @@ transactions of databases (pg_stat_database). Per-request costs are skewed far l
 load on a shared machine; transactions per request do not depend on it at all."""
 import asyncio
 import os
+from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
@@ -11,14 +12,32 @@ from bench.databases import connect
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_seconds(pid: int) -> float:
-    """user + system CPU seconds of one process so far (0 when it is gone or /proc is missing)."""
+def _stat(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command name (fields from the state on), None when it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()
+            return f.read().rpartition(")")[2].split()
     except OSError:
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of one process so far (0 when it is gone or /proc is missing)."""
+    fields = _stat(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+
+
+def server_cpu_seconds(postmaster: int) -> float:
+    """CPU seconds of a PostgreSQL server so far: the postmaster, its live children, and the children it has reaped
+    (its cutime, cstime)."""
+    fields = _stat(postmaster)
+    if fields is None:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    total = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and (child := _stat(int(entry.name))) is not None and child[1] == str(postmaster):
+            total += int(child[11]) + int(child[12])
+    return total / _TICK
 
 
 class CpuMeter:
@@ -70,8 +89,9 @@ class TxMeter:
 
 class PgCpuMeter:
     """CPU seconds of the PostgreSQL backends serving each named database (same machine, read from /proc), sampled
-    every `interval` while running; a backend that starts mid-way is counted from when it is first seen, so the
-    cost of opening connections is under-counted."""
+    every `interval` while running. A backend that starts mid-way is counted from its start, its connection set-up
+    included (an app whose pool opens and closes connections under load pays that); one that lives less than an
+    interval is missed."""
 
     def __init__(self, server_url: str, database_urls: dict[str, str], interval: float = 0.25):
         self.server_url = server_url
@@ -80,12 +100,12 @@ class PgCpuMeter:
         self.seen: dict[int, tuple[str, float, float]] = {}  # pid -> (name, first cpu, last cpu)
         self._task: asyncio.Task | None = None
 
-    async def _sample(self, conn) -> None:
+    async def _sample(self, conn, *, initial: bool = False) -> None:
         rows = await conn.fetch("SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY($1::text[])",
                                 list(self.names))
         for r in rows:
             cpu = cpu_seconds(r["pid"])
-            name, first, _ = self.seen.get(r["pid"], (self.names[r["datname"]], cpu, cpu))
+            name, first, _ = self.seen.get(r["pid"], (self.names[r["datname"]], cpu if initial else 0.0, cpu))
             self.seen[r["pid"]] = (name, first, max(cpu, first))
 
     async def _run(self, conn) -> None:
@@ -95,7 +115,7 @@ class PgCpuMeter:
 
     async def start(self) -> "PgCpuMeter":
         self._conn = await connect(self.server_url)
-        await self._sample(self._conn)
+        await self._sample(self._conn, initial=True)
         self._task = asyncio.create_task(self._run(self._conn))
         return self
 
@@ -110,20 +130,54 @@ class PgCpuMeter:
         return totals
 
 
+class ServerCpuMeter:
+    """CPU seconds of the whole PostgreSQL server (on this machine) between start() and stop(), backends that exited
+    meanwhile included: exact where the per-database sampling misses connections opened and closed under load."""
+
+    def __init__(self, server_url: str):
+        self.server_url = server_url
+        self.postmaster = 0
+        self.start_at = 0.0
+
+    async def start(self) -> "ServerCpuMeter":
+        conn = await connect(self.server_url)
+        try:
+            self.postmaster = int(_stat(await conn.fetchval("SELECT pg_backend_pid()"))[1])  # a backend's parent
+        finally:
+            await conn.close()
+        self.start_at = server_cpu_seconds(self.postmaster)
+        return self
+
+    def stop(self) -> float:
+        return server_cpu_seconds(self.postmaster) - self.start_at
+
+
+@dataclass
+class Measured:
+    cpu: dict[str, float]  # process CPU seconds by name
+    pg_cpu: dict[str, float]  # PostgreSQL backend CPU seconds by database name (sampled)
+    server_cpu: float  # the whole PostgreSQL server's CPU seconds
+    tx: dict[str, int]  # PostgreSQL transactions by database name
+
+
 class Costs:
-    """All three meters over one interval: process CPU, PostgreSQL backend CPU and transactions per database."""
+    """The meters over one interval: process CPU, PostgreSQL CPU (by database and of the whole server) and
+    transactions by database."""
 
     def __init__(self, server_url: str, pids: dict[str, int], database_urls: dict[str, str]):
         self.cpu = CpuMeter(pids)
         self.pg_cpu = PgCpuMeter(server_url, database_urls)
+        self.server_cpu = ServerCpuMeter(server_url)
         self.tx = TxMeter(server_url, database_urls)
 
     async def start(self) -> None:
         await self.tx.start()
         await self.pg_cpu.start()
+        await self.server_cpu.start()
         self.cpu.start()
 
-    async def stop(self) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
+    async def stop(self) -> Measured:
         cpu = self.cpu.stop()
+        server_cpu = self.server_cpu.stop()
         pg_cpu = await self.pg_cpu.stop()
-        return cpu, pg_cpu, await self.tx.stop()
+        return Measured(cpu, pg_cpu, server_cpu, await self.tx.stop())
