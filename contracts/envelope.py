@@ -3,7 +3,6 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
@@ -45,7 +44,7 @@ def new_event(data: EventData, *, subject: str, source: str) -> CloudEvent:
 
 
 def encode(event: CloudEvent) -> bytes:
-    return orjson.dumps(event.model_dump(mode="json"))
+    return event.model_dump_json().encode()
 
 
 def decode(raw: bytes | None, catalog: dict[str, type[EventData]]) -> tuple[CloudEvent, EventData]:
