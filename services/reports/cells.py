@@ -124,6 +124,10 @@ def difference(old: ProjectFacts | None, new: ProjectFacts | None) -> list[tuple
     concurrent writers lock cells in, so they cannot deadlock)."""
     if old == new:
         return []
+    if old is None or new is None:  # a project that starts or stops counting: its whole contribution, + or -
+        sign = 1 if old is None else -1
+        return sorted((key, {m: sign * v for m, v in metrics.items()})
+                      for key, metrics in contribution(new or old).items())
     deltas: dict[CellKey, Metrics] = defaultdict(zero)
     for key, metrics in contribution(old).items():
         add(deltas[key], metrics, -1)

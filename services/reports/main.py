@@ -9,7 +9,7 @@ from services.reports.exports.router import router as exports
 from services.reports.handlers import CONSUMED_TOPICS, LIVE_HANDLERS
 from services.reports.metrics import gauges_refresher
 from services.reports.overview.router import router as overview
-from services.reports.projection import summing_cells
+from services.reports.projection import batch_writes
 from services.reports.projects.router import router as projects
 from services.reports.rankings.router import router as rankings
 from services.reports.rebuild.router import router as rebuild
@@ -33,7 +33,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     consumes=CONSUMED_TOPICS,
     handlers=LIVE_HANDLERS,
-    batch_scope=summing_cells,  # a fetch applied in one transaction writes each aggregate cell once
+    batch_scope=batch_writes,  # a fetch applied in one transaction writes each row and aggregate cell once
     background=[freeze_startup_objects, open_reader, scheduler(CONSUMED_TOPICS), gauges_refresher],
 )
 

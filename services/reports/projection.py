@@ -2,7 +2,9 @@
 all in the caller's transaction (the consumer's, together with its inbox row)."""
 import contextlib
 import functools
-from collections.abc import AsyncIterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import bindparam, case, func, insert, select, update
@@ -11,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.milestones import MilestoneStatus
 from kit.clock import utcnow
-from services.reports.cells import METRICS, CellKey, Metrics, add, difference, facts_of, zero
+from services.reports.cells import METRICS, CellKey, Metrics, add, difference, facts_of
 from services.reports.models import InvestmentMonth, MilestoneView, ProjectView, UnitYearCell
 
 DONE = (MilestoneStatus.done_on_time.value, MilestoneStatus.done_late.value)
 _PENDING = "reports.pending_cells"
+_ROWS = "reports.pending_rows"
 
 
 def insert_for(session: AsyncSession):
@@ -50,7 +53,10 @@ async def add_to_cells(session: AsyncSession, deltas: list[tuple[CellKey, Metric
     pending = session.info.get(_PENDING)
     if pending is not None:
         for key, metrics in deltas:
-            add(pending.setdefault(key, zero()), metrics)
+            if key in pending:
+                add(pending[key], metrics)
+            else:
+                pending[key] = dict(metrics)
         return
     rows = [{"year": year, "unit_id": unit, "dimension": dimension, "value": value, **metrics}
             for (year, unit, dimension, value), metrics in deltas]
@@ -86,8 +92,7 @@ class ProjectRow(dict):
 
 _PROJECTS = ProjectView.__table__
 _SELECT_LOCKED = select(*_PROJECTS.columns).where(_PROJECTS.c.id == bindparam("project_id")).with_for_update()
-# Built once: values go as parameters (an UPDATE's SET lists the parameters' columns), so each statement shape is
-# compiled once, not once an event.
+# Built once: values go as parameters, so each statement shape is compiled once, not once an event.
 _INSERT = insert(_PROJECTS)
 _UPDATE = update(_PROJECTS).where(_PROJECTS.c.id == bindparam("project_id"))
 # A project's row before any event: the columns' defaults.
@@ -99,26 +104,66 @@ async def _locked(session: AsyncSession, project_id: str) -> ProjectRow | None:
     return None if found is None else ProjectRow(found)
 
 
+@dataclass
+class _Held:
+    """A project row in the caller's transaction: whether it is still to be inserted, and what was read."""
+
+    row: ProjectRow
+    new: bool
+    original: dict
+
+
 @contextlib.asynccontextmanager
 async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[ProjectRow]:
     """The project's row, locked for this transaction (an unregistered stub when the project is not known yet);
     once the caller has changed it, the row is written and the difference in what it contributes goes to the
-    aggregates."""
-    row = await _locked(session, project_id)
-    new = row is None
-    if new:
-        # Inserted once changed: one statement instead of a stub and its update. Another instance inserting the
-        # same project meanwhile makes this insert fail, and the consumer retries the event (then it finds the row).
-        row = ProjectRow(_NEW_ROW, id=project_id)
-    before, original = facts_of(row), dict(row)
-    yield row
-    row["applied_at"] = utcnow()
-    if new:
-        await session.execute(_INSERT, dict(row))
-    else:
-        changes = {name: value for name, value in row.items() if original[name] != value}
-        await session.execute(_UPDATE, {**changes, "project_id": project_id})
-    await add_to_cells(session, difference(before, facts_of(row)))
+    aggregates. Within `batch_writes` the row is written with the batch's others at its end."""
+    pending = session.info.get(_ROWS)
+    held = pending.get(project_id) if pending is not None else None
+    if held is None:
+        row = await _locked(session, project_id)
+        # A new row is inserted once changed: one statement instead of a stub and its update. Another instance
+        # inserting the same project meanwhile makes the insert fail, and the consumer retries the event.
+        held = _Held(row, False, dict(row)) if row is not None else _Held(ProjectRow(_NEW_ROW, id=project_id), True,
+                                                                           {})
+        if pending is not None:
+            pending[project_id] = held
+    before = facts_of(held.row)
+    yield held.row
+    await add_to_cells(session, difference(before, facts_of(held.row)))
+    if pending is None:
+        await _write_rows(session, [held])
+
+
+async def _write_rows(session: AsyncSession, held: Iterable[_Held]) -> None:
+    """New rows in one INSERT, changed ones in one UPDATE per set of changed columns (an UPDATE's SET lists its
+    parameters' columns)."""
+    now = utcnow()
+    inserts, updates = [], defaultdict(list)
+    for h in held:
+        h.row["applied_at"] = now
+        if h.new:
+            inserts.append(dict(h.row))
+        else:
+            changes = {name: value for name, value in h.row.items() if h.original[name] != value}
+            updates[tuple(changes)].append({**changes, "project_id": h.row.id})
+    if inserts:
+        await session.execute(_INSERT, inserts)
+    for rows in updates.values():
+        await session.execute(_UPDATE, rows)
+
+
+@contextlib.asynccontextmanager
+async def batch_writes(session: AsyncSession):
+    """A live fetch applied in one transaction: each project row and each aggregate cell it touches is written once,
+    at the end, rather than once an event."""
+    session.info[_ROWS] = rows = {}
+    try:
+        async with summing_cells(session):
+            yield
+    finally:
+        session.info.pop(_ROWS, None)
+    await _write_rows(session, rows.values())
 
 
 async def ytd_of(session: AsyncSession, *, project_id: str, year: int | None) -> Decimal:
