@@ -2,6 +2,7 @@
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -78,6 +79,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             start("consumer", app.state.consumer.run)
         for job in spec.background:
             start(getattr(job, "__name__", "background"), functools.partial(job, app))
+        # What start-up made (modules, models, compiled statements) lives as long as the process: kept out of the
+        # cyclic collector's passes, which would otherwise walk all of it again and again under load.
+        gc.freeze()
         try:
             yield
         finally:

@@ -64,13 +64,15 @@ class WriteWithEvent:
     async def execute(self, session: AsyncSession, values: dict, data: EventData, *, subject: str,
                       source: str) -> CloudEvent:
         cloud_event, row = _outbox_row(data, subject=subject, source=source)
-        if session.bind.dialect.name == "postgresql":
+        # Core statements on the session's connection (its transaction): the ORM's execute path is not needed.
+        conn = await session.connection()
+        if conn.dialect.name == "postgresql":
             params = {f"w_{c}": v for c, v in values.items()}
             params.update({f"o_{c}": v for c, v in row.items()})
-            await session.execute(self._statement(tuple(values)), params)
+            await conn.execute(self._statement(tuple(values)), params)
         else:
-            await session.execute(self._insert, values)
-            await session.execute(_INSERT, row)
+            await conn.execute(self._insert, values)
+            await conn.execute(_INSERT, row)
         session.info[_STAGED] = True
         return cloud_event
 
