@@ -86,6 +86,10 @@ class Published:
         self.state["stage"] = stage
         return self._state(registry.ProjectStageChanged, on, from_stage=before, to_stage=stage, date=on)
 
+    def updated(self, on: date | None, **changes) -> CloudEvent:
+        self.state.update(changes)
+        return self._state(registry.ProjectUpdated, on, changed=sorted(changes))
+
     def archived(self, on: date | None) -> CloudEvent:
         self.state["archived"] = True
         return self._state(registry.ProjectArchived, on)

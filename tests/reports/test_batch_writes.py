@@ -1,0 +1,80 @@
+"""A fetch applied in one transaction (`batch_writes`: each project row and cell written once, at its end) leaves
+the same read models as its events applied one by one, each in its own transaction."""
+import uuid
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from contracts.catalog import CATALOG
+from contracts.envelope import decode, encode
+from kit.db import make_engine, make_sessionmaker
+from kit.migrations import upgrade
+from services.reports.handlers import HANDLERS
+from services.reports.main import SPEC
+from services.reports.models import ProjectView, UnitYearCell
+from services.reports.projection import batch_writes
+from tests.reports.produced import Published, status
+from tests.support.databases import fresh_database
+
+UNIT, OTHER_UNIT = str(uuid.uuid4()), str(uuid.uuid4())
+
+
+def project(unit: str, total: str, index: int) -> Published:
+    return Published(id=str(uuid.uuid4()), code=f"B-{index}", name=f"批量项目{index}", year=2026, level="municipal",
+                     category="industry", sector="secondary", total_investment=Decimal(total),
+                     annual_plan_investment=Decimal("100"), bracket="1_10yi", responsible_unit_id=unit)
+
+
+def fetches() -> list[list]:
+    """Two fetches of three projects' events, interleaved: registrations, a move, money, a status, an archive, and
+    an update to another unit (the row leaves one unit's cells for another's); the second changes rows the first
+    wrote."""
+    a, b, c = project(UNIT, "20000", 1), project(UNIT, "30000", 2), project(OTHER_UNIT, "40000", 3)
+    return [[a.registered(None), b.registered(None), a.invested("2026-03", "12.5"), c.registered(None),
+             a.moved("started", date(2026, 4, 1))],
+            [status(b.id, UNIT, "red", "lagging", date(2026, 4, 2)), b.archived(None),
+             a.invested("2026-04", "7.25"), c.updated(None, responsible_unit_id=UNIT), a.moved("completed",
+                                                                                              date(2026, 5, 1))]]
+
+
+async def read_models(url: str, fetched: list[list], *, batched: bool) -> tuple[list, list]:
+    """The projects (but when they were applied) and cells after applying the fetches: each in one transaction
+    within `batch_writes`, or each event in its own."""
+    engine = make_engine(url)
+    try:
+        await upgrade(engine, SPEC.migrations)
+        sessionmaker = make_sessionmaker(engine)
+        for events in fetched:
+            decoded = [decode(encode(event), CATALOG) for event in events]
+            if batched:
+                async with sessionmaker() as session, session.begin(), batch_writes(session):
+                    for event, data in decoded:
+                        await HANDLERS[type(data)](session, event, data)
+            else:
+                for event, data in decoded:
+                    async with sessionmaker() as session, session.begin():
+                        await HANDLERS[type(data)](session, event, data)
+        async with sessionmaker() as session:
+            columns = [c for c in ProjectView.__table__.columns if c.name != "applied_at"]
+            projects = (await session.execute(select(*columns).order_by(ProjectView.code))).all()
+            cells = (await session.execute(select(UnitYearCell.__table__).order_by(
+                UnitYearCell.unit_id, UnitYearCell.dimension, UnitYearCell.value))).all()
+            return [tuple(p) for p in projects], [tuple(c) for c in cells]
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def urls(tmp_path) -> tuple[str, str]:
+    return fresh_database("batched", tmp_path), fresh_database("one_by_one", tmp_path)
+
+
+async def test_a_batch_leaves_what_its_events_one_by_one_leave(urls):
+    fetched = fetches()
+    batched_projects, batched_cells = await read_models(urls[0], fetched, batched=True)
+    projects, cells = await read_models(urls[1], fetched, batched=False)
+    assert len(projects) == 3 and len(cells) > 18
+    assert batched_projects == projects
+    assert batched_cells == cells
