@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, CloudEvent, EventData], Awaitable[None]]
 Handlers = dict[type[EventData], Handler]
-BatchScope = Callable[[AsyncSession], contextlib.AbstractAsyncContextManager]
+# Wraps the handlers of a whole fetch applied in one transaction, given the fetch's events (e.g. to read what they
+# touch at once, or to write aggregates once per fetch).
+BatchScope = Callable[[AsyncSession, list[tuple[CloudEvent, EventData]]], contextlib.AbstractAsyncContextManager]
 
 MAX_HANDLER_ATTEMPTS = 5
 
@@ -46,8 +48,7 @@ class Consumer:
         self.sessionmaker = sessionmaker
         self.topics = topics
         self.handlers = {model.type: handler for model, handler in handlers.items()}
-        # Wraps the handlers of a whole fetch applied in one transaction (e.g. to write aggregates once per fetch).
-        self.batch_scope = batch_scope or (lambda _session: contextlib.nullcontext())
+        self.batch_scope = batch_scope or (lambda _session, _events: contextlib.nullcontext())
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
         self._next_lag_observation = 0.0
@@ -163,7 +164,7 @@ class Consumer:
         applied, duplicates, unhandled = [], 0, 0
         try:
             async with self.sessionmaker() as session:
-                async with session.begin(), self.batch_scope(session):
+                async with session.begin(), self.batch_scope(session, decoded):
                     seen = set((await session.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids)))).all())
                     for cloud_event, data in decoded:
                         handler = self.handlers.get(cloud_event.type)

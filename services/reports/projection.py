@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.envelope import CloudEvent, EventData
 from contracts.milestones import MilestoneStatus
 from kit.clock import utcnow
 from services.reports.cells import METRICS, CellKey, Metrics, add, difference, facts_of
@@ -19,6 +20,8 @@ from services.reports.models import InvestmentMonth, MilestoneView, ProjectView,
 DONE = (MilestoneStatus.done_on_time.value, MilestoneStatus.done_late.value)
 _PENDING = "reports.pending_cells"
 _ROWS = "reports.pending_rows"
+_AHEAD = "reports.rows_to_read_ahead"
+_ABSENT = "reports.absent_rows"
 
 
 def insert_for(session: AsyncSession):
@@ -111,6 +114,17 @@ class _Held:
     row: ProjectRow
     new: bool
     original: dict
+    used: bool = False  # taken by a handler (a row read ahead for a fetch may be left alone)
+
+
+async def _read_ahead(session: AsyncSession, pending: dict[str, _Held]) -> None:
+    """On a fetch's first change: the rows of every project its events are about, read and locked at once in key
+    order (after whatever the handler locked first, e.g. the rebuild fence); the ones not there are new."""
+    subjects = session.info.pop(_AHEAD)
+    found = (await session.execute(select(*_PROJECTS.columns).where(_PROJECTS.c.id.in_(subjects))
+                                   .order_by(_PROJECTS.c.id).with_for_update())).mappings().all()
+    pending.update((r["id"], _Held(ProjectRow(r), False, dict(r))) for r in found)
+    session.info[_ABSENT] = set(subjects) - pending.keys()
 
 
 @contextlib.asynccontextmanager
@@ -119,15 +133,18 @@ async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[Proj
     once the caller has changed it, the row is written and the difference in what it contributes goes to the
     aggregates. Within `batch_writes` the row is written with the batch's others at its end."""
     pending = session.info.get(_ROWS)
+    if pending is not None and _AHEAD in session.info:
+        await _read_ahead(session, pending)
     held = pending.get(project_id) if pending is not None else None
     if held is None:
-        row = await _locked(session, project_id)
+        row = None if project_id in session.info.get(_ABSENT, ()) else await _locked(session, project_id)
         # A new row is inserted once changed: one statement instead of a stub and its update. Another instance
         # inserting the same project meanwhile makes the insert fail, and the consumer retries the event.
         held = _Held(row, False, dict(row)) if row is not None else _Held(ProjectRow(_NEW_ROW, id=project_id), True,
                                                                            {})
         if pending is not None:
             pending[project_id] = held
+    held.used = True
     before = facts_of(held.row)
     yield held.row
     await add_to_cells(session, difference(before, facts_of(held.row)))
@@ -154,16 +171,18 @@ async def _write_rows(session: AsyncSession, held: Iterable[_Held]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def batch_writes(session: AsyncSession):
-    """A live fetch applied in one transaction: each project row and each aggregate cell it touches is written once,
-    at the end, rather than once an event."""
+async def batch_writes(session: AsyncSession, events: list[tuple[CloudEvent, EventData]]):
+    """A live fetch applied in one transaction: the rows of the projects its events are about are read at once, and
+    each project row and aggregate cell it touches is written once, at the end."""
     session.info[_ROWS] = rows = {}
+    session.info[_AHEAD] = sorted({event.subject for event, _ in events})
     try:
         async with summing_cells(session):
             yield
     finally:
-        session.info.pop(_ROWS, None)
-    await _write_rows(session, rows.values())
+        for key in (_ROWS, _AHEAD, _ABSENT):
+            session.info.pop(key, None)
+    await _write_rows(session, [held for held in rows.values() if held.used])
 
 
 async def ytd_of(session: AsyncSession, *, project_id: str, year: int | None) -> Decimal:

@@ -49,7 +49,7 @@ async def read_models(url: str, fetched: list[list], *, batched: bool) -> tuple[
         for events in fetched:
             decoded = [decode(encode(event), CATALOG) for event in events]
             if batched:
-                async with sessionmaker() as session, session.begin(), batch_writes(session):
+                async with sessionmaker() as session, session.begin(), batch_writes(session, decoded):
                     for event, data in decoded:
                         await HANDLERS[type(data)](session, event, data)
             else:
