@@ -55,6 +55,13 @@ class AlertEscalated(AlertState):
     topic = topics.ALERTS
 
 
+class AlertUpdated(AlertState):
+    """An active alert's reason or facts changed (e.g. days late, the rate, the overdue node) at the same colour."""
+
+    type = "keyproject.alerts.alert.updated.v1"
+    topic = topics.ALERTS
+
+
 class AlertResolved(AlertState):
     type = "keyproject.alerts.alert.resolved.v1"
     topic = topics.ALERTS
@@ -129,6 +136,8 @@ class TaskFeedback(TaskState):
     type = "keyproject.alerts.task.feedback.v1"
     topic = topics.ALERTS
     feedback: str
+    # Evidence the unit gave with its answer: photos and documents (URIs or the ids of stored documents).
+    evidence: list[str] = []
 
 
 class TaskClosed(TaskState):

@@ -26,6 +26,7 @@ EVENTS: tuple[type[EventData], ...] = (
     milestones.MilestoneOverdue,
     alerts.AlertRaised,
     alerts.AlertEscalated,
+    alerts.AlertUpdated,
     alerts.AlertResolved,
     alerts.AlertAcknowledged,
     alerts.ProjectStatusChanged,

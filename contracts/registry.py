@@ -114,6 +114,14 @@ class ProjectState(EventData):
     stage_dates: dict[Stage, date] = {}
     real_start_date: date | None = None
     version: int
+    # Business dates of the list (入库/纳入): the day the project joined the key-project list, possibly back-dated
+    # (a list entered mid-year), and the day it left it (archived). Absent in events written before they existed:
+    # consumers then fall back to the day the platform first saw the project.
+    listed_on: date | None = None
+    delisted_on: date | None = None
+    # The platform's today when the project was entered (not a business date of the project): grace periods for
+    # late entry count from it.
+    registered_on: date | None = None
 
 
 class ProjectRegistered(ProjectState):
@@ -127,6 +135,8 @@ class ProjectUpdated(ProjectState):
     type = "keyproject.registry.project.updated.v1"
     topic = topics.REGISTRY
     changed: list[str] = []
+    # The day the change takes effect (a correction of the unit or year is dated); absent: the platform's today.
+    effective_on: date | None = None
 
 
 class ProjectArchived(ProjectState):
