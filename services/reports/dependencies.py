@@ -26,6 +26,8 @@ AsOf = Annotated[date | None, Query(ge=FIRST_DAY, description="figures as of thi
                                                                "not given")]
 Period = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="a month (YYYY-MM): its frozen snapshot")]
 UnitId = Annotated[str | None, Query(max_length=36)]
+IncludeDescendants = Annotated[bool, Query(description="a unit's figures count the units below it (a district's "
+                                                       "towns); false: only its own projects")]
 
 
 def settings_of(request: Request) -> ReportsSettings:

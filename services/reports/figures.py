@@ -2,6 +2,7 @@
 import math
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
+from enum import StrEnum
 from fractions import Fraction
 from typing import Annotated, TypeVar
 
@@ -53,8 +54,8 @@ def percent(value: Fraction | None, places: int = 1) -> str | None:
 
 
 def yi(amount: Decimal) -> Decimal:
-    """万元 as 亿元, to 4 places (1 万元) for display."""
-    return (amount / YI).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    """万元 as 亿元 for display, to two places (half up) as offices write them: 565.20 亿元."""
+    return (amount / YI).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def display(value: Fraction | Decimal | None, places: int = 2) -> Decimal | None:
@@ -66,14 +67,22 @@ def display(value: Fraction | Decimal | None, places: int = 2) -> Decimal | None
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def target_count(target_rate: Decimal, count: int) -> int:
-    """How many projects the target rate asks for: ceil(target × count), exactly."""
-    return math.ceil(Fraction(target_rate) * count)
+class TargetRounding(StrEnum):
+    """How a target rate becomes a whole number of projects."""
+
+    nearest = "nearest"  # the nearest whole project, x.5 up: as offices count (70 % of 116 is 81)
+    up = "up"  # the next whole project (ceil): 70 % of 116 is 82
 
 
-def needed_to_reach(target_rate: Decimal, count: int, achieved: int) -> int:
-    """How many more projects reach the target rate: max(0, ceil(target × count) − achieved)."""
-    return max(0, target_count(target_rate, count) - achieved)
+def target_count(target_rate: Decimal, count: int, rounding: TargetRounding) -> int:
+    """How many projects the target rate asks for: target × count to a whole project, exactly."""
+    exact = Fraction(target_rate) * count
+    return math.ceil(exact) if rounding == TargetRounding.up else math.floor(exact + Fraction(1, 2))
+
+
+def needed_to_reach(target_rate: Decimal, count: int, achieved: int, rounding: TargetRounding) -> int:
+    """How many more projects reach the target rate: max(0, target count − achieved)."""
+    return max(0, target_count(target_rate, count, rounding) - achieved)
 
 
 def competition_ranks(items: Sequence[T], value: Callable[[T], Fraction | int | None], *,

@@ -39,6 +39,7 @@ METRIC_LABELS = {
     "completion_rate": "竣工率",
     "target_rate": "年度目标开工率",
     "target_count": "目标开工个数",
+    "target_rounding": "目标个数取整规则",
     "needed_to_reach_target": "距目标还差(个)",
     "real_start_count": "实质性开工个数",
     "paper_start_count": "未实质性开工个数",
@@ -53,6 +54,10 @@ METRIC_LABELS = {
     "yellow_count": "黄色预警",
     "score": "综合得分",
 }
+
+
+# The rule a target count was rounded by, shown with the figure.
+TARGET_ROUNDING_NOTES = {"nearest": "按四舍五入取整", "up": "按进一法取整"}
 
 
 def label(dimension: str, value: str) -> str:

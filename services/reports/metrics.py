@@ -41,7 +41,8 @@ async def refresh(app: FastAPI) -> None:
     year = today.year
     async with reading_sessionmaker(app)() as session:
         overview = await overview_service.overview(session=session, year=year, as_of=None, period=None, unit_id=None,
-                                                   target_rate=settings.target_rate, today=today)
+                                                   target_rate=settings.target_rate,
+                                                   target_rounding=settings.target_rounding, today=today)
         standings = {group: await rankings.ranking(session=session, year=year, period=None, as_of=None, group=group,
                                                    metric=RankingMetric.score, filters=rankings.Filters(), today=today)
                      for group in UnitGroup}

@@ -4,6 +4,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from kit.settings import ServiceSettings
+from services.reports.figures import TargetRounding
 
 
 class ReportsSettings(ServiceSettings):
@@ -12,6 +13,9 @@ class ReportsSettings(ServiceSettings):
     port: int = 8004
     # The year-end goal for the start-or-completion rate (KP_TARGET_RATE), e.g. 0.70 for 70 %.
     target_rate: Decimal = Field(default=Decimal("0.70"), ge=0, le=1)
+    # How the target becomes a count of projects (KP_TARGET_ROUNDING): `nearest` whole project (x.5 up), as offices
+    # count at their meetings, or `up` (ceil).
+    target_rounding: TargetRounding = TargetRounding.nearest
     # Monthly snapshots are taken by themselves once a month has ended (KP_AUTO_SNAPSHOTS), after
     # KP_SNAPSHOT_DELAY_DAYS more days (offices that collect the month's investment reports in the first days of the
     # next month set e.g. 5); the scheduler looks every KP_SNAPSHOT_CHECK_SECONDS.

@@ -11,6 +11,7 @@ import pytest
 from kit.broker import EmbeddedBroker
 from tests.reports.cities import (CITY_REPORTS_ENV, DatedCity, HistoryCity, MainCity, build_dated_city,
                                   build_history_city, build_main_city)
+from tests.reports.trees import TreeCity, build_tree_city
 from tests.support.api import client
 from tests.support.platform import Platform
 
@@ -69,6 +70,13 @@ async def dated(city_platform, city_registry, city_reports) -> DatedCity:
     after April, one archived in May, tasks answered, returned and resolvable, an alert cleared in May; April and May
     frozen."""
     return await build_dated_city(city_platform, city_registry, city_reports)
+
+
+@pytest.fixture(scope="session")
+async def tree(city_platform, city_registry, city_reports) -> TreeCity:
+    """A district above a town, a street and a park (above a town), beside a department and a district; projects
+    named as formulas; November and December frozen."""
+    return await build_tree_city(city_platform, city_registry, city_reports)
 
 
 @pytest.fixture

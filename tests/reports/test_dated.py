@@ -111,7 +111,7 @@ async def test_parks_and_districts_are_ranked_and_exported_with_the_other_units(
                                                         ("其他单位(区县、园区)", "高新区管委会")]
     workbook = load_workbook(io.BytesIO((await city_reports.get(f"/api/v1/reports/monthly/{APR}",
                                                                  params={"format": "xlsx"})).content))
-    sheet = list(workbook["ranking"].iter_rows(min_row=3, values_only=True))
+    sheet = list(workbook["单位排名"].iter_rows(min_row=3, values_only=True))
     assert sorted((r[0], r[4]) for r in sheet) == sorted((row[0], row[4]) for row in rows)
     board = await _get(city_reports, "/board/data", year=DATED_YEAR)
     assert sorted(r["unit_id"] for r in board["rankings"]["other"]) == sorted([units["P"], units["Q"]])

@@ -61,19 +61,19 @@ async def test_the_monthly_report_as_xlsx_opens(history, city_reports):
     response = await city_reports.get(f"/api/v1/reports/monthly/{DEC}", headers={"Accept": XLSX})
     assert response.status_code == 200 and response.headers["content-type"] == XLSX
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["overview", "ranking", "lagging projects", "targets"]
+    assert workbook.sheetnames == ["总览", "单位排名", "滞后项目", "目标任务"]
     report = (await city_reports.get(f"/api/v1/reports/monthly/{DEC}")).json()
-    rows = list(workbook["overview"].iter_rows(min_row=3, values_only=True))
+    rows = list(workbook["总览"].iter_rows(min_row=3, values_only=True))
     values = {field: value for _, field, value in rows}
     assert values["project_count"] == 10 and str(values["ytd_investment"]) == report["overview"]["ytd_investment"]
-    assert values["start_or_completion_rate"] == "60.0%"
-    ranking = list(workbook["ranking"].iter_rows(min_row=3, values_only=True))
+    assert values["start_or_completion_rate"] == 0.6  # a number cell (formatted 0.0%), not the text "60.0%"
+    ranking = list(workbook["单位排名"].iter_rows(min_row=3, values_only=True))
     towns = [r for r in ranking if r[0] == "乡镇街道"]
     assert [(r[1], r[2], r[4]) for r in towns] == [
         (row["rank"], row["rank_change"], row["unit_name"]) for row in report["rankings"]["town"]["items"]]
-    lagging = list(workbook["lagging projects"].iter_rows(min_row=3, values_only=True))
+    lagging = list(workbook["滞后项目"].iter_rows(min_row=3, values_only=True))
     assert [r[0] for r in lagging] == [history.projects[("HT1", 0)].code]
-    targets = list(workbook["targets"].iter_rows(min_row=3, values_only=True))
+    targets = list(workbook["目标任务"].iter_rows(min_row=3, values_only=True))
     assert len(targets) == len(report["targets"]["items"])
     assert {r[0]: r[8] for r in targets}["上年目标-completed"] == "是"  # 未破零
 
@@ -92,8 +92,8 @@ async def test_quarters_and_years_roll_the_months_up(history, city_reports):
     assert year["period_investment"] == "17000" and len(year["missing_months"]) == 9
     workbook = load_workbook(io.BytesIO((await city_reports.get(
         f"/api/v1/reports/quarterly/{LAST_YEAR}-Q4", params={"format": "xlsx"})).content))
-    assert workbook.sheetnames == ["months", "overview", "ranking", "lagging projects", "targets"]
-    months = list(workbook["months"].iter_rows(min_row=3, values_only=True))
+    assert workbook.sheetnames == ["逐月汇总", "总览", "单位排名", "滞后项目", "目标任务"]
+    months = list(workbook["逐月汇总"].iter_rows(min_row=3, values_only=True))
     assert [m[0] for m in months[:2]] == [NOV, DEC]
     sections = csv_sections((await city_reports.get(f"/api/v1/reports/yearly/{LAST_YEAR}",
                                                     params={"format": "csv"})).content)

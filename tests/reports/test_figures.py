@@ -3,17 +3,39 @@ from decimal import Decimal
 from fractions import Fraction
 
 from services.reports.cells import ALL_UNITS, ProjectFacts, difference
-from services.reports.figures import competition_ranks, decimal_of, needed_to_reach, percent, rate, target_count
+from services.reports.figures import (TargetRounding, competition_ranks, decimal_of, needed_to_reach, percent, rate,
+                                      target_count, yi)
+from services.reports.settings import ReportsSettings
+
+NEAREST, UP = TargetRounding.nearest, TargetRounding.up
 
 
 def test_the_offices_target_gap_is_exact():
-    # 116 projects, 66 started or completed, goal 70 %: ceil(81.2) = 82, so 16 more
-    assert target_count(Decimal("0.70"), 116) == 82
-    assert needed_to_reach(Decimal("0.70"), 116, 66) == 16
+    # 116 projects, 66 started or completed, goal 70 %: 81.2 is 81 projects as the office counts, so 15 more
+    assert target_count(Decimal("0.70"), 116, NEAREST) == 81
+    assert needed_to_reach(Decimal("0.70"), 116, 66, NEAREST) == 15
     # exactly on a whole number: no rounding up from a binary fraction (0.7 × 10 is 7, not 7.000000001)
-    assert target_count(Decimal("0.7"), 10) == 7
-    assert needed_to_reach(Decimal("0.70"), 10, 9) == 0  # never negative
-    assert needed_to_reach(Decimal("0.70"), 0, 0) == 0
+    assert target_count(Decimal("0.7"), 10, NEAREST) == target_count(Decimal("0.7"), 10, UP) == 7
+    assert needed_to_reach(Decimal("0.70"), 10, 9, NEAREST) == 0  # never negative
+    assert needed_to_reach(Decimal("0.70"), 0, 0, NEAREST) == 0
+
+
+def test_target_counts_round_to_the_nearest_project_half_up_or_up_when_configured():
+    assert target_count(Decimal("0.70"), 5, NEAREST) == 4  # 3.5: half up
+    assert target_count(Decimal("0.70"), 15, NEAREST) == 11  # 10.5
+    assert target_count(Decimal("0.70"), 9, NEAREST) == 6  # 6.3
+    assert target_count(Decimal("0.70"), 8, NEAREST) == 6  # 5.6
+    # KP_TARGET_ROUNDING=up asks for the next whole project, as the platform did before
+    assert target_count(Decimal("0.70"), 116, UP) == 82 and target_count(Decimal("0.70"), 9, UP) == 7
+    assert needed_to_reach(Decimal("0.70"), 116, 66, UP) == 16
+    assert ReportsSettings().target_rounding == NEAREST
+    assert ReportsSettings(target_rounding="up").target_rounding == UP
+
+
+def test_yi_is_shown_to_two_places_half_up():
+    assert str(yi(Decimal("5652000"))) == "565.20"
+    assert str(yi(Decimal("120000.500001"))) == "12.00"
+    assert str(yi(Decimal("1250"))) == "0.13"  # 0.125 亿元, half up
 
 
 def test_rates_are_exact_and_rounded_only_for_display():

@@ -53,7 +53,7 @@ _PAGE = """<!doctype html>
   <div class="card"><div class="name">投资完成率</div><div><span class="value" data-field="investment_completion_rate_percent">—</span><span class="unit">%</span></div></div>
   <div class="card"><div class="name">开工及竣工</div><div><span class="value" data-field="started_or_completed_count">—</span><span class="unit">个</span></div></div>
   <div class="card"><div class="name">开工(竣工)率 / 目标 <span data-field="target_rate_percent"></span>%</div><div><span class="value" data-field="start_or_completion_rate_percent">—</span><span class="unit">%</span></div></div>
-  <div class="card"><div class="name">距目标还差</div><div><span class="value" data-field="needed_to_reach_target">—</span><span class="unit">个</span></div></div>
+  <div class="card"><div class="name">距目标还差(<span data-field="target_rounding_note"></span>)</div><div><span class="value" data-field="needed_to_reach_target">—</span><span class="unit">个</span></div></div>
 </div>
 <main>
   <section>

@@ -1,11 +1,13 @@
 """The public board's figures: totals, the colour board with the red projects, and the unit rankings."""
 from datetime import date
+from decimal import Decimal
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.clock import utcnow
+from services.reports.figures import Rate
 from services.reports.models import AlertView, ProjectView, UnitView
 from services.reports.overview import service as overview_service
 from services.reports.projects.service import ACTIVE_ALERTS
@@ -17,13 +19,20 @@ from services.reports.sources import counted
 RED_PROJECTS_SHOWN = 12
 
 
+def _rate(name: str, exact: Decimal | None, shown: str | None) -> dict[str, str | None]:
+    """A rate as the board's totals carry it: the exact decimal and, as `name_percent`, its display percentage."""
+    return {name: None if exact is None else format(exact, "f"), f"{name}_percent": shown}
+
+
 class BoardRankingRow(BaseModel):
     rank: int
     rank_change: int | None
     unit_id: str
     unit_name: str
     score: str
+    investment_completion_rate: Rate | None
     investment_completion_rate_percent: str | None
+    start_or_completion_rate: Rate | None
     start_or_completion_rate_percent: str | None
     red_count: int
 
@@ -53,17 +62,23 @@ async def board_data(*, session: AsyncSession, settings: ReportsSettings, year: 
     """Today's figures of the year's list (this year by default) as the board shows them."""
     year = year or today.year
     overview = await overview_service.overview(session=session, year=year, as_of=None, period=None, unit_id=None,
-                                               target_rate=settings.target_rate, today=today)
-    totals = {
+                                               target_rate=settings.target_rate,
+                                               target_rounding=settings.target_rounding, today=today)
+    totals = {  # each rate exact beside its display percentage; 亿元 to two places
         "project_count": overview.project_count,
         "total_investment_yi": str(overview.total_investment_yi),
         "annual_plan_investment_yi": str(overview.annual_plan_investment_yi),
         "ytd_investment_yi": str(overview.ytd_investment_yi),
-        "investment_completion_rate_percent": overview.investment_completion_rate_percent,
+        **_rate("investment_completion_rate", overview.investment_completion_rate,
+                overview.investment_completion_rate_percent),
         "started_or_completed_count": overview.started_or_completed_count,
         "completed_count": overview.completed_count,
-        "start_or_completion_rate_percent": overview.start_or_completion_rate_percent,
-        "target_rate_percent": f"{overview.target_rate * 100:.1f}",
+        **_rate("start_or_completion_rate", overview.start_or_completion_rate,
+                overview.start_or_completion_rate_percent),
+        **_rate("target_rate", overview.target_rate, overview.target_rate_percent),
+        "target_count": overview.target_count,
+        "target_rounding": overview.target_rounding.value,
+        "target_rounding_note": overview.target_rounding_note,
         "needed_to_reach_target": overview.needed_to_reach_target,
     }
     reds = (await session.execute(
@@ -84,7 +99,9 @@ async def board_data(*, session: AsyncSession, settings: ReportsSettings, year: 
         previous_period = ranking.previous_period
         board_rankings[group.value] = [BoardRankingRow(
             rank=r.rank, rank_change=r.rank_change, unit_id=r.unit_id, unit_name=r.unit_name,
-            score=str(r.score_display), investment_completion_rate_percent=r.investment_completion_rate_percent,
+            score=str(r.score_display), investment_completion_rate=r.investment_completion_rate,
+            investment_completion_rate_percent=r.investment_completion_rate_percent,
+            start_or_completion_rate=r.start_or_completion_rate,
             start_or_completion_rate_percent=r.start_or_completion_rate_percent, red_count=r.red_count)
             for r in ranking.items[:settings.board_ranking_rows]]
     return BoardData(

@@ -1,4 +1,6 @@
-"""Reports as tables with Chinese headings, written as CSV (UTF-8 with BOM, for Excel) or XLSX (one sheet a table)."""
+"""Reports as tables with Chinese headings, written as CSV (UTF-8 with BOM, for Excel) or XLSX (one sheet a table,
+named in Chinese; numbers as number cells with the office's formats: rates 0.0%, 万元 and 亿元 #,##0.00). Text that a
+spreadsheet would run as a formula (a project named "=HYPERLINK(...)") is escaped in both."""
 import csv
 import io
 from dataclasses import dataclass
@@ -8,14 +10,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from kit.spreadsheets import safe_cell
 from services.reports.exports.schemas import MonthlyReport, RollUp
 from services.reports.labels import DIMENSION_LABELS, METRIC_LABELS, VALUE_LABELS, label
 from services.reports.overview.schemas import Overview
+from services.reports.targets.schemas import COUNT_MEASURES
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"
 RANKING_GROUPS = {"town": "乡镇街道", "department": "市直部门", "other": "其他单位(区县、园区)", "all": "全部单位"}
+PERCENT_FORMAT = "0.0%"
+AMOUNT_FORMAT = "#,##0.00"  # 万元, 亿元 and scores: the exact value in the cell, two places shown
 
 
 @dataclass
@@ -26,8 +32,12 @@ class Table:
     rows: list[list]
 
 
-def _pct(value: str | None) -> str:
-    return "" if value is None else f"{value}%"
+@dataclass(frozen=True)
+class Percent:
+    """A rate: its exact value in an XLSX cell formatted 0.0%, its display percentage (half up) in CSV."""
+
+    exact: Decimal | None
+    shown: str | None
 
 
 def _overview_rows(overview: Overview) -> list[list]:
@@ -36,13 +46,16 @@ def _overview_rows(overview: Overview) -> list[list]:
                   "annual_plan_investment_yi", "ytd_investment", "ytd_investment_yi"):
         rows.append([METRIC_LABELS[field], field, getattr(overview, field)])
     rows.append([METRIC_LABELS["investment_completion_rate"], "investment_completion_rate",
-                 _pct(overview.investment_completion_rate_percent)])
+                 Percent(overview.investment_completion_rate, overview.investment_completion_rate_percent)])
     for field in ("started_count", "completed_count", "started_or_completed_count"):
         rows.append([METRIC_LABELS[field], field, getattr(overview, field)])
     rows.append([METRIC_LABELS["start_or_completion_rate"], "start_or_completion_rate",
-                 _pct(overview.start_or_completion_rate_percent)])
-    rows.append([METRIC_LABELS["completion_rate"], "completion_rate", _pct(overview.completion_rate_percent)])
-    rows.append([METRIC_LABELS["target_rate"], "target_rate", f"{overview.target_rate * 100:f}%"])
+                 Percent(overview.start_or_completion_rate, overview.start_or_completion_rate_percent)])
+    rows.append([METRIC_LABELS["completion_rate"], "completion_rate",
+                 Percent(overview.completion_rate, overview.completion_rate_percent)])
+    rows.append([METRIC_LABELS["target_rate"], "target_rate",
+                 Percent(overview.target_rate, overview.target_rate_percent)])
+    rows.append([METRIC_LABELS["target_rounding"], "target_rounding", overview.target_rounding_note])
     for field in ("target_count", "needed_to_reach_target", "real_start_count", "paper_start_count"):
         rows.append([METRIC_LABELS[field], field, getattr(overview, field)])
     for dimension in ("colour", "grade", "stage", "sector", "category", "level", "bracket"):
@@ -54,7 +67,8 @@ def _overview_rows(overview: Overview) -> list[list]:
         name = {"included_count": "已入库", "submitted_count": "已申报", "rejected_count": "已退回",
                 "not_submitted_count": "未申报"}[field]
         rows.append([f"入库纳统·{name}", f"statistics.{field}", count])
-    rows.append([METRIC_LABELS["node_on_time_rate"], "nodes.on_time_rate", _pct(overview.nodes.on_time_rate_percent)])
+    rows.append([METRIC_LABELS["node_on_time_rate"], "nodes.on_time_rate",
+                 Percent(overview.nodes.on_time_rate, overview.nodes.on_time_rate_percent)])
     for field in ("late_nodes", "open_tasks", "late_tasks"):
         rows.append([METRIC_LABELS[field], field, getattr(overview, field)])
     return rows
@@ -66,12 +80,14 @@ def _ranking_table(report: MonthlyReport) -> Table:
     rows = []
     for group in ("town", "department", "other"):  # every unit once, ranked within its group
         for r in report.rankings[group].items:
-            rows.append([RANKING_GROUPS[group], r.rank, "" if r.rank_change is None else r.rank_change, r.unit_code,
+            rows.append([RANKING_GROUPS[group], r.rank, r.rank_change, r.unit_code,
                          r.unit_name, r.score_display, r.project_count, r.annual_plan_investment, r.ytd_investment,
-                         _pct(r.investment_completion_rate_percent), _pct(r.start_or_completion_rate_percent),
-                         _pct(r.completion_rate_percent), _pct(r.node_on_time_rate_percent), r.red_count,
+                         Percent(r.investment_completion_rate, r.investment_completion_rate_percent),
+                         Percent(r.start_or_completion_rate, r.start_or_completion_rate_percent),
+                         Percent(r.completion_rate, r.completion_rate_percent),
+                         Percent(r.node_on_time_rate, r.node_on_time_rate_percent), r.red_count,
                          r.yellow_count, r.open_tasks, r.late_tasks])
-    return Table("ranking", "单位排名(赛马比拼)", header, rows)
+    return Table("单位排名", "单位排名(赛马比拼)", header, rows)
 
 
 def _lagging_table(report: MonthlyReport, unit_names: dict[str, str]) -> Table:
@@ -80,7 +96,7 @@ def _lagging_table(report: MonthlyReport, unit_names: dict[str, str]) -> Table:
     rows = [[p.code, p.name, unit_names.get(p.unit_id, p.unit_id), label("stage", p.stage), label("colour", p.colour),
              label("grade", p.grade), p.annual_plan_investment, p.ytd_investment, p.nodes_late,
              "；".join(p.alert_messages)] for p in report.lagging_projects]
-    return Table("lagging projects", "滞后及红色警告项目", header, rows)
+    return Table("滞后项目", "滞后及红色警告项目", header, rows)
 
 
 def _targets_table(report: MonthlyReport) -> Table:
@@ -90,14 +106,16 @@ def _targets_table(report: MonthlyReport) -> Table:
         target = item.target
         chosen = "，".join(f"{DIMENSION_LABELS.get(k, k)}={label(k, v)}" for k, v in target.filter.model_dump().items()
                           if v is not None) or "全部"
-        rows.append([target.name, target.year, label("measure", target.measure), chosen, target.value, item.achieved,
-                     item.remaining, _pct(item.rate_percent), "是" if item.not_yet_off_zero else "否"])
-    return Table("targets", "目标任务完成情况", header, rows)
+        whole = int if target.measure in COUNT_MEASURES else Decimal  # a count in a number cell without places
+        rows.append([target.name, target.year, label("measure", target.measure), chosen, whole(target.value),
+                     whole(item.achieved), whole(item.remaining), Percent(item.rate, item.rate_percent),
+                     "是" if item.not_yet_off_zero else "否"])
+    return Table("目标任务", "目标任务完成情况", header, rows)
 
 
 def monthly_tables(report: MonthlyReport) -> list[Table]:
     unit_names = {r.unit_id: r.unit_name for r in report.rankings["all"].items}
-    overview = Table("overview", f"{report.period} 重点项目推进概览(截至 {report.as_of})", ["指标", "字段", "数值"],
+    overview = Table("总览", f"{report.period} 重点项目推进概览(截至 {report.as_of})", ["指标", "字段", "数值"],
                      _overview_rows(report.overview))
     return [overview, _ranking_table(report), _lagging_table(report, unit_names), _targets_table(report)]
 
@@ -107,23 +125,35 @@ def roll_up_tables(roll_up: RollUp) -> list[Table]:
     header = ["月份", "截至", "项目数", "累计完成投资(万元)", "投资完成率", "开工及竣工个数", "开工(竣工)率", "红色", "黄色",
               "逾期节点", "超期督办件"]
     rows = [[m.period, m.as_of.isoformat(), m.project_count, m.ytd_investment,
-             _pct(m.investment_completion_rate_percent), m.started_or_completed_count,
-             _pct(m.start_or_completion_rate_percent), m.red_count, m.yellow_count, m.late_nodes, m.late_tasks]
+             Percent(m.investment_completion_rate, m.investment_completion_rate_percent),
+             m.started_or_completed_count, Percent(m.start_or_completion_rate, m.start_or_completion_rate_percent),
+             m.red_count, m.yellow_count, m.late_nodes, m.late_tasks]
             for m in roll_up.months]
-    rows.append(["期间完成投资(万元)", "", "", "" if roll_up.period_investment is None else roll_up.period_investment,
-                 "", "", "", "", "", "", ""])
+    rows.append(["期间完成投资(万元)", None, None, roll_up.period_investment, None, None, None, None, None, None, None])
     if roll_up.missing_months:
-        rows.append(["未冻结月份", "、".join(roll_up.missing_months), "", "", "", "", "", "", "", "", ""])
-    months = Table("months", f"{roll_up.period} {name}汇总(逐月)", header, rows)
+        rows.append(["未冻结月份", "、".join(roll_up.missing_months), None, None, None, None, None, None, None, None, None])
+    months = Table("逐月汇总", f"{roll_up.period} {name}汇总(逐月)", header, rows)
     return [months, *(monthly_tables(roll_up.latest) if roll_up.latest else [])]
 
 
-def _cell(value):
+def _csv_cell(value) -> str:
+    """A CSV field: a number as written (exact), a rate as its display percentage, text escaped."""
     if value is None:
         return ""
+    if isinstance(value, Percent):
+        return "" if value.shown is None else f"{value.shown}%"
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-    return value
+    return safe_cell(value)
+
+
+def _xlsx_cell(value):
+    """An XLSX cell's value and number format: numbers stay numbers (a negative one too), text is escaped."""
+    if isinstance(value, Percent):
+        return value.exact, PERCENT_FORMAT
+    if isinstance(value, Decimal):
+        return value, AMOUNT_FORMAT
+    return safe_cell(value), None
 
 
 def to_csv(tables: list[Table]) -> bytes:
@@ -133,9 +163,9 @@ def to_csv(tables: list[Table]) -> bytes:
     for index, table in enumerate(tables):
         if index:
             writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(table.header)
-        writer.writerows([[_cell(v) for v in row] for row in table.rows])
+        writer.writerow([_csv_cell(table.title)])
+        writer.writerow([_csv_cell(h) for h in table.header])
+        writer.writerows([[_csv_cell(v) for v in row] for row in table.rows])
     return (BOM + out.getvalue()).encode("utf-8")
 
 
@@ -145,15 +175,19 @@ def to_xlsx(tables: list[Table]) -> bytes:
     workbook.remove(workbook.active)
     for table in tables:
         sheet = workbook.create_sheet(table.sheet[:31])
-        sheet.append([table.title])
+        sheet.append([safe_cell(table.title)])
         sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append(table.header)
+        sheet.append([safe_cell(h) for h in table.header])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
             cell.alignment = Alignment(horizontal="center")
         for row in table.rows:
-            sheet.append([_cell(v) if not isinstance(v, (int, Decimal)) or isinstance(v, bool) else v for v in row])
+            cells = [_xlsx_cell(v) for v in row]
+            sheet.append([value for value, _ in cells])
+            for cell, (_, number_format) in zip(sheet[sheet.max_row], cells):
+                if number_format:
+                    cell.number_format = number_format
         for index, _ in enumerate(table.header, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = 18
         sheet.freeze_panes = "A3"

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.reports.dependencies import ReadSession, Reader, Today
+from services.reports.dependencies import ReadSession, Reader, Settings, Today
 from services.reports.exports import formats, service
 from services.reports.exports.schemas import Format, MonthlyReport, RollUp
 from services.reports.periods import MAX_YEAR, MIN_YEAR, MONTH_PATTERN, QUARTER_PATTERN
@@ -38,23 +38,29 @@ def _respond(document: MonthlyReport | RollUp, tables: list[formats.Table], fmt:
 
 @router.get("/reports/monthly/{period}", response_model=MonthlyReport, responses=RESPONSES)
 async def monthly_report(period: Annotated[str, Path(pattern=MONTH_PATTERN)], request: Request,
-                         session: ReadSession, _: Reader, today: Today, format: FormatQuery = None):
+                         session: ReadSession, _: Reader, settings: Settings, today: Today,
+                         format: FormatQuery = None):
     """The month's report from its frozen snapshot: overview, ranking, lagging projects, targets."""
-    report = await service.monthly(session=session, period=period, today=today)
+    report = await service.monthly(session=session, period=period, today=today,
+                                   target_rounding=settings.target_rounding)
     return _respond(report, formats.monthly_tables(report), chosen_format(request, format), f"report-{period}")
 
 
 @router.get("/reports/quarterly/{quarter}", response_model=RollUp, responses=RESPONSES)
 async def quarterly_report(quarter: Annotated[str, Path(pattern=QUARTER_PATTERN)], request: Request,
-                           session: ReadSession, _: Reader, today: Today, format: FormatQuery = None):
+                           session: ReadSession, _: Reader, settings: Settings, today: Today,
+                           format: FormatQuery = None):
     """The quarter (季分析) month by month from the snapshots, with its investment and the last month's report."""
-    roll_up = await service.quarterly(session=session, quarter=quarter, today=today)
+    roll_up = await service.quarterly(session=session, quarter=quarter, today=today,
+                                      target_rounding=settings.target_rounding)
     return _respond(roll_up, formats.roll_up_tables(roll_up), chosen_format(request, format), f"report-{quarter}")
 
 
 @router.get("/reports/yearly/{year}", response_model=RollUp, responses=RESPONSES)
 async def yearly_report(year: Annotated[int, Path(ge=MIN_YEAR, le=MAX_YEAR)], request: Request,
-                        session: ReadSession, _: Reader, today: Today, format: FormatQuery = None):
+                        session: ReadSession, _: Reader, settings: Settings, today: Today,
+                        format: FormatQuery = None):
     """The year (年总结) month by month from the snapshots, with the last month's report."""
-    roll_up = await service.yearly(session=session, year=year, today=today)
+    roll_up = await service.yearly(session=session, year=year, today=today,
+                                   target_rounding=settings.target_rounding)
     return _respond(roll_up, formats.roll_up_tables(roll_up), chosen_format(request, format), f"report-{year}")

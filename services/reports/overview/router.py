@@ -1,7 +1,8 @@
 """Overview and breakdown endpoints."""
 from fastapi import APIRouter
 
-from services.reports.dependencies import AsOf, Period, ReadSession, Reader, Settings, Today, UnitId, Year
+from services.reports.dependencies import (AsOf, IncludeDescendants, Period, ReadSession, Reader, Settings, Today,
+                                          UnitId, Year)
 from services.reports.overview import service
 from services.reports.overview.schemas import Breakdown, BreakdownBy, Overview
 from services.reports.rankings.schemas import UnitGroup
@@ -11,17 +12,21 @@ router = APIRouter(tags=["overview"])
 
 @router.get("/overview", response_model=Overview)
 async def overview(session: ReadSession, _: Reader, settings: Settings, today: Today, year: Year = None,
-                   as_of: AsOf = None, period: Period = None, unit_id: UnitId = None):
+                   as_of: AsOf = None, period: Period = None, unit_id: UnitId = None,
+                   include_descendants: IncludeDescendants = True):
     """Project count, investment, start and completion rates against the target, counts by colour, grade, stage,
-    sector, category, level and bracket, the three classes, statistics inclusion, nodes and tasks."""
+    sector, category, level and bracket, the three classes, statistics inclusion, nodes and tasks; of every unit, or
+    of a unit and (unless include_descendants=false) the units below it."""
     return await service.overview(session=session, year=year, as_of=as_of, period=period, unit_id=unit_id,
-                                  target_rate=settings.target_rate, today=today)
+                                  target_rate=settings.target_rate, target_rounding=settings.target_rounding,
+                                  today=today, include_descendants=include_descendants)
 
 
 @router.get("/breakdowns", response_model=Breakdown)
 async def breakdowns(session: ReadSession, _: Reader, today: Today, by: BreakdownBy, year: Year = None,
                      as_of: AsOf = None, period: Period = None, unit_id: UnitId = None,
-                     group: UnitGroup = UnitGroup.all):
-    """Counts, investment and rates per group of a dimension (by=unit: per responsible unit, of a `group`)."""
+                     group: UnitGroup = UnitGroup.all, include_descendants: IncludeDescendants = True):
+    """Counts, investment and rates per group of a dimension (by=unit: per responsible unit of a `group`, each with
+    the units below it unless include_descendants=false)."""
     return await service.breakdown(session=session, by=by, year=year, as_of=as_of, period=period, unit_id=unit_id,
-                                   group=group, today=today)
+                                   group=group, today=today, include_descendants=include_descendants)

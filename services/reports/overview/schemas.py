@@ -6,7 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from contracts.types import Money
-from services.reports.figures import Rate
+from services.reports.figures import Rate, TargetRounding
 
 
 class Source(StrEnum):
@@ -24,6 +24,7 @@ class Group(BaseModel):
     share_percent: str | None
     total_investment: Money
     investment_share: Rate | None
+    investment_share_percent: str | None
 
 
 class NodeFigures(BaseModel):
@@ -85,7 +86,10 @@ class Overview(BaseModel):
     completion_rate: Rate | None
     completion_rate_percent: str | None
     target_rate: Decimal
-    target_count: int  # ceil(target_rate × project_count)
+    target_rate_percent: str
+    target_count: int  # target_rate × project_count to a whole project, by target_rounding
+    target_rounding: TargetRounding  # nearest (x.5 up) or up (ceil): KP_TARGET_ROUNDING
+    target_rounding_note: str  # the rule in Chinese, shown with the figure: 按四舍五入取整
     needed_to_reach_target: int  # max(0, target_count − started_or_completed_count)
     real_start_count: int  # started with the real start (实质性开工) confirmed
     paper_start_count: int  # started without it
@@ -127,6 +131,7 @@ class BreakdownRow(BaseModel):
     total_investment: Money
     total_investment_yi: Decimal
     investment_share: Rate | None
+    investment_share_percent: str | None
     annual_plan_investment: Money
     ytd_investment: Money
     investment_completion_rate: Rate | None

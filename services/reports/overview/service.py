@@ -1,6 +1,9 @@
 """Overview and breakdowns: turn a set of cells into the office's figures, exactly."""
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,23 +11,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.registry import Stage
 from services.reports import sources
 from services.reports.cells import ALL_UNITS, CellSet, Metrics, zero
-from services.reports.figures import decimal_of, needed_to_reach, percent, rate, target_count, yi
-from services.reports.labels import VALUE_LABELS, label
+from services.reports.figures import (TargetRounding, decimal_of, needed_to_reach, percent, rate, target_count,
+                                      yi)
+from services.reports.labels import TARGET_ROUNDING_NOTES, VALUE_LABELS, label
 from services.reports.models import ParcelView
 from services.reports.overview.schemas import (Breakdown, BreakdownBy, BreakdownRow, Group, NodeFigures, Overview,
                                                ParcelFigures, StatisticsFigures, ThreeClasses)
 from services.reports.sources import Figures
+from services.reports.unit_tree import scope_of, summed, total_of, unit_tree
 
-UNIT_GROUPS = {"town": frozenset({"town", "street"}), "department": frozenset({"department"})}
+UNIT_GROUPS = {"town": frozenset({"town", "street"}), "department": frozenset({"department"}),
+               "district": frozenset({"district"}), "park": frozenset({"park"})}
 
 
 def in_group(kind: str, group: str) -> bool:
-    """Whether a unit of this kind is in the group: towns (and streets), departments, the others (districts, parks,
-    units not known yet), or all."""
+    """Whether a unit of this kind is in the group: towns (and streets), departments, districts, parks, the others
+    (neither towns nor departments: districts, parks, units not known yet), or all."""
     if group == "all":
         return True
     if group == "other":
-        return not any(kind in kinds for kinds in UNIT_GROUPS.values())
+        return kind not in UNIT_GROUPS["town"] | UNIT_GROUPS["department"]
     return kind in UNIT_GROUPS[group]
 
 
@@ -40,11 +46,10 @@ def node_on_time(metrics: Metrics):
 
 
 def _group(dimension: str, value: str, metrics: Metrics, total: Metrics) -> Group:
-    count_share, investment_share = rate(metrics["project_count"], total["project_count"]), rate(
-        metrics["total_investment"], total["total_investment"])
-    return Group(label=label(dimension, value), count=metrics["project_count"], share=decimal_of(count_share),
-                 share_percent=percent(count_share), total_investment=metrics["total_investment"],
-                 investment_share=decimal_of(investment_share))
+    return Group(label=label(dimension, value), count=metrics["project_count"],
+                 **rate_fields("share", metrics["project_count"], total["project_count"]),
+                 total_investment=metrics["total_investment"],
+                 **rate_fields("investment_share", metrics["total_investment"], total["total_investment"]))
 
 
 def _groups(cells: CellSet, dimension: str, unit_id: str, total: Metrics) -> dict[str, Group]:
@@ -54,9 +59,9 @@ def _groups(cells: CellSet, dimension: str, unit_id: str, total: Metrics) -> dic
     return {value: _group(dimension, value, found.get(value, zero()), total) for value in values}
 
 
-def overview_of(figures: Figures, *, unit_id: str | None, target_rate: Decimal,
+def overview_of(figures: Figures, *, unit_id: str | None, target_rate: Decimal, target_rounding: TargetRounding,
                 parcels: ParcelFigures | None) -> Overview:
-    """The overview of one unit (None: every unit) from a set of cells."""
+    """The overview of one unit (None: every unit) from a set of cells; the target count rounded by the rule."""
     cells, scope = figures.cells, unit_id or ALL_UNITS
     total = cells.total(scope)
     count, started = total["project_count"], total["started_or_completed_count"]
@@ -77,8 +82,10 @@ def overview_of(figures: Figures, *, unit_id: str | None, target_rate: Decimal,
         started_or_completed_count=started,
         **rate_fields("start_or_completion_rate", started, count),
         **rate_fields("completion_rate", total["completed_count"], count),
-        target_rate=target_rate, target_count=target_count(target_rate, count),
-        needed_to_reach_target=needed_to_reach(target_rate, count, started),
+        target_rate=target_rate, target_rate_percent=percent(Fraction(target_rate)),
+        target_count=target_count(target_rate, count, target_rounding),
+        target_rounding=target_rounding, target_rounding_note=TARGET_ROUNDING_NOTES[target_rounding],
+        needed_to_reach_target=needed_to_reach(target_rate, count, started, target_rounding),
         real_start_count=total["real_start_count"], paper_start_count=started - total["real_start_count"],
         **{f"by_{d}": _groups(cells, d, scope, total)
            for d in ("colour", "grade", "stage", "sector", "category", "level", "bracket")},
@@ -98,9 +105,10 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-async def parcel_figures(session: AsyncSession, *, as_of: date, unit_id: str | None = None) -> dict[str, ParcelFigures]:
-    """Land parcels by unit and for every unit ('*'), as of a date: sold by then, past their start deadline,
-    started, idle (past the deadline, not started) and idle for over a year."""
+async def parcel_figures(session: AsyncSession, *, as_of: date, unit_ids: Collection[str] | None = None
+                         ) -> dict[str, ParcelFigures]:
+    """Land parcels by unit and for all of them ('*': every unit, or those of `unit_ids`), as of a date: sold by
+    then, past their start deadline, started, idle (past the deadline, not started) and idle for over a year."""
     p = ParcelView
     sold = or_(p.sale_date.is_(None), p.sale_date <= as_of)
     started = and_(p.started_date.is_not(None), p.started_date <= as_of)
@@ -108,8 +116,8 @@ async def parcel_figures(session: AsyncSession, *, as_of: date, unit_id: str | N
     query = select(p.unit_id, _count_if(sold), _count_if(and_(sold, past)), _count_if(and_(sold, started)),
                    _count_if(and_(sold, past, ~started)),
                    _count_if(and_(sold, p.start_deadline < as_of - timedelta(days=365), ~started)))
-    if unit_id:
-        query = query.where(p.unit_id == unit_id)
+    if unit_ids is not None:
+        query = query.where(p.unit_id.in_(sorted(unit_ids)))
     by_unit = {row[0]: [int(v) for v in row[1:]] for row in (await session.execute(query.group_by(p.unit_id))).all()}
     everyone = [sum(values[i] for values in by_unit.values()) for i in range(5)]
     fields = ("sold_count", "past_deadline_count", "started_count", "idle_count", "idle_over_one_year_count")
@@ -118,29 +126,48 @@ async def parcel_figures(session: AsyncSession, *, as_of: date, unit_id: str | N
     return result
 
 
+def _frozen_parcels(frozen: dict[str, dict], units: frozenset[str] | None) -> ParcelFigures | None:
+    """The parcels a snapshot froze for every unit, or summed over some units (None when none had any)."""
+    if units is None:
+        return ParcelFigures(**frozen[ALL_UNITS]) if ALL_UNITS in frozen else None
+    found = [frozen[unit] for unit in sorted(units) if unit in frozen]
+    return ParcelFigures(**{k: sum(f[k] for f in found) for k in ParcelFigures.model_fields}) if found else None
+
+
+async def scoped_figures(session: AsyncSession, *, units: frozenset[str] | None, unit_id: str | None,
+                         **resolve) -> Figures:
+    """The figures of every unit, of one, or of a unit and those below it summed as that unit's."""
+    if units is None or len(units) == 1:
+        return await sources.resolve(session, unit_id=unit_id, **resolve)
+    figures = await sources.resolve(session, per_unit=True, **resolve)
+    return replace(figures, cells=summed(figures.cells, units, into=unit_id))
+
+
 async def overview(*, session: AsyncSession, year: int | None, as_of: date | None, period: str | None,
-                   unit_id: str | None, target_rate: Decimal, today: date) -> Overview:
-    """The overview of the projects in scope: live today, computed for a past date, or a month's snapshot."""
-    figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, unit_id=unit_id,
-                                    with_units=False)
+                   unit_id: str | None, target_rate: Decimal, target_rounding: TargetRounding, today: date,
+                   include_descendants: bool = True) -> Overview:
+    """The overview of the projects in scope - every unit, or a unit with (by default) the units below it: live
+    today, computed for a past date, or a month's snapshot."""
+    units = await scope_of(session, unit_id, include_descendants=include_descendants)
+    figures = await scoped_figures(session, units=units, unit_id=unit_id, year=year, as_of=as_of, period=period,
+                                   today=today, with_units=False)
     if figures.source == "snapshot":
         snapshot = await sources.snapshot_of(session, period)
-        frozen_parcels = snapshot.parcels.get(unit_id or ALL_UNITS)
-        parcels = ParcelFigures(**frozen_parcels) if frozen_parcels else None
+        parcels = _frozen_parcels(snapshot.parcels, units)
         target_rate = Decimal(snapshot.target_rate)
     else:
-        parcels = (await parcel_figures(session, as_of=figures.as_of, unit_id=unit_id)).get(unit_id or ALL_UNITS)
-    return overview_of(figures, unit_id=unit_id, target_rate=target_rate, parcels=parcels)
+        found = await parcel_figures(session, as_of=figures.as_of, unit_ids=units)
+        parcels = found[ALL_UNITS] if units is None or len(found) > 1 else None
+    return overview_of(figures, unit_id=unit_id, target_rate=target_rate, target_rounding=target_rounding,
+                       parcels=parcels)
 
 
 def breakdown_row(key: str, name: str, metrics: Metrics, total: Metrics, unit_kind: str | None = None) -> BreakdownRow:
-    share, investment_share = rate(metrics["project_count"], total["project_count"]), rate(
-        metrics["total_investment"], total["total_investment"])
     return BreakdownRow(
         key=key, label=name, unit_kind=unit_kind, project_count=metrics["project_count"],
-        share=decimal_of(share), share_percent=percent(share),
+        **rate_fields("share", metrics["project_count"], total["project_count"]),
         total_investment=metrics["total_investment"], total_investment_yi=yi(metrics["total_investment"]),
-        investment_share=decimal_of(investment_share),
+        **rate_fields("investment_share", metrics["total_investment"], total["total_investment"]),
         annual_plan_investment=metrics["annual_plan_investment"], ytd_investment=metrics["ytd_investment"],
         **rate_fields("investment_completion_rate", metrics["ytd_investment"], metrics["annual_plan_investment"]),
         started_or_completed_count=metrics["started_or_completed_count"],
@@ -152,25 +179,31 @@ def breakdown_row(key: str, name: str, metrics: Metrics, total: Metrics, unit_ki
 
 
 async def breakdown(*, session: AsyncSession, by: BreakdownBy, year: int | None, as_of: date | None,
-                    period: str | None, unit_id: str | None, group: str, today: date) -> Breakdown:
-    """Counts, investment and rates per value of a dimension, or per unit."""
+                    period: str | None, unit_id: str | None, group: str, today: date,
+                    include_descendants: bool = True) -> Breakdown:
+    """Counts, investment and rates per value of a dimension, or per unit (each, by default, with the units below
+    it), of every unit or of a unit (and, by default, those below it)."""
+    units = await scope_of(session, unit_id, include_descendants=include_descendants)
     if by == BreakdownBy.unit:
         figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today,
                                         per_unit=True, dimensions=("all",))
-        total, rows = zero(), []
-        for unit in figures.cells.units():
+        tree = await unit_tree(session)
+        rows, covered = [], set()
+        for unit in sorted(set(figures.cells.units()) | set(figures.units)):
             info = figures.units.get(unit)
-            if unit_id and unit != unit_id or not in_group(info.kind if info else "unknown", group):
+            if units is not None and unit not in units or not in_group(info.kind if info else "unknown", group):
                 continue
-            metrics = figures.cells.total(unit)
-            for m in metrics:
-                total[m] += metrics[m]
-            rows.append((unit, info, metrics))
+            members = tree.subtree(unit, include_descendants=include_descendants)
+            metrics = total_of(figures.cells, members)[0]
+            if metrics["project_count"]:
+                rows.append((unit, info, metrics))
+                covered |= members
+        total = total_of(figures.cells, covered)[0]  # each project once, though a unit's row counts its children's
         groups = [breakdown_row(unit, info.name if info else unit, metrics, total, info.kind if info else None)
                   for unit, info, metrics in sorted(rows, key=lambda r: (r[1].code if r[1] else r[0]))]
     else:
-        figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, unit_id=unit_id,
-                                        dimensions=("all", by.value))
+        figures = await scoped_figures(session, units=units, unit_id=unit_id, year=year, as_of=as_of, period=period,
+                                       today=today, dimensions=("all", by.value))
         scope = unit_id or ALL_UNITS
         total = figures.cells.total(scope)
         found = figures.cells.by(by.value, scope)

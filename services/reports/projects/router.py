@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from contracts.alerts import Colour
 from contracts.registry import Bracket, CategoryKey, Level, Sector, Stage, StatisticsStatus
 from kit.pagination import Page, PageParams, page_params
-from services.reports.dependencies import ReadSession, Reader, Today, UnitId, Year
+from services.reports.dependencies import IncludeDescendants, ReadSession, Reader, Today, UnitId, Year
 from services.reports.projects import service
 from services.reports.projects.schemas import ProjectFigures, ThreeClass
 
@@ -24,12 +24,15 @@ async def list_projects(session: ReadSession, _: Reader, today: Today, page: Pag
                         started: bool | None = None, completed: bool | None = None,
                         real_started: bool | None = None, late_nodes: bool | None = None,
                         government_funded: bool | None = None, concentrated_start: bool | None = None,
-                        q: Annotated[str | None, Query(max_length=100)] = None):
-    """The live projects counted by a figure, e.g. colour=red, three_class=land_without_start, started=false."""
+                        q: Annotated[str | None, Query(max_length=100)] = None,
+                        include_descendants: IncludeDescendants = True):
+    """The live projects counted by a figure, e.g. colour=red, three_class=land_without_start, started=false; a
+    unit's with those of the units below it unless include_descendants=false."""
     filters = {"year": year, "unit_id": unit_id, "colour": colour, "grade": grade, "three_class": three_class,
                "stage": stage, "sector": sector, "category": category, "level": level, "bracket": bracket,
                "statistics_status": statistics, "started": started, "completed": completed,
                "real_started": real_started, "late_nodes": late_nodes, "government_funded": government_funded,
                "concentrated_start": concentrated_start, "q": q}
-    items, cursor = await service.list_(session=session, filters=filters, params=page, today=today)
+    items, cursor = await service.list_(session=session, filters=filters, params=page, today=today,
+                                        include_descendants=include_descendants)
     return Page(items=items, next_cursor=cursor)

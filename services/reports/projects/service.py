@@ -12,6 +12,7 @@ from services.reports.figures import decimal_of, percent, rate
 from services.reports.models import AlertView, ProjectView, TaskView, UnitView
 from services.reports.projects.schemas import ProjectFigures, ThreeClass
 from services.reports.sources import counted, late_task
+from services.reports.unit_tree import scope_of
 
 THREE_CLASS_STAGES = {ThreeClass.signed_without_land: Stage.signed, ThreeClass.land_without_start: Stage.land_supplied,
                       ThreeClass.started_not_completed: Stage.started}
@@ -21,7 +22,9 @@ ACTIVE_ALERTS = (AlertStatus.active.value, AlertStatus.acknowledged.value)
 def _conditions(filters: dict) -> list:
     p = ProjectView
     found = [counted()]
-    for column in ("year", "unit_id", "colour", "stage", "sector", "category", "level", "bracket",
+    if filters.get("unit_ids") is not None:
+        found.append(p.unit_id.in_(sorted(filters["unit_ids"])))
+    for column in ("year", "colour", "stage", "sector", "category", "level", "bracket",
                    "statistics_status", "government_funded", "concentrated_start"):
         if filters.get(column) is not None:
             found.append(getattr(p, column) == filters[column])
@@ -43,9 +46,11 @@ def _conditions(filters: dict) -> list:
     return found
 
 
-async def list_(*, session: AsyncSession, filters: dict, params: PageParams, today: date
-                ) -> tuple[list[ProjectFigures], str | None]:
-    """Lists the projects matching the filters, by code."""
+async def list_(*, session: AsyncSession, filters: dict, params: PageParams, today: date,
+                include_descendants: bool = True) -> tuple[list[ProjectFigures], str | None]:
+    """Lists the projects matching the filters (a unit's: by default with those of the units below it), by code."""
+    filters = {**filters, "unit_ids": await scope_of(session, filters.get("unit_id"),
+                                                     include_descendants=include_descendants)}
     query = keyset(select(ProjectView).where(*_conditions(filters)), key=ProjectView.code, params=params)
     rows, cursor = page_of(list((await session.scalars(query)).all()), params, keys=lambda r: [r.code])
     ids = [r.id for r in rows]

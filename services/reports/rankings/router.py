@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.reports.dependencies import AsOf, Period, ReadSession, Reader, Today, Year
+from services.reports.dependencies import AsOf, IncludeDescendants, Period, ReadSession, Reader, Today, UnitId, Year
 from services.reports.rankings import service
 from services.reports.rankings.schemas import Ranking, RankingMetric, RateMetric, UnitGroup
 
@@ -18,11 +18,15 @@ async def rankings(session: ReadSession, _: Reader, today: Today, year: Year = N
                    as_of: AsOf = None, group: UnitGroup = UnitGroup.all, metric: RankingMetric = RankingMetric.score,
                    min_annual_plan: Annotated[Decimal | None, Query(ge=0, description="万元")] = None,
                    rate_metric: RateMetric = RateMetric.investment_completion_rate,
-                   min_rate: Rate = None, max_rate: Rate = None):
+                   min_rate: Rate = None, max_rate: Rate = None, unit_id: UnitId = None,
+                   include_descendants: IncludeDescendants = True):
     """Units ranked best first (fewest first for counts) with competition ranks and the change since the previous
     snapshot; `min_annual_plan`, `min_rate` (inclusive) and `max_rate` (exclusive) keep the units named at the
-    meeting, e.g. plan ≥ 5000 万元 with an investment completion rate from 0.02 to below 0.10."""
+    meeting, e.g. plan ≥ 5000 万元 with an investment completion rate from 0.02 to below 0.10. Each unit counts the
+    projects of the units below it (`group=district`: districts with their towns) unless include_descendants=false;
+    `unit_id` ranks only that unit and the units below it (e.g. `group=town&unit_id=<a district>`: its towns)."""
     filters = service.Filters(min_annual_plan=min_annual_plan, rate_metric=rate_metric, min_rate=min_rate,
                               max_rate=max_rate)
     return await service.ranking(session=session, year=year, period=period, as_of=as_of, group=group, metric=metric,
-                                 filters=filters, today=today)
+                                 filters=filters, today=today, unit_id=unit_id,
+                                 include_descendants=include_descendants)

@@ -33,6 +33,8 @@ class RateMetric(StrEnum):
 class UnitGroup(StrEnum):
     town = "town"  # towns and streets (乡镇街道)
     department = "department"  # city departments (市直部门)
+    district = "district"  # districts and counties (区县), each counting the units below it by default
+    park = "park"  # parks (园区), likewise
     other = "other"  # every other unit: districts and counties (区县), parks (园区)
     all = "all"  # every unit together
 
@@ -46,6 +48,7 @@ class RankingRow(BaseModel):
     unit_name: str
     unit_kind: str
     value: int | Rate | None  # the ranked metric's value (a count, or an exact rate or score)
+    value_percent: str | None  # the ranked rate for display (None for a count or the score)
     score: Rate
     score_display: Decimal
     project_count: int
@@ -71,6 +74,8 @@ class Ranking(BaseModel):
     as_of: date
     source: Source
     group: UnitGroup
+    unit_id: str | None  # the units ranked are this one and those below it
+    include_descendants: bool  # each unit counts the projects of the units below it
     metric: RankingMetric
     higher_is_better: bool
     scoring_version: int

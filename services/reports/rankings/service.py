@@ -18,11 +18,12 @@ from services.reports.rankings.schemas import RankingMetric, RankingRow, Ranking
 from services.reports.scoring import service as scoring
 from services.reports.scoring.schemas import Weights
 from services.reports.sources import Figures, UnitInfo
+from services.reports.unit_tree import UnitTree, total_of, unit_tree
 
 RATES = tuple(m.value for m in RateMetric)
 COUNTS = ("red_count", "yellow_count", "open_tasks", "late_tasks")
 RANKING_CELLS = (("all", ""),)  # a unit's ranking figures are all on its 'all' cell
-_FROZEN_RANKS: dict[tuple[str, str, str, str], dict[str, int]] = {}  # snapshots never change: their ranks neither
+_FROZEN_RANKS: dict[tuple, dict[str, int]] = {}  # snapshots never change: their ranks neither
 
 
 @dataclass
@@ -65,16 +66,20 @@ def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights:
     return Fraction(numerator, denominator)
 
 
-def standings(figures: Figures, weights: Weights, group: str = "all") -> list[Standing]:
-    """The group's units with projects in the figures, in unit code order."""
+def standings(figures: Figures, weights: Weights, group: str = "all", *, tree: UnitTree | None = None,
+              within: frozenset[str] | None = None) -> list[Standing]:
+    """The group's units (of `within`, when given) with projects in the figures, in unit code order; each counting
+    the units below it when given the `tree`."""
     exact = exact_weights(weights)
     found = []
-    for unit_id in figures.cells.units():
+    candidates = set(figures.cells.units()) | (set(figures.units) if tree else set())
+    for unit_id in candidates if within is None else candidates & within:
         unit = figures.units.get(unit_id) or UnitInfo(unit_id, unit_id, unit_id, "unknown")
         if not in_group(unit.kind, group):
             continue
-        metrics = figures.cells.total(unit_id)
-        open_tasks, late_tasks = figures.cells.task_counts(unit_id)
+        metrics, open_tasks, late_tasks = total_of(figures.cells, tree.subtree(unit_id) if tree else (unit_id,))
+        if not metrics["project_count"]:
+            continue
         rates = {
             "investment_completion_rate": rate(metrics["ytd_investment"], metrics["annual_plan_investment"]),
             "start_or_completion_rate": rate(metrics["started_or_completed_count"], metrics["project_count"]),
@@ -114,6 +119,7 @@ def row(standing: Standing, rank: int, previous_rank: int | None, metric: str) -
         unit_kind=standing.unit.kind,
         value=score if metric == RankingMetric.score else fields[metric] if metric in RATES else
         standing.counts[metric],
+        value_percent=fields[f"{metric}_percent"] if metric in RATES else None,
         score=score, score_display=display(standing.score),
         project_count=metrics["project_count"], annual_plan_investment=metrics["annual_plan_investment"],
         ytd_investment=metrics["ytd_investment"], **fields, **standing.counts)
@@ -132,16 +138,19 @@ async def weights_of(session: AsyncSession, version: int) -> Weights:
     return (await scoring.get(session=session, version=version)).weights
 
 
-async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str, metric: str) -> dict[str, int]:
-    """Each unit's rank in a snapshot, ranked with the weights that snapshot used (kept once computed)."""
-    key = (str(session.bind.url), snapshot.period, str(group), str(metric))
+async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str, metric: str,
+                       tree: UnitTree | None, within: frozenset[str] | None) -> dict[str, int]:
+    """Each unit's rank in a snapshot, ranked with the weights that snapshot used (kept once computed; the unit tree
+    is the current one)."""
+    key = (str(session.bind.url), snapshot.period, str(group), str(metric),
+           tree and tuple(sorted(tree.children.items())), within)
     if key not in _FROZEN_RANKS:
         figures = await sources.frozen(session, snapshot, per_unit=True, only=RANKING_CELLS)
         weights = await weights_of(session, snapshot.scoring_version)
         if len(_FROZEN_RANKS) > 1000:
             _FROZEN_RANKS.clear()
-        _FROZEN_RANKS[key] = {s.unit.id: rank for s, rank in ranked(standings(figures, weights, group), group=group,
-                                                                    metric=metric)}
+        _FROZEN_RANKS[key] = {s.unit.id: rank for s, rank in ranked(
+            standings(figures, weights, group, tree=tree, within=within), group=group, metric=metric)}
     return _FROZEN_RANKS[key]
 
 
@@ -168,9 +177,14 @@ class Filters:
 
 
 async def ranking(*, session: AsyncSession, year: int | None, period: str | None, as_of: date | None, group: UnitGroup,
-                  metric: RankingMetric, filters: Filters, today: date) -> Ranking:
-    """Ranks the group's units by the metric: live, as of a past date, or from a month's snapshot; each row with its
-    change since the snapshot before (the latest of the same year). Filters leave ranks as they are."""
+                  metric: RankingMetric, filters: Filters, today: date, unit_id: str | None = None,
+                  include_descendants: bool = True) -> Ranking:
+    """Ranks the group's units (of every unit, or `unit_id` and the units below it) by the metric, each counting
+    (by default) the projects of the units below it: live, as of a past date, or from a month's snapshot; each row
+    with its change since the snapshot before (the latest of the same year). Filters leave ranks as they are."""
+    current_tree = await unit_tree(session)
+    tree = current_tree if include_descendants else None
+    within = None if unit_id is None else current_tree.subtree(unit_id, include_descendants=include_descendants)
     if period is not None:
         snapshot = await sources.snapshot_of(session, period)
         figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, per_unit=True,
@@ -186,10 +200,13 @@ async def ranking(*, session: AsyncSession, year: int | None, period: str | None
         before = month_of(figures.as_of)
     year = figures.year
     previous = await previous_snapshot(session, year=year, before=before)
-    previous_ranks = await frozen_ranks(session, previous, group=group, metric=metric) if previous else {}
+    previous_ranks = await frozen_ranks(session, previous, group=group, metric=metric, tree=tree,
+                                        within=within) if previous else {}
     rows = [row(standing, rank, previous_ranks.get(standing.unit.id), metric)
-            for standing, rank in ranked(standings(figures, weights, group), group=group, metric=metric)
+            for standing, rank in ranked(standings(figures, weights, group, tree=tree, within=within), group=group,
+                                         metric=metric)
             if filters.keeps(standing)]
     return Ranking(year=year, period=figures.period, as_of=figures.as_of, source=figures.source, group=group,
-                   metric=metric, higher_is_better=higher_is_better(metric), scoring_version=scoring_version,
-                   weights=weights, previous_period=previous.period if previous else None, items=rows)
+                   unit_id=unit_id, include_descendants=include_descendants, metric=metric,
+                   higher_is_better=higher_is_better(metric), scoring_version=scoring_version, weights=weights,
+                   previous_period=previous.period if previous else None, items=rows)

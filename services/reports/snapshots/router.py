@@ -41,8 +41,10 @@ async def list_snapshots(session: ReadSession, _: Reader, year: Year = None):
 
 
 @router.get("/snapshots/{period}", response_model=SnapshotDetail)
-async def get_snapshot(period: PeriodPath, session: ReadSession, _: Reader, unit_id: UnitId = None):
-    return await service.detail(session=session, period=period, unit_id=unit_id)
+async def get_snapshot(period: PeriodPath, session: ReadSession, _: Reader, settings: Settings,
+                       unit_id: UnitId = None):
+    return await service.detail(session=session, period=period, unit_id=unit_id,
+                                target_rounding=settings.target_rounding)
 
 
 @router.get("/snapshots/{period}/projects", response_model=Page[FrozenProject])

@@ -10,6 +10,7 @@ from kit.errors import Conflict
 from kit.pagination import PageParams, keyset, page_of
 from services.reports import sources
 from services.reports.cells import ALL, ALL_UNITS, METRICS
+from services.reports.figures import TargetRounding
 from services.reports.models import AlertView, Snapshot, SnapshotCell, SnapshotProject, SnapshotUnit, Target
 from services.reports.overview.service import overview_of, parcel_figures
 from services.reports.overview.schemas import ParcelFigures
@@ -18,6 +19,7 @@ from services.reports.projects.service import ACTIVE_ALERTS
 from services.reports.scoring import service as scoring
 from services.reports.snapshots.schemas import FrozenProject, SnapshotDetail, SnapshotPublic
 from services.reports.targets import service as targets
+from services.reports.unit_tree import unit_tree
 
 _BATCH = 2000
 
@@ -48,8 +50,9 @@ async def take(*, session: AsyncSession, period: str, kind: str, taken_by: str, 
     facts = [f for _, f in figures.projects]
     year_targets = list((await session.scalars(select(Target).where(Target.year == year)
                                                .order_by(Target.name, Target.id))).all())
+    tree = await unit_tree(session)
     progress = targets.report_of(year=year, as_of=as_of, source="snapshot", items=[
-        targets.progress_of(t, targets.achieved_by_facts(t, facts)) for t in year_targets])
+        targets.progress_of(t, targets.achieved_by_facts(t, facts, tree)) for t in year_targets])
     parcels = await parcel_figures(session, as_of=as_of)
     snapshot = Snapshot(period=period, year=year, as_of=as_of, kind=kind, taken_at=utcnow(), taken_by=taken_by,
                         scoring_version=(await scoring.current(session=session)).version,
@@ -99,12 +102,14 @@ async def list_(*, session: AsyncSession, year: int | None) -> list[SnapshotPubl
     return [public(s, await _project_count(session, s.period)) for s in (await session.scalars(query)).all()]
 
 
-async def detail(*, session: AsyncSession, period: str, unit_id: str | None) -> SnapshotDetail:
+async def detail(*, session: AsyncSession, period: str, unit_id: str | None,
+                 target_rounding: TargetRounding) -> SnapshotDetail:
     """Gets a snapshot with its frozen overview (of one unit, or of every unit)."""
     snapshot = await sources.snapshot_of(session, period)
     figures = await sources.frozen(session, snapshot, unit_id=unit_id)
     frozen_parcels = snapshot.parcels.get(unit_id or ALL_UNITS)
     overview = overview_of(figures, unit_id=unit_id, target_rate=Decimal(snapshot.target_rate),
+                           target_rounding=target_rounding,
                            parcels=ParcelFigures(**frozen_parcels) if frozen_parcels else None)
     return SnapshotDetail(**public(snapshot, await _project_count(session, period)).model_dump(), overview=overview)
 

@@ -14,8 +14,11 @@ from services.reports.figures import decimal_of, percent, rate
 from services.reports.models import ProjectView, Target
 from services.reports.targets.schemas import (COUNT_MEASURES, Measure, ProgressReport, TargetCreate, TargetFilter,
                                               TargetProgress, TargetPublic, TargetUpdate)
+from services.reports.unit_tree import UnitTree, unit_tree
 
 FILTER_FIELDS = ("category", "sector", "bracket", "level", "unit_id")
+# A target handed down to a unit counts the projects of the units below it too (a district's towns).
+MATCHED_FIELDS = ("category", "sector", "bracket", "level")
 
 
 def public(target: Target) -> TargetPublic:
@@ -72,14 +75,20 @@ async def delete(*, session: AsyncSession, target_id: str) -> None:
     await session.delete(await get(session=session, target_id=target_id))
 
 
-def _selects(target: Target, facts: ProjectFacts) -> bool:
-    return facts.year == target.year and all(
-        getattr(target, f) is None or getattr(target, f) == getattr(facts, f) for f in FILTER_FIELDS)
+def _selects(target: Target, facts: ProjectFacts, units: frozenset[str] | None) -> bool:
+    return facts.year == target.year and (units is None or facts.unit_id in units) and all(
+        getattr(target, f) is None or getattr(target, f) == getattr(facts, f) for f in MATCHED_FIELDS)
 
 
-def achieved_by_facts(target: Target, projects: list[ProjectFacts]) -> Decimal:
+def _units(target: Target, tree: UnitTree) -> frozenset[str] | None:
+    """The units whose projects count towards the target: its unit and those below it; None for every unit."""
+    return None if target.unit_id is None else tree.subtree(target.unit_id)
+
+
+def achieved_by_facts(target: Target, projects: list[ProjectFacts], tree: UnitTree) -> Decimal:
     """What the projects (as of some date) achieved towards the target."""
-    chosen = [f for f in projects if _selects(target, f)]
+    units = _units(target, tree)
+    chosen = [f for f in projects if _selects(target, f, units)]
     if target.measure == Measure.started_count:
         return Decimal(sum(f.stage in STARTED_STAGES for f in chosen))
     if target.measure == Measure.completed_count:
@@ -89,11 +98,13 @@ def achieved_by_facts(target: Target, projects: list[ProjectFacts]) -> Decimal:
     return sum((f.ytd_investment for f in chosen), Decimal(0))
 
 
-async def achieved_live(session: AsyncSession, target: Target) -> Decimal:
+async def achieved_live(session: AsyncSession, target: Target, tree: UnitTree) -> Decimal:
     """What the live projects achieved towards the target."""
     p = ProjectView
     where = [sources.counted(), p.year == target.year]
-    where += [getattr(p, f) == getattr(target, f) for f in FILTER_FIELDS if getattr(target, f) is not None]
+    where += [getattr(p, f) == getattr(target, f) for f in MATCHED_FIELDS if getattr(target, f) is not None]
+    if (units := _units(target, tree)) is not None:
+        where.append(p.unit_id.in_(sorted(units)))
     if target.measure == Measure.investment_amount:
         total = await session.scalar(select(func.coalesce(func.sum(p.ytd_investment), 0)).where(*where))
         return total or Decimal(0)
@@ -122,12 +133,13 @@ async def progress_as_of(*, session: AsyncSession, year: int, as_of: date, today
     as_of = sources.check_as_of(as_of, today)
     targets = list((await session.scalars(select(Target).where(Target.year == year)
                                           .order_by(Target.name, Target.id))).all())
+    tree = await unit_tree(session)
     if as_of == today:
-        items = [progress_of(t, await achieved_live(session, t)) for t in targets]
+        items = [progress_of(t, await achieved_live(session, t, tree)) for t in targets]
         return report_of(year=year, as_of=as_of, source="live", items=items)
     figures = await sources.computed(session, year=year, as_of=as_of)
     facts = [f for _, f in figures.projects]
-    items = [progress_of(t, achieved_by_facts(t, facts)) for t in targets]
+    items = [progress_of(t, achieved_by_facts(t, facts, tree)) for t in targets]
     return report_of(year=year, as_of=as_of, source="computed", items=items)
 
 
