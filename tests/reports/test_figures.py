@@ -2,6 +2,9 @@
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
+from pydantic import ValidationError
+
 from services.reports.cells import ALL_UNITS, ProjectFacts, difference
 from services.reports.figures import (TargetRounding, competition_ranks, decimal_of, needed_to_reach, percent, rate,
                                       target_count, yi)
@@ -30,6 +33,8 @@ def test_target_counts_round_to_the_nearest_project_half_up_or_up_when_configure
     assert needed_to_reach(Decimal("0.70"), 116, 66, UP) == 16
     assert ReportsSettings().target_rounding == NEAREST
     assert ReportsSettings(target_rounding="up").target_rounding == UP
+    with pytest.raises(ValidationError):
+        ReportsSettings(target_rounding="sideways")
 
 
 def test_yi_is_shown_to_two_places_half_up():

@@ -6,7 +6,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from tests.reports.cities import SLOW
+from tests.reports.conftest import start_reports_instance
 from tests.reports.trees import DEC, DEC_END, NOV, NOV_END, PROJECTS, TREE_YEAR, subtree
+from tests.support.api import client, eventually
 
 
 async def _get(reports, path: str, **params) -> dict:
@@ -123,6 +126,26 @@ async def test_target_counts_round_to_the_nearest_project_and_say_so(tree, city_
         assert body["target_rate_percent"] == "70.0"
     frozen = await _get(city_reports, "/api/v1/overview", unit_id=ids["Q"], period=DEC)
     assert (frozen["target_count"], frozen["target_rounding_note"]) == (6, "按四舍五入取整")
+
+
+async def test_an_office_that_rounds_up_configures_it(tree, city_platform):
+    """KP_TARGET_ROUNDING=up: the next whole project (ceil), and the note says so."""
+    instance = await start_reports_instance(city_platform, "round-up", {"KP_TARGET_ROUNDING": "up"})
+    try:
+        async with client(instance.url, "reports:read") as reports:
+            q = {"year": TREE_YEAR, "unit_id": tree.units["Q"].id}
+
+            async def caught_up():
+                return (await reports.get("/api/v1/overview", params=q)).json()["started_or_completed_count"] == 5
+
+            await eventually(caught_up, timeout=SLOW, interval=0.5, what="the tree city in the other instance")
+            body = await _get(reports, "/api/v1/overview", **q)
+            assert (body["target_count"], body["needed_to_reach_target"]) == (7, 2)  # 6.3 up to 7
+            assert body["target_rounding"] == "up" and body["target_rounding_note"] == "按进一法取整"
+            board = (await _get(reports, "/board/data", year=TREE_YEAR))["totals"]
+            assert (board["target_count"], board["target_rounding_note"]) == (11, "按进一法取整")
+    finally:
+        instance.stop()
 
 
 def _display_rates(document, path: str = "") -> list[tuple[str, str, str | None]]:

@@ -182,9 +182,8 @@ async def ranking(*, session: AsyncSession, year: int | None, period: str | None
     """Ranks the group's units (of every unit, or `unit_id` and the units below it) by the metric, each counting
     (by default) the projects of the units below it: live, as of a past date, or from a month's snapshot; each row
     with its change since the snapshot before (the latest of the same year). Filters leave ranks as they are."""
-    current_tree = await unit_tree(session)
-    tree = current_tree if include_descendants else None
-    within = None if unit_id is None else current_tree.subtree(unit_id, include_descendants=include_descendants)
+    tree = await unit_tree(session) if include_descendants else None
+    within = None if unit_id is None else tree.subtree(unit_id) if tree else frozenset({unit_id})
     if period is not None:
         snapshot = await sources.snapshot_of(session, period)
         figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, per_unit=True,
