@@ -6,6 +6,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from services.reports.unit_tree import UnitTree
 from tests.reports.cities import SLOW
 from tests.reports.conftest import start_reports_instance
 from tests.reports.trees import DEC, DEC_END, NOV, NOV_END, PROJECTS, TREE_YEAR, subtree
@@ -201,3 +202,11 @@ async def test_every_display_rate_is_rounded_half_up_beside_its_exact_value(tree
     yi = [v for document in documents.values() for v in _yi_fields(document)]
     assert yi and all(len(v.split(".")[1]) == 2 for v in yi), yi  # 亿元 to two places
     assert documents["overview"]["total_investment_yi"] == "27.00"
+
+
+def test_a_subtree_reaches_every_level_and_survives_a_cycle():
+    tree = UnitTree({"district": ("park", "town"), "park": ("village",), "loop": ("back",), "back": ("loop",)})
+    assert tree.subtree("district") == {"district", "park", "town", "village"}
+    assert tree.subtree("district", include_descendants=False) == {"district"}
+    assert tree.subtree("unknown") == {"unknown"}  # a unit reports has not heard of yet counts its own projects
+    assert tree.subtree("loop") == {"loop", "back"}
