@@ -57,6 +57,10 @@ class Project(Base):
     statistics_status: Mapped[str] = mapped_column(String(20), default="not_submitted")
     statistics_reason: Mapped[str | None] = mapped_column(Text)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Business dates of the list (入库/出库) and the platform's day the project was entered (grace periods).
+    listed_on: Mapped[date | None] = mapped_column(Date)
+    delisted_on: Mapped[date | None] = mapped_column(Date)
+    registered_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -14,7 +14,7 @@ from contracts import topics
 from contracts.catalog import CATALOG
 from contracts.envelope import decode
 from contracts.registry import BudgetChanged, ProjectRegistered, ProjectUpdated
-from services.registry.imports.schemas import COLUMNS, EXTRA_COLUMNS, UNIT_CODE, UNIT_ID
+from services.registry.imports.schemas import COLUMNS, EXTRA_COLUMNS, STAGE_DATE_COLUMNS, UNIT_CODE, UNIT_ID
 from services.registry.projects.schemas import ProjectCreate
 from tests.registry.conftest import published
 from tests.support.api import client, eventually
@@ -77,8 +77,8 @@ async def unit(registry):
 
 
 def test_template_columns_cover_every_create_field():
-    fields = {c.field for c in (*COLUMNS, *EXTRA_COLUMNS)} - {UNIT_CODE}
-    assert fields == set(ProjectCreate.model_fields)
+    fields = {c.field for c in (*COLUMNS, *EXTRA_COLUMNS)} - {UNIT_CODE} - set(STAGE_DATE_COLUMNS)
+    assert fields | {"stage_dates"} == set(ProjectCreate.model_fields)
 
 
 async def test_csv_template_round_trip(registry, unit):
@@ -91,7 +91,7 @@ async def test_csv_template_round_trip(registry, unit):
     assert header[0] == "*项目编码(code)" and "*责任单位编码(responsible_unit_code)" in header
     example = dict(zip(FIELDS, example))
     as_is = await upload(registry, response.content)
-    assert as_is.status_code == 422 and "example row" in as_is.json()["errors"][0]["message"]
+    assert as_is.status_code == 422 and "示例行" in as_is.json()["errors"][0]["message"]
     first, second = code("TPL"), code("TPL")
     rows = [{**example, "code": first, UNIT_CODE: unit["code"]},
             {**example, "code": second, UNIT_CODE: unit["code"], "name": "第二个项目"}]
@@ -225,7 +225,7 @@ async def test_all_or_nothing_lists_every_bad_row_and_writes_nothing(registry, u
     assert errors_of(response) == {(3, "total_investment"), (3, "category"), (5, UNIT_CODE),
                                    (5, "planned_start_date"), (6, "annual_plan_investment")}
     assert {e["message"] for e in body["errors"] if e["row"] == 5} == {
-        "no unit has this code", "'2026-13-01' is not a date of the calendar"}
+        "没有此编码的单位", "「2026-13-01」不是有效的日期"}
     assert {e["column"] for e in body["errors"] if e["row"] == 3} == {"*总投资（万元）(total_investment)",
                                                                       "*项目类别(category)"}
     assert await projects_of(registry, unit["id"]) == {}
@@ -250,7 +250,7 @@ async def test_repeated_code_in_the_file_is_an_error(registry, unit):
     response = await upload(registry, csv_file([first, row(unit["code"]), {**first, "name": "别的名字"}]))
     assert response.status_code == 422
     [error] = response.json()["errors"]
-    assert (error["row"], error["field"]) == (4, "code") and "row 2" in error["message"]
+    assert (error["row"], error["field"]) == (4, "code") and "第 2 行" in error["message"]
 
 
 async def distinct_events(platform, subjects: set[str]) -> dict[str, set[tuple[str, str]]]:
@@ -311,7 +311,7 @@ async def test_a_changed_row_updates_the_project_with_history_and_an_event(regis
     early = {**rows[1], "planned_completion_date": "2026-01-31"}
     response = await upload(registry, csv_file([early], header=narrow, fields=narrow))
     assert response.status_code == 422 and errors_of(response) == {(2, "planned_completion_date")}
-    assert "current values" in response.json()["errors"][0]["message"]
+    assert "按项目现有数据核对" in response.json()["errors"][0]["message"]
     response = await upload(registry, csv_file([{**rows[1], "category": "agriculture"}], header=narrow, fields=narrow))
     assert response.json()["updated"] == 1
     moved = (await projects_of(registry, unit["id"]))[rows[1]["code"]]
@@ -380,7 +380,7 @@ async def test_header_problems_are_listed(registry, unit):
     stray = await upload(registry, csv_file([row(unit["code"], stray="x")], header=[*HEADER, ""],
                                             fields=[*FIELDS, "stray"]))
     assert stray.status_code == 422
-    assert [(e["row"], e["column"]) for e in stray.json()["errors"]] == [(2, "W")]
+    assert [(e["row"], e["column"]) for e in stray.json()["errors"]] == [(2, "AD")]
     assert (await registry.post("/api/v1/projects/import", data={"mode": "partial"})).status_code == 422
 
 
@@ -425,7 +425,7 @@ async def test_archived_project_code_is_an_error(registry, unit):
     assert archived.status_code == 200
     response = await upload(registry, csv_file([row(unit["code"], code=project["code"])]))
     assert response.status_code == 422
-    assert response.json()["errors"][0]["message"] == "the project with this code is archived"
+    assert response.json()["errors"][0]["message"] == "此编码的项目已归档"
 
 
 async def test_an_unknown_unit_is_listed_with_the_rules_a_row_breaks(registry, unit):

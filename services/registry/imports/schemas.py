@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from contracts.registry import Category, Level, Sector
+from contracts.registry import Category, Level, Sector, Stage
 
 
 class ImportMode(StrEnum):
@@ -63,7 +63,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("budget", "预算（万元）", None, "仅政府投资项目填写"),
     Column("concentrated_start", "集中开工", "是", "是 / 否"),
     Column("tags", "标签", "新能源;链主企业", "多个标签用分号分隔"),
+    Column("listed_on", "入库日期", date(2026, 1, 1), "纳入重点项目清单的日期；空则为导入当天"),
+    Column("stage", "当前阶段", "谋划", "谋划、签约、供地、开工、竣工、投产（或 planning 等）；已在推进的项目填已到达的阶段"),
+    Column("signed_date", "签约日期", None, "已签约的项目填写"),
+    Column("land_supplied_date", "供地日期", None, "已供地的项目填写"),
+    Column("started_date", "开工日期", None, "已开工的项目填写"),
+    Column("completed_date", "竣工日期", None, "已竣工的项目填写"),
+    Column("in_operation_date", "投产日期", None, "已投产的项目填写"),
 )
+# The columns that date the stages a project had reached when it was imported.
+STAGE_DATE_COLUMNS: dict[str, Stage] = {f"{stage.value}_date": stage for stage in list(Stage)[1:]}
 # Accepted besides the template's columns: the unit's id instead of its code (systems that hold ids).
 EXTRA_COLUMNS: tuple[Column, ...] = (Column(UNIT_ID, "责任单位ID", None, "单位 ID，与责任单位编码二选一"),)
 REQUIRED_COLUMNS = frozenset(c.field for c in COLUMNS if c.required and c.field != UNIT_CODE)
@@ -79,6 +88,10 @@ ALIASES: dict[str, dict[str, str]] = {
                  "社会民生": Category.social, "社会事业": Category.social},
     "sector": {"一产": Sector.primary, "第一产业": Sector.primary, "二产": Sector.secondary,
                "第二产业": Sector.secondary, "三产": Sector.tertiary, "第三产业": Sector.tertiary},
+    "stage": {"谋划": Stage.planning, "签约": Stage.signed, "已签约": Stage.signed, "供地": Stage.land_supplied,
+              "已供地": Stage.land_supplied, "开工": Stage.started, "已开工": Stage.started, "在建": Stage.started,
+              "竣工": Stage.completed, "已竣工": Stage.completed, "投产": Stage.in_operation,
+              "已投产": Stage.in_operation},
     "bool": {"是": "true", "否": "false", "√": "true", "×": "false"},
 }
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registry import ProjectRegistered, ProjectUpdated
 from kit.auth import Principal
+from kit.clock import today as clock_today
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, TooLarge
 from kit.outbox import stage_many
@@ -26,22 +27,25 @@ from services.registry import history
 from services.registry.categories import sector_of
 from services.registry.events import SOURCE, project_state
 from services.registry.imports import sheets
+from services.registry.imports.messages import in_chinese, pydantic_in_chinese
 from services.registry.imports.schemas import (ALIASES, COLUMNS, EXAMPLE_CODE, EXTRA_COLUMNS, REQUIRED_COLUMNS,
-                                               UNIT_CODE, UNIT_ID, ImportMode, ImportResult, RowError, TemplateFormat)
+                                               STAGE_DATE_COLUMNS, UNIT_CODE, UNIT_ID, ImportMode, ImportResult,
+                                               RowError, TemplateFormat)
 from services.registry.investments import service as investments
 from services.registry.models import Project, Unit
-from services.registry.projects.schemas import ProjectCreate
-from services.registry.projects.service import new_project_values, rule_errors
+from services.registry.projects.schemas import CREATE_ONLY_FIELDS, ProjectCreate
+from services.registry.projects.service import new_project_errors, new_project_values, rule_errors
 from services.registry.settings import RegistrySettings
 
 
 TITLE_ROWS = 5          # the header may sit below up to this many title rows ("2026年重点项目清单")
 LOOKUP_BATCH = 5_000    # values per IN (...) list: below every database's bound-parameter limit
-DATE_FIELDS = frozenset({"planned_start_date", "planned_completion_date"})
+DATE_FIELDS = frozenset({"planned_start_date", "planned_completion_date", "listed_on", *STAGE_DATE_COLUMNS})
 NUMBER_FIELDS = frozenset({"total_investment", "annual_plan_investment", "budget", "latitude", "longitude"})
 FLAG_FIELDS = frozenset({"government_funded", "concentrated_start"})
 BUDGET_FIELDS = frozenset({"budget", "government_funded"})
 CREATE_FIELDS = frozenset(ProjectCreate.model_fields)
+UPDATE_FIELDS = CREATE_FIELDS - CREATE_ONLY_FIELDS
 
 _KNOWN = {c.field: c for c in (*COLUMNS, *EXTRA_COLUMNS)}
 _FIELD_IN_BRACKETS = re.compile(r"^(?P<label>.*?)\s*[(（]\s*(?P<field>[A-Za-z_]+)\s*[)）]$")
@@ -108,7 +112,7 @@ def _read(content: bytes, *, filename: str | None, content_type: str | None, max
         if len(rows) > max_rows + TITLE_ROWS + 1:
             break  # enough to know it is too long; _layout counts precisely
     if not rows:
-        raise sheets.unreadable("the file is empty")
+        raise sheets.unreadable("文件是空的 (the file is empty)")
     return rows
 
 
@@ -122,19 +126,17 @@ def _layout(rows: list[sheets.Row]) -> Layout:
             continue
         field_name = column_field(header)
         if field_name is None:
-            errors.append(_error(number, header, None, "unknown column; use the columns of the import template"))
+            errors.append(_error(number, header, None, "未知的列，请使用导入模板的列"))
         elif field_name in headers:
-            errors.append(_error(number, header, field_name,
-                                 f"the column is given twice (also '{headers[field_name]}')"))
+            errors.append(_error(number, header, field_name, f"该列重复（另见「{headers[field_name]}」）"))
         else:
             headers[field_name] = header
             columns.append((index, header, field_name))
     by_field = {c.field: c for c in COLUMNS}
     for field_name in sorted(REQUIRED_COLUMNS - headers.keys(), key=list(by_field).index):
-        errors.append(_error(number, by_field[field_name].header, field_name, "a required column is missing"))
+        errors.append(_error(number, by_field[field_name].header, field_name, "缺少必填列"))
     if UNIT_CODE not in headers and UNIT_ID not in headers:
-        errors.append(_error(number, by_field[UNIT_CODE].header, UNIT_CODE,
-                             f"a required column is missing (or give '{UNIT_ID}' instead)"))
+        errors.append(_error(number, by_field[UNIT_CODE].header, UNIT_CODE, f"缺少必填列（或改用「{UNIT_ID}」列）"))
     if errors:
         raise Invalid(f"the header in row {number} does not match the import template", errors=errors)
     return Layout(row=number, columns=columns, headers=headers, mapped=frozenset(i for i, _, _ in columns))
@@ -171,16 +173,16 @@ def _date(raw: Any) -> date:
             pass
     match = _DATE.fullmatch(raw) if isinstance(raw, str) else None
     if match is None:
-        raise ValueError("expected a date such as 2026-03-01")
+        raise ValueError("日期格式错误，应如 2026-03-01")
     try:
         return date(*map(int, match.groups()))
     except ValueError:
-        raise ValueError(f"'{raw}' is not a date of the calendar") from None
+        raise ValueError(f"「{raw}」不是有效的日期") from None
 
 
 def _number(raw: Any) -> Any:
     if isinstance(raw, bool):
-        raise ValueError("expected a number")
+        raise ValueError("应为数字")
     if isinstance(raw, (int, Decimal)):
         return raw
     if isinstance(raw, float):
@@ -216,9 +218,10 @@ class ParsedRow:
     unit_id: str | None
     values: dict | None  # the create's values once the row is valid
     errors: list[dict] = field(default_factory=list)
+    stage_given: bool = False  # the row names a stage (an empty cell keeps a registered project's)
 
 
-def _parse(number: int, cells: list, layout: Layout) -> ParsedRow:
+def _parse(number: int, cells: list, layout: Layout, today: date) -> ParsedRow:
     """One data row checked as a project create (the unit is resolved later, by one query for all rows)."""
     values, errors = {}, []
     for index, header, field_name in layout.columns:
@@ -231,30 +234,49 @@ def _parse(number: int, cells: list, layout: Layout) -> ParsedRow:
             values[field_name] = value
     for index, cell in enumerate(cells):
         if index not in layout.mapped and cell not in (None, ""):
-            errors.append(_error(number, get_column_letter(index + 1), None, "a value in a column without a header"))
+            errors.append(_error(number, get_column_letter(index + 1), None, "该列没有表头，却填写了内容"))
     row = ParsedRow(number=number, code=values.get("code"), unit_code=values.pop(UNIT_CODE, None),
                     unit_id=values.get(UNIT_ID), values=None, errors=errors)
     if row.code == EXAMPLE_CODE:
-        errors.append(_error(number, layout.headers["code"], "code",
-                             "this is the template's example row; replace it with a project or delete it"))
+        errors.append(_error(number, layout.headers["code"], "code", "这是模板的示例行，请替换为项目或删除"))
     if row.unit_code is None and row.unit_id is None:
         unit_field = UNIT_CODE if UNIT_CODE in layout.headers else UNIT_ID
-        errors.append(_error(number, layout.headers[unit_field], unit_field, "Field required"))
+        errors.append(_error(number, layout.headers[unit_field], unit_field, "必填"))
     values.setdefault(UNIT_ID, "")  # resolved from the code once the units are looked up
+    stage_dates = {STAGE_DATE_COLUMNS[f]: values.pop(f) for f in list(values) if f in STAGE_DATE_COLUMNS}
+    if stage_dates:
+        values["stage_dates"] = stage_dates
     try:
         project_in = ProjectCreate.model_validate(values)
     except ValidationError as exc:
         for e in exc.errors(include_url=False):
             field_name = str(e["loc"][0]) if e["loc"] else None
-            errors.append(_error(number, layout.headers.get(field_name), field_name, e["msg"]))
+            errors.append(_error(number, layout.headers.get(field_name), field_name, pydantic_in_chinese(e)))
         return row
     if errors:
         return row
+    row.stage_given = "stage" in project_in.model_fields_set
     values = dict(project_in)  # a flat model: its fields as validated, without model_dump's copying
-    errors.extend(_error(number, layout.headers.get(e["field"]), e["field"], e["message"]) for e in rule_errors(values))
+    errors.extend(_error(number, _header_of(layout, e["field"]), e["field"], in_chinese(e["message"]))
+                  for e in new_project_errors(values, today=today))
     if not errors:
         row.values = values
     return row
+
+
+def _header_of(layout: Layout, field_name: str | None) -> str | None:
+    """The header a rule's field came from: a stage date's own column (stage_dates.started → started_date)."""
+    if field_name and field_name.startswith("stage_dates."):
+        field_name = f"{field_name.split('.', 1)[1]}_date"
+    return layout.headers.get(field_name)
+
+
+def _stage_moved(current: dict, row: ParsedRow) -> bool:
+    """Whether the file's stage columns say something else than the registered project: stages move by transitions."""
+    if row.stage_given and row.values["stage"] != current["stage"]:
+        return True
+    known = {k: v.isoformat() for k, v in (row.values.get("stage_dates") or {}).items()}
+    return any(current["stage_dates"].get(k) != v for k, v in known.items())
 
 
 def _mark_repeated_codes(rows: list[ParsedRow], layout: Layout) -> None:
@@ -264,7 +286,7 @@ def _mark_repeated_codes(rows: list[ParsedRow], layout: Layout) -> None:
             continue
         if row.code in first:
             row.errors.append(_error(row.number, layout.headers["code"], "code",
-                                     f"the code is repeated; it first appears in row {first[row.code]}"))
+                                     f"项目编码重复，首次出现在第 {first[row.code]} 行"))
             row.values = None
         else:
             first[row.code] = row.number
@@ -298,18 +320,16 @@ async def _resolve_units(session: AsyncSession, rows: list[ParsedRow], layout: L
         if row.unit_code is not None:
             unit_id = by_code.get(row.unit_code)
             if unit_id is None:
-                row.errors.append(_error(row.number, layout.headers[UNIT_CODE], UNIT_CODE, "no unit has this code"))
+                row.errors.append(_error(row.number, layout.headers[UNIT_CODE], UNIT_CODE, "没有此编码的单位"))
         if row.unit_id is not None:
             if row.unit_id not in known_ids:
-                row.errors.append(_error(row.number, layout.headers[UNIT_ID], UNIT_ID, "no such unit"))
+                row.errors.append(_error(row.number, layout.headers[UNIT_ID], UNIT_ID, "没有此单位"))
             elif unit_id is not None and unit_id != row.unit_id:
-                row.errors.append(_error(row.number, layout.headers[UNIT_ID], UNIT_ID,
-                                         "the unit id and the unit code name different units"))
+                row.errors.append(_error(row.number, layout.headers[UNIT_ID], UNIT_ID, "单位 ID 与单位编码指向不同的单位"))
             unit_id = row.unit_id
         if unit_id is not None and principal.unit_id is not None and unit_id != principal.unit_id:
             unit_field = UNIT_CODE if row.unit_code is not None else UNIT_ID
-            row.errors.append(_error(row.number, layout.headers[unit_field], unit_field,
-                                     "this token may only import projects of its own unit"))
+            row.errors.append(_error(row.number, layout.headers[unit_field], unit_field, "只能导入本单位的项目"))
         if row.errors:
             row.values = None
         elif row.values is not None:
@@ -339,7 +359,9 @@ def _plain(value: Any) -> Any:
 def _changes(current: dict, values: dict, layout: Layout) -> dict:
     """The columns of the file applied to an existing project; sector follows PATCH: derived when the category
     changes and the file has no sector column."""
-    after = {f: values[f] for f in layout.fields | {UNIT_ID} if f in CREATE_FIELDS}
+    after = {f: values[f] for f in layout.fields | {UNIT_ID} if f in UPDATE_FIELDS}
+    if after.get("listed_on") is None:
+        after.pop("listed_on", None)  # an empty cell keeps the list date
     if "sector" in layout.fields:
         after["sector"] = values["sector"] or sector_of(values["category"])
     elif values["category"] != current["category"]:
@@ -357,7 +379,8 @@ async def import_projects(*, session: AsyncSession, content: bytes, filename: st
         raise sheets.unreadable("the file has a header but no data rows")
     if len(data) > settings.import_max_rows:
         raise sheets.unreadable(f"the file has more than {settings.import_max_rows} data rows; split it")
-    parsed = [_parse(number, cells, layout) for number, cells in data]
+    today = clock_today(settings)
+    parsed = [_parse(number, cells, layout, today) for number, cells in data]
     _mark_repeated_codes(parsed, layout)
     await _resolve_units(session, parsed, layout, principal)
     existing = await _existing(session, {r.values["code"] for r in parsed if r.values is not None})
@@ -369,21 +392,25 @@ async def import_projects(*, session: AsyncSession, content: bytes, filename: st
             continue
         current = existing.get(row.values["code"])
         if current is None:
-            created.append(new_project_values(row.values, now=now))
+            created.append(new_project_values(row.values, now=now, today=today))
             continue
         column = layout.headers["code"]
         if current["archived"]:
-            row.errors.append(_error(row.number, column, "code", "the project with this code is archived"))
+            row.errors.append(_error(row.number, column, "code", "此编码的项目已归档"))
             continue
         if principal.unit_id is not None and current["responsible_unit_id"] != principal.unit_id:
-            row.errors.append(_error(row.number, column, "code", "the project with this code belongs to another unit"))
+            row.errors.append(_error(row.number, column, "code", "此编码的项目属于其他单位"))
+            continue
+        if _stage_moved(current, row):
+            row.errors.append(_error(row.number, layout.headers.get("stage", column), "stage",
+                                     f"已登记项目的阶段变化请通过阶段变更办理（当前阶段 {current['stage']}）"))
             continue
         after = _changes(current, row.values, layout)
         merged = {**{f: current[f] for f in CREATE_FIELDS}, **after}
         broken = rule_errors(merged)
         if broken:
-            row.errors.extend(_error(row.number, layout.headers.get(e["field"]), e["field"],
-                                     f"{e['message']} (with the project's current values)") for e in broken)
+            row.errors.extend(_error(row.number, _header_of(layout, e["field"]), e["field"],
+                                     f"{in_chinese(e['message'])}（按项目现有数据核对）") for e in broken)
             continue
         changed = {f: v for f, v in after.items() if current[f] != v}
         if not changed:
@@ -397,7 +424,8 @@ async def import_projects(*, session: AsyncSession, content: bytes, filename: st
     shown = errors[:settings.import_max_reported_errors]
     if failed and mode is ImportMode.all_or_nothing:
         more = f"; the first {len(shown)} of {len(errors)} errors are listed" if len(shown) < len(errors) else ""
-        raise Invalid(f"{failed} of {len(parsed)} rows are not valid; nothing was imported{more}", errors=shown)
+        raise Invalid(f"{failed} of {len(parsed)} rows are not valid; nothing was imported{more} "
+                      f"（{len(parsed)} 行中 {failed} 行有误，未导入任何数据）", errors=shown)
 
     await _write(session, created=created, updated=updated, actor=principal.subject)
     return ImportResult(mode=mode, rows=len(parsed), created=len(created), updated=len(updated), unchanged=unchanged,

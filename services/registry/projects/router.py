@@ -2,11 +2,12 @@
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from contracts.registry import Level, Sector, Stage
 from kit.app import SessionDep
 from kit.auth import Principal, require
+from kit.clock import today
 from kit.db import single_statement
 from kit.errors import Invalid, PreconditionRequired, field_error
 from kit.idempotency import IdempotencyKey, create_once
@@ -53,7 +54,7 @@ def public(project_or_state, response: Response | None = None) -> ProjectPublic:
 
 
 @router.post("/projects", status_code=201, response_model=ProjectPublic)
-async def create_project(project_in: ProjectCreate, session: SessionDep, principal: Writer,
+async def create_project(project_in: ProjectCreate, session: SessionDep, principal: Writer, request: Request,
                          idempotency_key: IdempotencyKey = None):
     principal.ensure_unit(project_in.responsible_unit_id)
     if idempotency_key is None:
@@ -61,7 +62,8 @@ async def create_project(project_in: ProjectCreate, session: SessionDep, princip
         await single_statement(session)
 
     async def create():
-        return public(await service.create(session=session, project_in=project_in))
+        return public(await service.create(session=session, project_in=project_in,
+                                           today=today(request.app.state.settings)))
 
     return await create_once(session, key=idempotency_key, scope="projects", request_body=project_in, create=create)
 
@@ -87,9 +89,11 @@ async def list_projects(session: SessionDep, _: Reader, page: Pagination,
 
 @router.patch("/projects/{project_id}", response_model=ProjectPublic)
 async def update_project(project_id: str, project_in: ProjectUpdate, session: SessionDep, principal: Writer,
-                         response: Response, if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+                         request: Request, response: Response,
+                         if_match: Annotated[str | None, Header(alias="If-Match")] = None):
     state = await service.update_(session=session, project_id=project_id, project_in=project_in,
-                                  expected_version=expected_version(if_match), principal=principal)
+                                  expected_version=expected_version(if_match), principal=principal,
+                                  today=today(request.app.state.settings))
     if state["government_funded"] and project_in.model_fields_set & {"budget", "government_funded"}:
         project = await service.get(session=session, project_id=project_id)
         await investments.announce_budget(session=session, project=project, adjustment_approved=False)
@@ -98,9 +102,10 @@ async def update_project(project_id: str, project_in: ProjectUpdate, session: Se
 
 @router.post("/projects/{project_id}/archive", response_model=ProjectPublic)
 async def archive_project(project_id: str, body: ArchiveRequest, session: SessionDep, principal: Writer,
-                          response: Response):
+                          request: Request, response: Response):
     return public(await service.archive(session=session, project_id=project_id, reason=body.reason,
-                                        principal=principal), response)
+                                        delisted_on=body.delisted_on, principal=principal,
+                                        today=today(request.app.state.settings)), response)
 
 
 @router.get("/projects/{project_id}/history", response_model=Page[ChangePublic])

@@ -37,8 +37,16 @@ class ProjectCreate(Strict):
     budget: StoredMoney | None = None
     concentrated_start: bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=20)
+    # 入库日期: the day the project joined the list (back-dated for a list entered mid-year); default today.
+    listed_on: date | None = None
+    # A project registered mid-flight: the stage it has reached and the dates of the stages it passed (the reached
+    # stage's date required, earlier ones when known).
+    stage: Stage = Stage.planning
+    stage_dates: dict[Stage, date] = Field(default_factory=dict)
 
 
+# Fields a create sets once: stages move by transitions afterwards.
+CREATE_ONLY_FIELDS = frozenset({"stage", "stage_dates"})
 REQUIRED_FIELDS = frozenset(name for name, f in ProjectCreate.model_fields.items() if f.is_required()) | {
     "level", "government_funded", "concentrated_start", "tags"}
 
@@ -50,7 +58,9 @@ def _optional(field):
 ProjectUpdate = create_model(
     "ProjectUpdate",
     __base__=Strict,
-    **{name: (_optional(f), None) for name, f in ProjectCreate.model_fields.items()},
+    **{name: (_optional(f), None) for name, f in ProjectCreate.model_fields.items() if name not in CREATE_ONLY_FIELDS},
+    # The day a change of unit or year takes effect (a dated correction); default today.
+    effective_on=(date | None, None),
 )
 
 
@@ -85,6 +95,9 @@ class ProjectPublic(BaseModel):
     tags: list[str]
     statistics_status: StatisticsStatus
     archived: bool
+    listed_on: date | None
+    delisted_on: date | None
+    registered_on: date | None
     version: int
     created_at: Timestamp
     updated_at: Timestamp
@@ -92,6 +105,8 @@ class ProjectPublic(BaseModel):
 
 class ArchiveRequest(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    # The day the project left the list (出库); default today.
+    delisted_on: date | None = None
 
 
 class ChangePublic(BaseModel):

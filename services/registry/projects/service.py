@@ -1,5 +1,6 @@
 """Project use-cases. Functions stage events and never commit."""
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -16,6 +17,7 @@ from services.registry import history
 from services.registry.categories import sector_of
 from services.registry.events import project_state, publish, write_and_publish
 from services.registry.models import Project, Unit
+from services.registry.projects import dated
 from services.registry.projects.schemas import REQUIRED_FIELDS, ProjectCreate, ProjectUpdate
 from services.registry.validation import integrity_problem
 
@@ -33,7 +35,13 @@ def rule_errors(values: dict[str, Any]) -> list[dict]:
         errors.append(field_error("planned_completion_date", "the planned completion is before the planned start"))
     if values.get("budget") is not None and not values.get("government_funded"):
         errors.append(field_error("budget", "only a government-funded project has a budget"))
-    return errors
+    return errors + dated.listed_errors(values)
+
+
+def new_project_errors(values: dict[str, Any], *, today: date) -> list[dict]:
+    """The rules of a project about to be registered: across fields, and the stages it has reached."""
+    return rule_errors(values) + dated.stage_errors(values.get("stage") or Stage.planning,
+                                                    values.get("stage_dates") or {}, today=today)
 
 
 async def unit_errors(session: AsyncSession, unit_id: str) -> list[dict]:
@@ -43,10 +51,10 @@ async def unit_errors(session: AsyncSession, unit_id: str) -> list[dict]:
     return []
 
 
-async def _raise_if_invalid(session: AsyncSession, values: dict[str, Any]) -> None:
+async def _raise_if_invalid(session: AsyncSession, values: dict[str, Any], today: date) -> None:
     """The rules; the unit is looked up only to list it beside other errors: alone, the foreign key reports it
     (a query less on the hot path)."""
-    errors = rule_errors(values)
+    errors = new_project_errors(values, today=today)
     if errors:
         raise Invalid("the project breaks registry rules",
                       errors=errors + await unit_errors(session, values["responsible_unit_id"]))
@@ -55,14 +63,20 @@ async def _raise_if_invalid(session: AsyncSession, values: dict[str, Any]) -> No
 _WRITE_PROJECT = WriteWithEvent(Project.__table__)  # the project's row and its event in one statement
 
 
-def new_project_values(values: dict, *, now) -> dict:
-    """Every column of a newly registered project: in planning, version 1, sector derived unless given."""
+def new_project_values(values: dict, *, now, today: date) -> dict:
+    """Every column of a newly registered project: in the stage it has reached (planning unless registered
+    mid-flight), listed today unless dated, version 1, sector derived unless given."""
+    stage_dates = values.get("stage_dates") or {}
     return {
         **values,
         "id": str(uuid.uuid4()),
         "sector": values.get("sector") or sector_of(values["category"]),
-        "stage": Stage.planning,
-        "stage_dates": {},
+        "stage": values.get("stage") or Stage.planning,
+        "stage_dates": {Stage(k).value: v.isoformat() for k, v in sorted(stage_dates.items(),
+                                                                          key=lambda kv: dated.ORDER.index(kv[0]))},
+        "listed_on": values.get("listed_on") or today,
+        "delisted_on": None,
+        "registered_on": today,
         "real_start_kind": None,
         "real_start_date": None,
         "statistics_status": "not_submitted",
@@ -73,11 +87,11 @@ def new_project_values(values: dict, *, now) -> dict:
     }
 
 
-async def create(*, session: AsyncSession, project_in: ProjectCreate) -> dict:
-    """Registers a project in the planning stage and announces it."""
+async def create(*, session: AsyncSession, project_in: ProjectCreate, today: date) -> dict:
+    """Registers a project (in planning, or in the stage it has reached) and announces it."""
     values = project_in.model_dump()
-    await _raise_if_invalid(session, values)
-    values = new_project_values(values, now=utcnow())
+    await _raise_if_invalid(session, values, today)
+    values = new_project_values(values, now=utcnow(), today=today)
     state = project_state(values)
     try:
         await write_and_publish(session, _WRITE_PROJECT, values, ProjectRegistered.model_validate(state),
@@ -122,15 +136,16 @@ async def list_(*, session: AsyncSession, params: PageParams, filters: dict[str,
 
 
 async def update_(*, session: AsyncSession, project_id: str, project_in: ProjectUpdate,
-                  expected_version: int | None, principal: Principal) -> dict:
+                  expected_version: int | None, principal: Principal, today: date) -> dict:
     """Changes the fields sent, if the caller saw the current version (None: `If-Match: *`, any version); records the
-    change and announces it."""
+    change, dated by when it takes effect, and announces it."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
     if expected_version is None:
         expected_version = project.version  # the row is locked: no other write gets in between
     elif project.version != expected_version:
         raise PreconditionFailed(f"the project is at version {project.version}, not {expected_version}")
     changes = project_in.model_dump(exclude_unset=True)
+    effective_on = changes.pop("effective_on", None) or today
     # A null required field is an error listed with the others; the rules are checked on the rest of the change.
     null_errors = [field_error(f, "cannot be null")
                    for f in sorted(f for f, v in changes.items() if v is None and f in REQUIRED_FIELDS)]
@@ -145,6 +160,7 @@ async def update_(*, session: AsyncSession, project_id: str, project_in: Project
     if not diff and not null_errors:
         return project_state(project)
     errors = null_errors + rule_errors({**{f: getattr(project, f) for f in ProjectCreate.model_fields}, **changes})
+    errors += dated.effective_errors(effective_on, listed_on=changes.get("listed_on", project.listed_on), today=today)
     if "responsible_unit_id" in diff:
         errors += await unit_errors(session, changes["responsible_unit_id"])
     if errors:
@@ -160,21 +176,31 @@ async def update_(*, session: AsyncSession, project_id: str, project_in: Project
     if result.rowcount != 1:
         raise PreconditionFailed("the project changed meanwhile")
     await session.refresh(project)
-    await history.record(session, project_id=project_id, actor=principal.subject, action="updated", changes=diff)
+    await history.record(session, project_id=project_id, actor=principal.subject, action="updated", changes=diff,
+                         note=f"自 {effective_on} 起生效")
     state = project_state(project)
-    await publish(session, ProjectUpdated.model_validate({**state, "changed": sorted(diff)}), subject=project_id)
+    await publish(session, ProjectUpdated.model_validate({**state, "changed": sorted(diff), "effective_on": effective_on}),
+                  subject=project_id)
     return state
 
 
-async def archive(*, session: AsyncSession, project_id: str, reason: str, principal: Principal) -> dict:
-    """Archives a project (soft): it drops out of every report through its event."""
+async def archive(*, session: AsyncSession, project_id: str, reason: str, delisted_on: date | None,
+                  principal: Principal, today: date) -> dict:
+    """Archives a project (soft): it leaves the list on the day given (default today) and drops out of every report
+    from that day through its event."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
+    delisted_on = delisted_on or today
+    errors = dated.delisted_errors(delisted_on, listed_on=project.listed_on, today=today)
+    if errors:
+        raise Invalid("the project cannot leave the list on that day", errors=errors)
     project.archived = True
+    project.delisted_on = delisted_on
     project.version += 1
     project.updated_at = utcnow()
     await session.flush()
     await history.record(session, project_id=project_id, actor=principal.subject, action="archived",
-                         changes={"archived": {"before": False, "after": True}}, note=reason)
+                         changes={"archived": {"before": False, "after": True},
+                                  "delisted_on": {"before": None, "after": delisted_on.isoformat()}}, note=reason)
     state = project_state(project)
     await publish(session, ProjectArchived.model_validate(state), subject=project_id)
     return state
