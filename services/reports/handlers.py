@@ -3,8 +3,10 @@
 Each event is applied once (the consumer's inbox). Project state events carry the whole state and a version: an
 older version than the row's is ignored. The other facts are idempotent by nature (upserts keyed by the fact's id),
 and events of one project arrive in order on their topic's partition; facts that arrive before the project is
-registered wait on an unregistered row. Facts that have no date of their own (a project registered or archived, a task
-answered or returned) are dated by their event's time, in the deployment's time zone.
+registered wait on an unregistered row. Every fact is dated by the business date its event carries (a project's 入库
+and 出库 days, the day a change of its unit or year takes effect, a task's days); only events written before they
+carried one, and task answers and returns (which carry none), are dated by their event's time in the deployment's
+time zone.
 """
 import functools
 from datetime import date
@@ -17,8 +19,8 @@ from contracts import alerts, milestones, registry, topics
 from contracts.envelope import CloudEvent, EventData
 from kit.consumer import Handler, Handlers
 from services.reports.cells import STAGE_DATE_COLUMNS
-from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, StatisticsHistory,
-                                     StatusHistory, TaskHistory, TaskView, UnitView)
+from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, ProjectMove,
+                                     StatisticsHistory, StatusHistory, TaskHistory, TaskView, UnitView)
 from services.reports.projection import changing, node_counts, upsert, ytd_of
 from services.reports.settings import ReportsSettings
 
@@ -36,8 +38,14 @@ def _zone() -> ZoneInfo:
 
 
 def day_of(event: CloudEvent) -> date:
-    """The day an event was published, in the deployment's time zone."""
+    """The day an event was published, in the deployment's time zone: only for facts whose events carry no date of
+    their own (those written before they did)."""
     return event.time.astimezone(_zone()).date()
+
+
+def _effective_on(event: CloudEvent, project: registry.ProjectState) -> date:
+    """The day a change of the project's unit or year takes effect: as the registry dates it."""
+    return getattr(project, "effective_on", None) or day_of(event)
 
 
 async def on_unit(session: AsyncSession, _event: CloudEvent, unit: registry.UnitState) -> None:
@@ -54,11 +62,18 @@ async def on_project_state(session: AsyncSession, event: CloudEvent, project: re
         # Investments of a project are announced after it (one key, one ordered partition): a project seen for the
         # first time has none to sum yet.
         year_changed = row.registered and row.year != project.year
-        if not row.registered:
-            row.registered_on = day_of(event)
+        if row.registered and (row.unit_id, row.year) != (project.responsible_unit_id, project.year):
+            await session.execute(insert(ProjectMove).values(
+                project_id=project.id, effective_on=_effective_on(event, project), unit_from=row.unit_id,
+                year_from=row.year, unit_to=project.responsible_unit_id, year_to=project.year))
+        # On the list from its 入库 day and until its 出库 day, as the registry dates them; events written before
+        # those dates existed: the day the project was first seen, and archived.
+        first_seen = row.registered_on if row.registered else day_of(event)
+        row.registered_on = project.listed_on or project.registered_on or first_seen
+        row.entered_on = project.registered_on or row.entered_on or first_seen
         row.registered = True
         row.archived = project.archived
-        row.archived_on = (row.archived_on or day_of(event)) if project.archived else None
+        row.archived_on = (project.delisted_on or row.archived_on or day_of(event)) if project.archived else None
         row.version = project.version
         row.code, row.name, row.year = project.code, project.name, project.year
         row.unit_id = project.responsible_unit_id

@@ -42,8 +42,11 @@ class ProjectView(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     registered: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # On the list from / until (the registry's 入库 and 出库 business dates, else the day first seen).
     registered_on: Mapped[date | None] = mapped_column(Date)
     archived_on: Mapped[date | None] = mapped_column(Date)
+    # The platform's day the project was entered (not a business date of the list): go-live of automatic snapshots.
+    entered_on: Mapped[date | None] = mapped_column(Date)
     # The registry's version of the facts below; older project events are ignored.
     version: Mapped[int] = mapped_column(Integer, default=0)
     code: Mapped[str | None] = mapped_column(String(64))
@@ -192,6 +195,21 @@ class StatusHistory(Base):
     grade: Mapped[str] = mapped_column(String(10))
 
 
+class ProjectMove(Base):
+    """A dated change of a project's unit or year (a correction takes effect on its day): figures as of a day before
+    it count the project where it was then."""
+
+    __tablename__ = "project_moves"
+
+    id: Mapped[int] = mapped_column(_id, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(36), index=True)
+    effective_on: Mapped[date] = mapped_column(Date)
+    unit_from: Mapped[str | None] = mapped_column(String(36))
+    year_from: Mapped[int | None] = mapped_column(Integer)
+    unit_to: Mapped[str | None] = mapped_column(String(36))
+    year_to: Mapped[int | None] = mapped_column(Integer)
+
+
 class StatisticsHistory(Base):
     """Every statistics-inclusion status of a project, dated: inclusion as of a past date."""
 
@@ -237,7 +255,7 @@ class UnitYearCell(_Metrics, Base):
 
 
 READ_MODELS = (UnitView, ProjectView, InvestmentMonth, MilestoneView, TaskView, TaskHistory, AlertView, ParcelView,
-               StatusHistory, StatisticsHistory, UnitYearCell)
+               StatusHistory, StatisticsHistory, ProjectMove, UnitYearCell)
 
 
 # ---- reports' own data: kept across rebuilds ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ frozen snapshot. Each gives a CellSet, so overviews and rankings are computed th
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import Row, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.alerts import TaskStatus
 from kit.errors import Invalid, NotFound, field_error
 from services.reports.cells import ALL, ALL_UNITS, METRICS, UNRATED, Cell, CellSet, ProjectFacts, stage_as_of
-from services.reports.models import (InvestmentMonth, MilestoneView, ProjectView, Snapshot, SnapshotCell,
-                                     SnapshotUnit, StatisticsHistory, StatusHistory, TaskHistory, TaskView, UnitView,
-                                     UnitYearCell)
+from services.reports.models import (InvestmentMonth, MilestoneView, ProjectMove, ProjectView, Snapshot,
+                                     SnapshotCell, SnapshotUnit, StatisticsHistory, StatusHistory, TaskHistory,
+                                     TaskView, UnitView, UnitYearCell)
 
 Cells = tuple[tuple[str, str], ...]  # (dimension, value) cells
 
@@ -150,23 +151,43 @@ async def _latest_per_project(session: AsyncSession, model, date_column, columns
     return {r.project_id: r for r in rows}
 
 
+async def placed_as_of(session: AsyncSession, as_of: date) -> dict[str, tuple[str | None, int | None]]:
+    """The (unit, year) of each project whose unit or year changed, as they were on `as_of`: after the latest change
+    in effect by then, or before the first one."""
+    placed: dict[str, tuple] = {}
+    for move in (await session.execute(select(ProjectMove).order_by(
+            ProjectMove.project_id, ProjectMove.effective_on, ProjectMove.id))).scalars():
+        if move.effective_on <= as_of:
+            placed[move.project_id] = (move.unit_to, move.year_to)
+        else:
+            placed.setdefault(move.project_id, (move.unit_from, move.year_from))
+    return placed
+
+
 async def computed(session: AsyncSession, *, year: int | None, as_of: date, unit_id: str | None = None) -> Figures:
     """Figures as of a past date: each project's stage, colour, statistics, year-to-date and nodes on that date,
     from its dated facts, summed into cells like the handlers' (every unit, and '*')."""
+    placed = await placed_as_of(session, as_of)
+    moved = select(ProjectMove.project_id)
     # plain rows, not ORM objects: a snapshot of a big list reads them all
     query = select(*ProjectView.__table__.columns).where(counted(as_of))
     if year is not None:
-        query = query.where(ProjectView.year == year)
+        query = query.where(or_(ProjectView.year == year, ProjectView.id.in_(moved)))
     if unit_id:
-        query = query.where(ProjectView.unit_id == unit_id)
-    rows = list((await session.execute(query.order_by(ProjectView.code))).all())
+        query = query.where(or_(ProjectView.unit_id == unit_id, ProjectView.id.in_(moved)))
+    rows = []
+    for row in (await session.execute(query.order_by(ProjectView.code))).all():
+        if row.id in placed:  # where a dated change of unit or year had it on that day
+            unit, of_year = placed[row.id]
+            row = SimpleNamespace(**{**row._mapping, "unit_id": unit, "year": of_year})
+        if (year is None or row.year == year) and (not unit_id or row.unit_id == unit_id):
+            rows.append(row)
     month = f"{as_of:%Y-%m}"
-    ytd_query = select(InvestmentMonth.project_id, func.sum(InvestmentMonth.amount)).join(
-        ProjectView, and_(ProjectView.id == InvestmentMonth.project_id, ProjectView.year == InvestmentMonth.year)
-    ).where(InvestmentMonth.period <= month).group_by(InvestmentMonth.project_id)
+    ytd_query = select(InvestmentMonth.project_id, InvestmentMonth.year, func.sum(InvestmentMonth.amount)).where(
+        InvestmentMonth.period <= month).group_by(InvestmentMonth.project_id, InvestmentMonth.year)
     if year is not None:
-        ytd_query = ytd_query.where(ProjectView.year == year)
-    ytd = dict((await session.execute(ytd_query)).all())
+        ytd_query = ytd_query.where(InvestmentMonth.year == year)
+    ytd = {(project, of_year): amount for project, of_year, amount in (await session.execute(ytd_query)).all()}
     status = await _latest_per_project(session, StatusHistory, StatusHistory.as_of,
                                        (StatusHistory.colour, StatusHistory.grade), as_of=as_of)
     statistics = await _latest_per_project(session, StatisticsHistory, StatisticsHistory.date,
@@ -189,7 +210,7 @@ async def computed(session: AsyncSession, *, year: int | None, as_of: date, unit
             category=row.category, level=row.level, bracket=row.bracket, colour=colour, grade=grade,
             statistics=statistics[row.id].status if row.id in statistics else "not_submitted",
             total_investment=row.total_investment, annual_plan_investment=row.annual_plan_investment,
-            ytd_investment=ytd.get(row.id) or Decimal(0),
+            ytd_investment=ytd.get((row.id, row.year)) or Decimal(0),
             real_started=row.real_start_date is not None and row.real_start_date <= as_of,
             nodes_total=int(node[0]), nodes_done=int(node[1] or 0), nodes_done_on_time=int(node[2] or 0),
             nodes_late=int(node[3] or 0))
