@@ -307,6 +307,20 @@ class Snapshot(Base):
     target_rate: Mapped[str] = mapped_column(String(20))
     targets: Mapped[list] = mapped_column(JSON)  # target progress rows as of `as_of`
     parcels: Mapped[dict] = mapped_column(JSON)  # land parcel figures by unit ('*' = all) as of `as_of`
+    # A month re-frozen with a reason is a new version; the earlier ones are kept in snapshot_versions.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SnapshotVersion(Base):
+    """An earlier version of a month's snapshot, as it read before the month was re-frozen: readable for ever."""
+
+    __tablename__ = "snapshot_versions"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    superseded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict] = mapped_column(JSON)  # the snapshot with its whole-list overview (SnapshotDetail)
 
 
 class SnapshotCell(_Metrics, Base):

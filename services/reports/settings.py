@@ -22,6 +22,11 @@ class ReportsSettings(ServiceSettings):
     auto_snapshots: bool = True
     snapshot_delay_days: int = Field(default=0, ge=0, le=27)
     snapshot_check_seconds: float = Field(default=60.0, gt=0)
+    # No automatic snapshot of a month before the go-live (KP_GO_LIVE, YYYY-MM; default: the month the list begins,
+    # its earliest 入库 day). Months that had ended before the first project was entered (a list entered mid-year
+    # with its history) are frozen KP_SNAPSHOT_BACKFILL_DAYS after that entry, so the office can enter the history.
+    go_live: str | None = Field(default=None, pattern=r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$")
+    snapshot_backfill_days: int = Field(default=7, ge=0, le=90)
     # The public board (GET /board): open to anyone unless KP_BOARD_REQUIRES_TOKEN (then a reports:read token is
     # needed, as ?token= for a display screen that cannot send headers); the page refreshes itself every
     # KP_BOARD_REFRESH_SECONDS and shows KP_BOARD_RANKING_ROWS units per ranking.

@@ -36,6 +36,7 @@ class Figures:
     as_of: date
     source: str  # live | computed | snapshot
     period: str | None = None
+    version: int | None = None  # of the snapshot read
     projects: list[tuple[Row, ProjectFacts]] = field(default_factory=list)  # project_view rows (computed only)
 
 
@@ -276,4 +277,4 @@ async def frozen(session: AsyncSession, snapshot, *, unit_id: str | None = None,
     units = {r.unit_id: UnitInfo(r.unit_id, r.code, r.name, r.kind) for r in (await session.execute(
         select(u.unit_id, u.code, u.name, u.kind).where(u.period == snapshot.period))).all()}
     return Figures(cells=CellSet(cells, tasks), units=units, year=snapshot.year, as_of=snapshot.as_of,
-                   source="snapshot", period=snapshot.period)
+                   source="snapshot", period=snapshot.period, version=snapshot.version)

@@ -115,7 +115,8 @@ def _targets_table(report: MonthlyReport) -> Table:
 
 def monthly_tables(report: MonthlyReport) -> list[Table]:
     unit_names = {r.unit_id: r.unit_name for r in report.rankings["all"].items}
-    overview = Table("总览", f"{report.period} 重点项目推进概览(截至 {report.as_of})", ["指标", "字段", "数值"],
+    version = f"，第 {report.snapshot_version} 版快照" + (f"（{report.snapshot_reason}）" if report.snapshot_reason else "")
+    overview = Table("总览", f"{report.period} 重点项目推进概览(截至 {report.as_of}{version})", ["指标", "字段", "数值"],
                      _overview_rows(report.overview))
     return [overview, _ranking_table(report), _lagging_table(report, unit_names), _targets_table(report)]
 

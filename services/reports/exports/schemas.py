@@ -23,6 +23,8 @@ class MonthlyReport(BaseModel):
     as_of: date
     taken_at: datetime
     snapshot_kind: str
+    snapshot_version: int = 1  # a month re-frozen with a reason is a new version
+    snapshot_reason: str | None = None
     scoring_version: int
     overview: Overview
     rankings: dict[str, Ranking]  # by unit group: town, department, other, all

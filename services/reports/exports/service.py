@@ -30,6 +30,7 @@ async def monthly(*, session: AsyncSession, period: str, today: date,
     lagging = [FrozenProject.model_validate(p) for p in await snapshots.frozen_projects(session, period)
                if p.colour == "red" or p.grade == "lagging"]
     return MonthlyReport(period=period, as_of=snapshot.as_of, taken_at=snapshot.taken_at, snapshot_kind=snapshot.kind,
+                         snapshot_version=snapshot.version, snapshot_reason=snapshot.reason,
                          scoring_version=snapshot.scoring_version, overview=detail.overview, rankings=by_group,
                          lagging_projects=lagging, targets=ProgressReport.model_validate(snapshot.targets))
 

@@ -69,6 +69,7 @@ class Overview(BaseModel):
     as_of: date
     source: Source
     period: str | None = None
+    snapshot_version: int | None = None  # the version of the period's snapshot the figures read
     project_count: int
     total_investment: Money
     total_investment_yi: Decimal
@@ -153,6 +154,7 @@ class Breakdown(BaseModel):
     as_of: date
     source: Source
     period: str | None = None
+    snapshot_version: int | None = None
     by: BreakdownBy
     total: BreakdownRow
     groups: list[BreakdownRow]

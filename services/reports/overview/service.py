@@ -72,7 +72,7 @@ def overview_of(figures: Figures, *, unit_id: str | None, target_rate: Decimal, 
     open_tasks, late_tasks = cells.task_counts(scope)
     return Overview(
         year=figures.year, unit_id=unit_id, as_of=figures.as_of, source=figures.source, period=figures.period,
-        project_count=count,
+        snapshot_version=figures.version, project_count=count,
         total_investment=total["total_investment"], total_investment_yi=yi(total["total_investment"]),
         annual_plan_investment=total["annual_plan_investment"],
         annual_plan_investment_yi=yi(total["annual_plan_investment"]),
@@ -210,4 +210,4 @@ async def breakdown(*, session: AsyncSession, by: BreakdownBy, year: int | None,
         values = list(VALUE_LABELS[by.value]) + sorted(v for v in found if v not in VALUE_LABELS[by.value])
         groups = [breakdown_row(value, label(by.value, value), found.get(value, zero()), total) for value in values]
     return Breakdown(year=figures.year, unit_id=unit_id, as_of=figures.as_of, source=figures.source,
-                     period=figures.period, by=by, total=breakdown_row("total", "合计", total, total), groups=groups)
+                     period=figures.period, snapshot_version=figures.version, by=by, total=breakdown_row("total", "合计", total, total), groups=groups)

@@ -71,6 +71,7 @@ class RankingRow(BaseModel):
 class Ranking(BaseModel):
     year: int
     period: str | None
+    snapshot_version: int | None = None  # the version of the period's snapshot the ranking reads
     as_of: date
     source: Source
     group: UnitGroup

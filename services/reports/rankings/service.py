@@ -129,7 +129,7 @@ async def previous_snapshot(session: AsyncSession, *, year: int, before: str) ->
     """The latest snapshot of the year taken for a month before `before`."""
     # only what the rank changes need: not the frozen targets and parcels (JSON) of the snapshot
     return await session.scalar(select(Snapshot).options(load_only(Snapshot.period, Snapshot.year, Snapshot.as_of,
-                                                                   Snapshot.scoring_version))
+                                                                   Snapshot.scoring_version, Snapshot.version))
                                 .where(Snapshot.year == year, Snapshot.period < before)
                                 .order_by(Snapshot.period.desc()).limit(1))
 
@@ -142,7 +142,7 @@ async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str,
                        tree: UnitTree | None, within: frozenset[str] | None) -> dict[str, int]:
     """Each unit's rank in a snapshot, ranked with the weights that snapshot used (kept once computed; the unit tree
     is the current one)."""
-    key = (str(session.bind.url), snapshot.period, str(group), str(metric),
+    key = (str(session.bind.url), snapshot.period, snapshot.version, str(group), str(metric),
            tree and tuple(sorted(tree.children.items())), within)
     if key not in _FROZEN_RANKS:
         figures = await sources.frozen(session, snapshot, per_unit=True, only=RANKING_CELLS)
@@ -205,7 +205,8 @@ async def ranking(*, session: AsyncSession, year: int | None, period: str | None
             for standing, rank in ranked(standings(figures, weights, group, tree=tree, within=within), group=group,
                                          metric=metric)
             if filters.keeps(standing)]
-    return Ranking(year=year, period=figures.period, as_of=figures.as_of, source=figures.source, group=group,
+    return Ranking(year=year, period=figures.period, snapshot_version=figures.version, as_of=figures.as_of,
+                   source=figures.source, group=group,
                    unit_id=unit_id, include_descendants=include_descendants, metric=metric,
                    higher_is_better=higher_is_better(metric), scoring_version=scoring_version, weights=weights,
                    previous_period=previous.period if previous else None, items=rows)

@@ -1,7 +1,7 @@
 """The automatic monthly snapshots: once a month has ended (and, for the month just ended, the configured days
 passed), freeze it as soon as the consumer has applied every event published until then. Every ended month not frozen
-yet is, from the month of the first registration on: a month that ended while the service was down is frozen when it
-is back."""
+yet is, from the go-live on: a month that ended while the service was down is frozen when it is back, and the months
+of a list entered mid-year with its history a few days after it was entered."""
 import asyncio
 import logging
 from datetime import date, timedelta
@@ -18,7 +18,7 @@ from kit.errors import Conflict
 from services.reports.dependencies import reading_sessionmaker
 from services.reports.models import ProjectView, Snapshot
 from services.reports.offsets import exact_ends, partitions_of
-from services.reports.periods import first_day, month_of, months_between, previous_month
+from services.reports.periods import first_day, last_day, month_of, months_between, previous_month
 from services.reports.settings import ReportsSettings
 from services.reports.snapshots import service
 
@@ -50,25 +50,34 @@ async def caught_up(settings: ReportsSettings, topics: list[str]) -> bool:
         await admin.close()
 
 
-async def due_months(session: AsyncSession, *, today: date, delay_days: int) -> list[str]:
-    """The ended months not frozen yet, oldest first: from the month of the first registration (the month just
-    ended alone when nothing is dated) to the month just ended, once `delay_days` of this month have passed (else to
-    the one before)."""
+async def due_months(session: AsyncSession, *, today: date, delay_days: int, go_live: str | None = None,
+                     backfill_days: int = 0) -> list[str]:
+    """The ended months not frozen yet, oldest first: from the go-live (configured, else the month the list begins:
+    its earliest 入库 day) to the month just ended, once `delay_days` of this month have passed (else to the one
+    before). Nothing before any project was entered; months that had ended before the first project was entered (a
+    list entered mid-year with its history) only `backfill_days` after that entry."""
     last = previous_month(month_of(today))
     if today < first_day(month_of(today)) + timedelta(days=delay_days):
         last = previous_month(last)
-    earliest = await session.scalar(select(func.min(ProjectView.registered_on)))
-    months = months_between(month_of(earliest) if earliest else last, last)
+    listed_from, first_entry = (await session.execute(select(
+        func.min(ProjectView.registered_on), func.min(ProjectView.entered_on)
+    ).where(ProjectView.registered.is_(True)))).one()
+    if listed_from is None and first_entry is None:
+        return []  # an empty platform freezes nothing
+    months = months_between(go_live or month_of(listed_from or first_entry), last)
+    if first_entry is not None and today < first_entry + timedelta(days=backfill_days):
+        months = [month for month in months if last_day(month) >= first_entry]
     frozen = set((await session.scalars(select(Snapshot.period).where(Snapshot.period.in_(months)))).all())
     return [month for month in months if month not in frozen]
 
 
-async def take_if_due(app: FastAPI, topics: list[str]) -> list[str]:
-    """Freeze every month that is due and not frozen yet; the periods taken."""
+async def take_if_due(app: FastAPI, topics: list[str], *, today: date | None = None) -> list[str]:
+    """Freeze every month that is due (as of `today`, default the clock's) and not frozen yet; the periods taken."""
     settings: ReportsSettings = app.state.settings
-    today = clock_today(settings)
+    today = today or clock_today(settings)
     async with reading_sessionmaker(app)() as session:
-        due = await due_months(session, today=today, delay_days=settings.snapshot_delay_days)
+        due = await due_months(session, today=today, delay_days=settings.snapshot_delay_days,
+                               go_live=settings.go_live, backfill_days=settings.snapshot_backfill_days)
     if not due:
         return []
     if not await caught_up(settings, topics):
@@ -80,7 +89,8 @@ async def take_if_due(app: FastAPI, topics: list[str]) -> list[str]:
             try:
                 async with session.begin():
                     await service.take(session=session, period=period, kind="auto", taken_by="scheduler",
-                                       target_rate=settings.target_rate, today=today)
+                                       target_rate=settings.target_rate, today=today,
+                                       target_rounding=settings.target_rounding)
             except (Conflict, IntegrityError):
                 continue  # another instance (or an admin) froze it first
         log.info("snapshot of %s taken", period)

@@ -13,6 +13,8 @@ class SnapshotCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: str = Field(pattern=MONTH_PATTERN)
+    # Needed to freeze a month already frozen: the new version says why (e.g. 补录 1–5 月投资后重新冻结).
+    reason: str | None = Field(default=None, min_length=1, max_length=2000)
 
 
 class SnapshotPublic(BaseModel):
@@ -20,6 +22,8 @@ class SnapshotPublic(BaseModel):
     year: int
     as_of: date
     kind: str  # manual | auto
+    version: int = 1  # a month re-frozen with a reason is a new version
+    reason: str | None = None
     taken_at: datetime
     taken_by: str
     scoring_version: int

@@ -2,16 +2,17 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.clock import utcnow
-from kit.errors import Conflict
+from kit.errors import Conflict, NotFound
 from kit.pagination import PageParams, keyset, page_of
 from services.reports import sources
 from services.reports.cells import ALL, ALL_UNITS, METRICS
 from services.reports.figures import TargetRounding
-from services.reports.models import AlertView, Snapshot, SnapshotCell, SnapshotProject, SnapshotUnit, Target
+from services.reports.models import (AlertView, Snapshot, SnapshotCell, SnapshotProject, SnapshotUnit,
+                                     SnapshotVersion, Target)
 from services.reports.overview.service import overview_of, parcel_figures
 from services.reports.overview.schemas import ParcelFigures
 from services.reports.periods import last_day, parse_month
@@ -26,6 +27,7 @@ _BATCH = 2000
 
 def public(snapshot: Snapshot, project_count: int) -> SnapshotPublic:
     return SnapshotPublic(period=snapshot.period, year=snapshot.year, as_of=snapshot.as_of, kind=snapshot.kind,
+                          version=snapshot.version, reason=snapshot.reason,
                           taken_at=snapshot.taken_at, taken_by=snapshot.taken_by,
                           scoring_version=snapshot.scoring_version, target_rate=Decimal(snapshot.target_rate),
                           project_count=project_count)
@@ -37,15 +39,23 @@ async def _insert(session: AsyncSession, model, rows: list[dict]) -> None:
 
 
 async def take(*, session: AsyncSession, period: str, kind: str, taken_by: str, target_rate: Decimal,
-               today: date) -> SnapshotPublic:
+               today: date, target_rounding: TargetRounding = TargetRounding.nearest,
+               reason: str | None = None) -> SnapshotPublic:
     """Freezes the month's figures as of its last day: overview cells of every unit, units, projects, targets
-    progress, land parcels. Events that arrive later change the live figures, never the snapshot."""
+    progress, land parcels. Events that arrive later change the live figures, never the snapshot; a month already
+    frozen is frozen again only with a reason, as a new version (the one it replaces is kept, readable)."""
     year, _ = parse_month(period)
     as_of = last_day(period)
     if as_of >= today:
         raise Conflict(f"{period} has not ended yet (today is {today}); a month is frozen after its last day")
-    if await session.get(Snapshot, period) is not None:
-        raise Conflict(f"{period} is already frozen; a snapshot never changes")
+    version = 1
+    existing = await session.get(Snapshot, period, with_for_update=True)
+    if existing is not None:
+        if not reason:
+            raise Conflict(f"{period} is already frozen (version {existing.version}); freeze it again only with a "
+                           f"reason, as a new version")
+        version = existing.version + 1
+        await _supersede(session, existing, target_rounding=target_rounding)
     figures = await sources.computed(session, year=year, as_of=as_of)
     facts = [f for _, f in figures.projects]
     year_targets = list((await session.scalars(select(Target).where(Target.year == year)
@@ -57,7 +67,8 @@ async def take(*, session: AsyncSession, period: str, kind: str, taken_by: str, 
     snapshot = Snapshot(period=period, year=year, as_of=as_of, kind=kind, taken_at=utcnow(), taken_by=taken_by,
                         scoring_version=(await scoring.current(session=session)).version,
                         target_rate=str(target_rate), targets=progress.model_dump(mode="json"),
-                        parcels={unit: p.model_dump() for unit, p in parcels.items()})
+                        parcels={unit: p.model_dump() for unit, p in parcels.items()}, version=version,
+                        reason=reason)
     session.add(snapshot)
     await session.flush()
     cells = figures.cells
@@ -87,6 +98,34 @@ async def take(*, session: AsyncSession, period: str, kind: str, taken_by: str, 
          "alert_messages": alerts.get(row.id, []) if f.colour != "blue" else []}
         for row, f in figures.projects])
     return public(snapshot, cells.total()["project_count"])
+
+
+async def _supersede(session: AsyncSession, snapshot: Snapshot, *, target_rounding: TargetRounding) -> None:
+    """Keep the current version of a month as it reads (with its whole-list overview), then clear it for the next."""
+    old = await detail(session=session, period=snapshot.period, unit_id=None, target_rounding=target_rounding)
+    session.add(SnapshotVersion(period=snapshot.period, version=snapshot.version, superseded_at=utcnow(),
+                                detail=old.model_dump(mode="json")))
+    for model in (SnapshotCell, SnapshotUnit, SnapshotProject):
+        await session.execute(delete(model).where(model.period == snapshot.period))
+    await session.delete(snapshot)
+    await session.flush()
+
+
+async def versions(*, session: AsyncSession, period: str) -> list[SnapshotPublic]:
+    """Every version of a month's snapshot, the first first: the earlier ones as they read when replaced."""
+    current = await sources.snapshot_of(session, period)
+    earlier = (await session.scalars(select(SnapshotVersion).where(SnapshotVersion.period == period)
+                                     .order_by(SnapshotVersion.version))).all()
+    return [*(SnapshotPublic.model_validate(v.detail) for v in earlier),
+            public(current, await _project_count(session, period))]
+
+
+async def earlier_version(*, session: AsyncSession, period: str, version: int) -> SnapshotDetail:
+    """An earlier version of a month's snapshot, as it read when it was replaced."""
+    found = await session.get(SnapshotVersion, (period, version))
+    if found is None:
+        raise NotFound(f"{period} has no version {version}")
+    return SnapshotDetail.model_validate(found.detail)
 
 
 async def _project_count(session: AsyncSession, period: str) -> int:
