@@ -41,7 +41,7 @@ def _project_values(project: registry.ProjectState) -> dict:
         "started_on": dates.get("started"), "completed_on": dates.get("completed"),
         "real_start_date": project.real_start_date, "annual_plan_investment": project.annual_plan_investment,
         "government_funded": project.government_funded, "budget": project.budget, "archived": project.archived,
-        "version": project.version,
+        "version": project.version, "registered_on": project.registered_on or project.listed_on,
     }
 
 

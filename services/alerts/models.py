@@ -74,6 +74,8 @@ class ProjectFact(Base):
     overrun_ratio: Mapped[Decimal | None] = mapped_column(Money)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # The platform's day the project was entered: grace periods for a late or mid-flight entry count from it.
+    registered_on: Mapped[date | None] = mapped_column(Date)
     # The date the project was last evaluated for: events never evaluate it for an earlier date.
     evaluated_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

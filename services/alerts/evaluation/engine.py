@@ -43,7 +43,7 @@ FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact
                 ProjectFact.started_on, ProjectFact.real_start_date, ProjectFact.statistics_status,
                 ProjectFact.annual_plan_investment, ProjectFact.ytd_investment, ProjectFact.ytd_year,
                 ProjectFact.government_funded, ProjectFact.overrun_ratio,
-                ProjectFact.unit_id, ProjectFact.archived, ProjectFact.version]
+                ProjectFact.unit_id, ProjectFact.archived, ProjectFact.version, ProjectFact.registered_on]
 _FACT_FIELDS = 15
 ALERT_COLUMNS = [Alert.id, Alert.subject_id, Alert.project_id, Alert.parcel_id, Alert.unit_id, Alert.rule,
                  Alert.colour, Alert.message, Alert.status, Alert.escalated_to, Alert.raised_on, Alert.as_of]
@@ -72,6 +72,18 @@ def project_facts(row: Any, nodes: list[Any], tasks: list[Any]) -> ProjectFacts:
         tasks=tuple(TaskFacts(t.title, t.deadline, t.status, t.resolvable) for t in tasks))
 
 
+def _newly_entered(findings: dict, entered: date, entry_days: int) -> dict:
+    """A project entered only days ago: what had passed before it was entered is a warning to enter the facts, not
+    a red that holds its unit to account (yet)."""
+    capped = {}
+    for rule, finding in findings.items():
+        if finding is not None and finding.colour == Colour.red:
+            finding = finding._replace(colour=Colour.yellow, escalated_to=None, message=(
+                f"{finding.message}（{entered} 登记入库，{entry_days} 天内请补录实际进展）"))
+        capped[rule] = finding
+    return capped
+
+
 @dataclass
 class Subject:
     """Who an alert is about and who answers for it."""
@@ -90,6 +102,9 @@ class Evaluation:
     session: AsyncSession
     configuration: Configuration
     as_of: date
+    # Tasks come from the colour a project holds at the daily evaluation (the scan), not from every intermediate
+    # state an event leaves (a half-finished data entry): only an evaluation that opens tasks opens new ones.
+    opens_tasks: bool = False
     counts: Counter = field(default_factory=Counter)
 
     def __post_init__(self):
@@ -106,6 +121,7 @@ class Evaluation:
         self._status_updates: list[dict] = []
         self._resolved_alerts: list[str] = []
         self._open_alert_tasks: dict[tuple[str, str], dict] = {}
+        self._entered: dict[str, date] = {}  # project id -> the day it was entered (when known)
 
     # ---- projects ---------------------------------------------------------------------------------------------
 
@@ -159,12 +175,17 @@ class Evaluation:
         as_of = self.as_of
         checks = [(rule.name, rule.check, self.configuration.thresholds(rule.name)) for rule in PROJECT_RULES
                   if self.configuration.enabled(rule.name)]
+        entry_days = self.configuration.tasks.entry_days
         for row in rows:
             facts = _facts(row, nodes.get(row.id), tasks.get(row.id))
             subject = Subject(row.id, row.id, None, row.unit_id, row.name)
             found = alerts.get(row.id, ())
             own = {a.rule: a for a in found if a.subject_id == row.id}
             findings = {} if row.archived else {name: check(facts, limits, as_of) for name, check, limits in checks}
+            if row.registered_on is not None:
+                self._entered[row.id] = row.registered_on
+                if as_of < row.registered_on + timedelta(days=entry_days):
+                    findings = _newly_entered(findings, row.registered_on, entry_days)
             colours = self._apply(subject, findings, own)
             colours += [a.colour for a in found if a.subject_id != row.id]
             if row.archived:
@@ -248,6 +269,12 @@ class Evaluation:
         steps = reconcile(findings, active)
         for step in steps:
             getattr(self, f"_{step.action}")(subject, step, current.get(step.rule))
+        if self.opens_tasks:  # an alert that stayed red since an event raised it gets its task now
+            changed = {step.rule for step in steps if step.action != "refresh"}
+            for rule, alert in current.items():
+                if rule not in changed and alert.colour == Colour.red and (subject.id, rule) not in \
+                        self._open_alert_tasks:
+                    self._open_task(subject, rule, alert._asdict())
         colours = {rule: a.colour for rule, a in current.items()}
         for step in steps:
             if step.action == "resolve":
@@ -294,8 +321,13 @@ class Evaluation:
         self._raise(subject, Step("raise", step.rule, step.finding), None)
 
     def _refresh(self, _subject: Subject, step: Step, current: Any) -> None:
-        self._update_alert(current.id, {"message": step.finding.message, "escalated_to": step.finding.escalated_to,
-                                        "as_of": self.as_of})
+        """Same colour, another reason or fact (days late, the rate, the overdue node): announced, so every reader
+        shows the alert's current reason."""
+        alert = self._update_alert(current.id, {"message": step.finding.message,
+                                                "escalated_to": step.finding.escalated_to, "as_of": self.as_of},
+                                   current)
+        self._events.append((contract.AlertUpdated.model_validate(events.alert_state(alert)),
+                             events.alert_subject(alert)))
         self.counts["refreshed"] += 1
 
     def _resolve(self, _subject: Subject, step: Step, current: Any, note: str | None = None) -> None:
@@ -324,6 +356,8 @@ class Evaluation:
         if not self.configuration.opens_task(rule):
             return
         existing = self._open_alert_tasks.get((subject.id, rule))
+        if existing is None and not self._may_open_task(subject):
+            return
         if existing is not None:
             was_resolvable = existing["resolvable"]
             changes = {"alert_id": alert["id"], "resolvable": False, "description": alert["message"]}
@@ -348,6 +382,13 @@ class Evaluation:
         self._task_change(task, "opened", alert["message"])
         self._events.append((contract.TaskOpened.model_validate(events.task_state(task)), events.task_subject(task)))
         self.counts["tasks_opened"] += 1
+
+    def _may_open_task(self, subject: Subject) -> bool:
+        """A new task only at the daily evaluation, and not within the grace period of a project entered lately."""
+        if not self.opens_tasks:
+            return False
+        entered = self._entered.get(subject.project_id) if subject.project_id else None
+        return entered is None or self.as_of >= entered + timedelta(days=self.configuration.tasks.grace_days)
 
     def _resolvable_changed(self, task: dict) -> None:
         """Announce the task's new `resolvable` flag: consumers count an open task late only while it is false."""

@@ -87,7 +87,7 @@ async def _scan(sessionmaker: async_sessionmaker, as_of: date, batch_size: int, 
         for attempt in range(1, 6):
             try:
                 async with sessionmaker() as session:
-                    evaluation = Evaluation(session, settings, as_of)
+                    evaluation = Evaluation(session, settings, as_of, opens_tasks=True)
                     result = await work(evaluation)
                     await evaluation.flush()
                     await session.commit()

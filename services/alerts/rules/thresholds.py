@@ -92,6 +92,10 @@ class TaskSettings(Thresholds):
     """Deadline of a task opened by a red alert, and the escalation ladder in days past a task's deadline."""
 
     deadline_days: int = Field(15, ge=1, le=365)
+    # A project entered late or mid-flight: no task in its first `grace_days`, and no red (yellow at most) in its
+    # first `entry_days`, so the unit can enter what really happened before anyone is held to account.
+    grace_days: int = Field(15, ge=0, le=365)
+    entry_days: int = Field(7, ge=0, le=365)
     unit_head_days: int = Field(1, ge=0, le=3650)
     lead_leader_days: int = Field(7, ge=1, le=3650)
     accountability_days: int = Field(15, ge=1, le=3650)
