@@ -133,19 +133,22 @@ def plan(nodes: Sequence[PlanNode], *, mode: Mode, anchor: date, anchor_key: str
     return {key: dates[key] for key in order}
 
 
-def push_later(nodes: Sequence[PlanNode], planned: Mapping[str, date], *, fixed: Iterable[str] = (),
-               calendar: Calendar = CALENDAR_DAYS) -> dict[str, date]:
-    """Dates after moving some nodes: each other node moves later only as far as its predecessors now require.
-
-    `fixed` nodes (done ones) never move. Returns only the nodes whose date changed.
-    """
-    fixed = set(fixed)
+def push_later(nodes: Sequence[PlanNode], planned: Mapping[str, date], *, moved_from: Iterable[str],
+               done: Mapping[str, date] | None = None, calendar: Calendar = CALENDAR_DAYS) -> dict[str, date]:
+    """Dates after moving the `moved_from` nodes: each node after them (their successors, transitively) moves later
+    only as far as its predecessors now require. Done nodes never move, and drive their successors by their actual
+    date, never by a stale plan; nodes not after a moved one are left as they are. Returns the nodes that moved."""
+    done = dict(done or {})
     predecessors = {n.key: tuple(n.predecessors) for n in nodes}
     duration = {n.key: n.duration_days for n in nodes}
-    dates = dict(planned)
+    dates = {**planned, **done}
+    after = set(moved_from)
     moved: dict[str, date] = {}
     for key in topological_order(predecessors):
-        if key in fixed or not predecessors[key]:
+        if not any(p in after for p in predecessors[key]):
+            continue
+        after.add(key)
+        if key in done:
             continue
         needed = max(calendar.shift(dates[p], duration[key]) for p in predecessors[key])
         if needed > dates[key]:

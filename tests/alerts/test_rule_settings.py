@@ -12,8 +12,8 @@ async def test_every_rule_is_listed_with_its_defaults(alerts):
                           "task_late", "tasks"}
     assert rules["node_overdue"]["defaults"] == {"yellow_days": 1, "red_days": 30, "critical_yellow_days": 1,
                                                  "critical_red_days": 15}
-    assert rules["tasks"]["defaults"] == {"deadline_days": 15, "unit_head_days": 1, "lead_leader_days": 7,
-                                          "accountability_days": 15}
+    assert rules["tasks"]["defaults"] == {"deadline_days": 15, "grace_days": 15, "entry_days": 7, "unit_head_days": 1,
+                                          "lead_leader_days": 7, "accountability_days": 15}
     assert rules["investment_lag"]["defaults"]["yellow_ratio"] == "0.8"
     assert rules["task_late"]["opens_task"] is False and rules["should_have_started"]["opens_task"] is True
     assert rules["idle_parcel"]["subject"] == "parcel" and rules["node_overdue"]["title"] == "节点逾期"

@@ -34,8 +34,11 @@ async def test_stages_real_start_and_statistics_complete_their_nodes(registry, m
     # Backward from 2027-06-30 the start was planned on 2026-09-18: done early.
     assert by_key["started"]["status"] == "done_on_time"
     assert by_key["real_start"]["actual_date"] is None
-    # The permits were never reported: registry facts complete nodes regardless of their predecessors.
-    assert by_key["construction_permit"]["actual_date"] is None
+    # The permits were never reported, but a started project had them: done, never overdue, on a date the platform
+    # does not know (by their plan at the latest, so not charged as late).
+    permit = by_key["construction_permit"]
+    assert permit["actual_date"] == min(permit["planned_date"], "2026-03-15")
+    assert permit["status"] == "done_on_time" and permit["completed_by"] == "inferred"
 
     confirmed = await registry.post(f"/api/v1/projects/{pid}/start-confirmation", json={
         "kind": "piling", "date": "2026-03-20", "evidence": ["桩基施工照片.jpg"]})
@@ -125,3 +128,20 @@ async def test_archiving_closes_the_schedule(registry, milestones):
     assert blocked.status_code == 409
     assert (await milestones.post(f"/api/v1/projects/{pid}/schedule",
                                   json={"reason": "重排"})).status_code == 409
+
+
+async def test_a_project_registered_mid_flight_has_nothing_overdue_before_its_stage(registry, milestones):
+    """Seen: a project registered already started had its approval nodes 'overdue 150-296 days' on its first day."""
+    project = await known_project(registry, milestones, planned_start_date="2026-03-01",
+                                  planned_completion_date="2027-06-30", stage="started", listed_on="2026-01-01",
+                                  stage_dates={"signed": "2025-10-10", "started": "2026-03-15"})
+    by_key = await wait_nodes(milestones, project["id"], lambda n: n["started"]["actual_date"] is not None,
+                              "the started node completed from the registration")
+    started = by_key["started"]
+    assert started["actual_date"] == "2026-03-15" and started["completed_by"] == "registry"
+    before = [n for n in by_key.values() if n["key"] in ("signed", "land_supplied", "construction_permit")]
+    assert len(before) == 3 and all(n["actual_date"] is not None for n in before)
+    assert by_key["signed"]["actual_date"] == "2025-10-10"
+    assert by_key["land_supplied"]["completed_by"] == "inferred"
+    # what precedes the start is done; nothing before it is overdue (later nodes may be, by their own dates)
+    assert [n["key"] for n in before if n["status"] in ("overdue", "done_late")] == []

@@ -101,13 +101,26 @@ def test_calendar_days_count_weekends():
 def test_push_later_moves_only_what_must_move():
     planned = plan(PARALLEL, mode=Mode.backward, anchor=date(2026, 6, 30))
     planned["c"] = date(2026, 6, 10)  # C slipped
-    moved = push_later(PARALLEL, planned, fixed=["c"])
+    moved = push_later(PARALLEL, planned, moved_from=["c"])
     assert moved == {"d": date(2026, 6, 15), "e": date(2026, 7, 15)}
     # Planned as soon as possible, B has 10 days of slack: moving it 10 days later moves nothing else.
     early = plan(PARALLEL, mode=Mode.forward, anchor=date(2026, 1, 1))
-    assert push_later(PARALLEL, {**early, "b": date(2026, 1, 21)}, fixed=["b"]) == {}
-    assert push_later(PARALLEL, {**early, "b": date(2026, 1, 22)}, fixed=["b"]) == {
+    assert push_later(PARALLEL, {**early, "b": date(2026, 1, 21)}, moved_from=["b"]) == {}
+    assert push_later(PARALLEL, {**early, "b": date(2026, 1, 22)}, moved_from=["b"]) == {
         "d": date(2026, 1, 27), "e": date(2026, 2, 26)}
+
+
+def test_a_cascade_moves_only_what_follows_and_a_done_node_drives_by_its_actual_date():
+    """Seen: a cascade moved a done predecessor's plan months forward and turned an overdue node into 'on time'."""
+    early = plan(PARALLEL, mode=Mode.forward, anchor=date(2026, 1, 1))
+    # C was done early although its plan says late: its stale plan drives nothing; D follows C's actual date.
+    stale = {**early, "c": date(2026, 5, 1)}
+    moved = push_later(PARALLEL, stale, moved_from=["c"], done={"c": early["c"]})
+    assert moved == {}
+    # Moving B later moves what follows B, never C (done) nor A (before it), whatever their plans say.
+    moved = push_later(PARALLEL, {**stale, "b": date(2026, 3, 1)}, moved_from=["b"], done={"c": early["c"]})
+    assert set(moved) <= {"d", "e"} and "c" not in moved and "a" not in moved
+    assert moved["d"] == date(2026, 3, 6)
 
 
 def test_unknown_predecessor_and_cycles_name_the_node():

@@ -196,7 +196,8 @@ async def apply_registry_facts(*, session: AsyncSession, project: ProjectFact, n
         if node.stage is None and node.trigger is None:
             continue
         what = f"stage {node.stage}" if node.stage else node.trigger
-        if done_on is not None and node.actual_date is None:
+        if done_on is not None and (node.actual_date is None or node.completed_by == INFERRED):
+            # (a date reported now replaces one only inferred from a later stage)
             _complete(node, actual=done_on, by="registry", evidence=[], note=f"registry: {what} on {done_on}",
                       forced=False)
             await record(session, node, action="completed", actor=SYSTEM,
@@ -217,7 +218,67 @@ async def apply_registry_facts(*, session: AsyncSession, project: ProjectFact, n
             if announce_changes:
                 await announce(session, MilestoneReopened, node, settings=settings, today=today, reason=reason)
             changed = True
+    changed |= await _infer_passed(session=session, nodes=nodes, settings=settings, today=today,
+                                   announce_changes=announce_changes)
     return changed
+
+
+INFERRED = "inferred"  # completed_by of a node done because a later stage was reached, on a date not reported
+
+
+async def _infer_passed(*, session: AsyncSession, nodes: Sequence[Milestone], settings: MilestonesSettings,
+                        today: date, announce_changes: bool) -> bool:
+    """A project registered mid-flight (or moved past nodes nobody reported): what precedes a stage or fact the
+    registry reports done was done, whenever exactly: never overdue, and not charged as late on a date the platform
+    does not know (done by its plan at the latest). Taken back with the fact that implied it."""
+    passed = _passed_before(nodes)
+    changed = False
+    for node in nodes:
+        if node.closed:
+            continue
+        by = passed.get(node.key)
+        if by is not None and node.actual_date is None:
+            actual = min(node.planned_date, by.actual_date)
+            _complete(node, actual=actual, by=INFERRED, evidence=[], forced=False,
+                      note=f"登记前已完成（「{by.name}」已于 {by.actual_date} 完成，本节点实际日期不详）")
+            await record(session, node, action="completed", actor=SYSTEM,
+                         changes={"actual_date": {"before": None, "after": actual.isoformat()}},
+                         reason=f"precedes {by.key}, done on {by.actual_date}")
+            if announce_changes:
+                await announce(session, MilestoneCompleted, node, settings=settings, today=today,
+                               completed_by=INFERRED, note=node.note)
+            changed = True
+        elif by is None and node.completed_by == INFERRED:
+            before = node.actual_date
+            node.actual_date, node.done_days_late, node.completed_by, node.note = None, None, None, None
+            _touch(node)
+            restart_alerts(node, settings)
+            reason = "no later stage reported by the registry implies it any more"
+            await record(session, node, action="reopened", actor=SYSTEM,
+                         changes={"actual_date": {"before": before.isoformat(), "after": None}}, reason=reason)
+            if announce_changes:
+                await announce(session, MilestoneReopened, node, settings=settings, today=today, reason=reason)
+            changed = True
+    return changed
+
+
+def _passed_before(nodes: Sequence[Milestone]) -> dict[str, Milestone]:
+    """The nodes that precede (transitively) a node the registry reports done, each with that node; nodes done by
+    hand or by a fact of their own stop the walk (what precedes them is theirs to say)."""
+    by_key = {node.key: node for node in nodes if not node.closed}
+    found: dict[str, Milestone] = {}
+    reported = [n for n in by_key.values() if n.actual_date is not None and n.completed_by == "registry"]
+    for done in sorted(reported, key=lambda n: n.actual_date):
+        stack = list(done.predecessors or [])
+        while stack:
+            node = by_key.get(stack.pop())
+            if node is None or node.key in found:
+                continue
+            if node.actual_date is not None and node.completed_by != INFERRED:
+                continue
+            found[node.key] = done
+            stack.extend(node.predecessors or [])
+    return found
 
 
 async def close_schedule(*, session: AsyncSession, project: ProjectFact) -> None:
@@ -316,8 +377,8 @@ async def change(*, session: AsyncSession, milestone_id: str, update_in: Milesto
         node.planned_date, node.pinned = update_in.planned_date, True
         if update_in.cascade:
             later = push_later([PlanNode(n.key, n.duration_days, tuple(n.predecessors)) for n in nodes],
-                               {n.key: n.planned_date for n in nodes}, calendar=calendar,
-                               fixed=[n.key for n in nodes if n.actual_date is not None or n.id == node.id])
+                               {n.key: n.planned_date for n in nodes}, calendar=calendar, moved_from=[node.key],
+                               done={n.key: n.actual_date for n in nodes if n.actual_date is not None})
             for other in nodes:
                 if other.key in later:
                     moved.append((other, other.planned_date))
