@@ -114,17 +114,18 @@ async def test_a_receiver_that_is_down_loses_nothing_once_back(platform, alerts,
 
     async def failing():
         log = (await alerts.get(f"{url}/deliveries", params={"pending": True})).json()["items"]
-        return len(log) == 8 and any(d["attempts"] >= 2 and d["last_error"] for d in log)
+        return len(log) == 7 and any(d["attempts"] >= 2 and d["last_error"] for d in log)
 
     await eventually(failing, timeout=60, interval=0.5, what="deliveries owed and retried")
-    assert (await alerts.get(url)).json()["pending"] == 8
+    assert (await alerts.get(url)).json()["pending"] == 7
     await receiver.start()
 
-    await eventually(lambda: _count(receiver, 8), timeout=90, interval=0.2, what="all deliveries after the outage")
+    # (no task: tasks are opened by the daily evaluation, and the red did not last until one)
+    await eventually(lambda: _count(receiver, 7), timeout=90, interval=0.2, what="all deliveries after the outage")
     assert types(receiver.received) == [
         "keyproject.alerts.project.status_changed.v1",  # its first evaluation: blue / normal
         "keyproject.alerts.alert.raised.v1", "keyproject.alerts.project.status_changed.v1",
-        "keyproject.alerts.alert.escalated.v1", "keyproject.alerts.task.opened.v1",
+        "keyproject.alerts.alert.escalated.v1",
         "keyproject.alerts.project.status_changed.v1", "keyproject.alerts.alert.resolved.v1",
         "keyproject.alerts.project.status_changed.v1"]
 
