@@ -38,22 +38,28 @@ def mint(*, secret: str, subject: str, scopes: list[str], unit_id: str | None = 
 
 
 @lru_cache(maxsize=4096)
-def _verify(token: str, secret: str, algorithm: str) -> tuple[Principal, float]:
-    """The principal and the expiry (epoch seconds) of a token whose signature holds."""
+def _verify(token: str, secret: str, algorithm: str) -> tuple[Principal, float, float | None]:
+    """The principal, the expiry and the issue time (epoch seconds) of a token whose signature holds."""
     claims = jwt.decode(token, secret, algorithms=[algorithm], options={"require": ["exp", "sub"]})
     principal = Principal(subject=claims["sub"], scopes=frozenset(str(claims.get("scope", "")).split()),
                           unit_id=claims.get("unit_id"))
-    return principal, float(claims["exp"])
+    issued = claims.get("iat")
+    return principal, float(claims["exp"]), float(issued) if isinstance(issued, (int, float)) else None
 
 
-def verify(token: str, *, secret: str, algorithm: str) -> Principal:
-    """Decode a token; the cache spares the signature check on repeat calls, the expiry is checked on every one."""
+def verify(token: str, *, secret: str, algorithm: str, max_lifetime: timedelta = timedelta(days=30)) -> Principal:
+    """Decode a token; the cache spares the signature check on repeat calls, the expiry is checked on every one.
+    A token meant to live longer than `max_lifetime` is refused (a leaked one must not work for years)."""
     try:
-        principal, expires = _verify(token, secret, algorithm)
+        principal, expires, issued = _verify(token, secret, algorithm)
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
-    if expires <= time.time():  # as PyJWT decides it (no leeway)
+    now = time.time()
+    if expires <= now:  # as PyJWT decides it (no leeway)
         raise Unauthorized("invalid token: Signature has expired", headers={"WWW-Authenticate": "Bearer"})
+    if expires - (issued if issued is not None else now) > max_lifetime.total_seconds():
+        raise Unauthorized(f"invalid token: it lives longer than {max_lifetime.days} days",
+                           headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
@@ -64,7 +70,8 @@ async def authenticate(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     settings = request.app.state.settings
-    return verify(token.strip(), secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm)
+    return verify(token.strip(), secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm,
+                  max_lifetime=timedelta(days=settings.jwt_max_lifetime_days))
 
 
 def require(scope: str):

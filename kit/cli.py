@@ -18,8 +18,8 @@ app = typer.Typer(add_completion=False, help=__doc__)
 ALL_SCOPES = ["admin"]
 
 
-def _secret() -> str:
-    return ServiceSettings(service_name="cli", database_url="", port=0).jwt_secret.get_secret_value()
+def _settings() -> ServiceSettings:
+    return ServiceSettings(service_name="cli", database_url="", port=0)
 
 
 @app.command()
@@ -27,10 +27,15 @@ def token(
     scope: Annotated[list[str], typer.Option(help="scope to grant; repeat for several")] = ALL_SCOPES,
     unit_id: Annotated[str | None, typer.Option(help="limit writes to this unit's projects")] = None,
     subject: Annotated[str, typer.Option(help="who the token is for")] = "cli",
-    days: Annotated[int, typer.Option(help="days until it expires")] = 30,
+    days: Annotated[int, typer.Option(help="days until it expires (at most KP_JWT_MAX_LIFETIME_DAYS)", min=1)] = 30,
 ) -> None:
     """Mint a bearer JWT signed with KP_JWT_SECRET."""
-    typer.echo(mint(secret=_secret(), subject=subject, scopes=scope, unit_id=unit_id, ttl=timedelta(days=days)))
+    settings = _settings()
+    if days > settings.jwt_max_lifetime_days:
+        raise typer.BadParameter(f"the services refuse tokens living longer than {settings.jwt_max_lifetime_days} "
+                                 "days (KP_JWT_MAX_LIFETIME_DAYS)", param_hint="--days")
+    typer.echo(mint(secret=settings.jwt_secret.get_secret_value(), subject=subject, scopes=scope, unit_id=unit_id,
+                    ttl=timedelta(days=days)))
 
 
 def _interrupt(*_):
@@ -43,6 +48,7 @@ def run(
     broker_port: Annotated[int, typer.Option(help="embedded broker port (0: a free one)")] = 0,
 ) -> None:
     """Start the embedded broker and the four services on SQLite; Ctrl-C stops everything."""
+    os.environ.setdefault("KP_ENV", "dev")  # the local platform may run on the development secret
     data_dir.mkdir(parents=True, exist_ok=True)
     broker = EmbeddedBroker(port=broker_port or None, log_path=data_dir / "broker.log").start()
     services = []
@@ -58,7 +64,7 @@ def run(
         for svc in services:
             typer.echo(f"{svc.name:<11}{svc.url}   docs {svc.url}/docs")
         typer.echo("\nadmin token (export TOKEN=...):")
-        typer.echo(mint(secret=_secret(), subject="admin", scopes=ALL_SCOPES))
+        typer.echo(mint(secret=_settings().jwt_secret.get_secret_value(), subject="admin", scopes=ALL_SCOPES))
         typer.echo(f"\nlogs in {data_dir}/; Ctrl-C stops everything")
         signal.signal(signal.SIGTERM, _interrupt)
         while all(svc.process.poll() is None for svc in services):

@@ -1,8 +1,12 @@
 """Settings every service reads from KP_* environment variables."""
 from datetime import date
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The development secret is public (it is in this file): a deployment that is not KP_ENV=dev must set its own.
+DEV_JWT_SECRET = "dev-secret-change-me-in-production-0123456789"
+MIN_SECRET_BYTES = 32
 
 
 class ServiceSettings(BaseSettings):
@@ -22,8 +26,12 @@ class ServiceSettings(BaseSettings):
     kafka_retention_ms: int = -1
     consumer_group: str | None = None
     fetch_max_wait_ms: int = 10
-    jwt_secret: SecretStr = SecretStr("dev-secret-change-me-in-production-0123456789")
+    # `dev` (make run, tests) allows the development secret; anything else requires KP_JWT_SECRET of 32+ bytes.
+    env: str = "production"
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_algorithm: str = "HS256"
+    # A token living longer than this (exp - iat) is refused, whoever signed it (KP_JWT_MAX_LIFETIME_DAYS).
+    jwt_max_lifetime_days: int = Field(default=30, ge=1, le=366)
     timezone: str = "Asia/Shanghai"
     # Pins "today" (demos, backfills); unset in production, where it is the date in `timezone`.
     fixed_today: date | None = None
@@ -32,6 +40,14 @@ class ServiceSettings(BaseSettings):
     # How often the relay checks that the broker still holds what it published (re-feeding it if not).
     relay_log_check_seconds: float = 5.0
     relay_batch_size: int = 500
+
+    @model_validator(mode="after")
+    def _a_real_secret_outside_dev(self):
+        secret = self.jwt_secret.get_secret_value()
+        if self.env != "dev" and (secret == DEV_JWT_SECRET or len(secret.encode()) < MIN_SECRET_BYTES):
+            raise ValueError(f"KP_JWT_SECRET must be set to a secret of at least {MIN_SECRET_BYTES} bytes (the "
+                             "development secret is public); only KP_ENV=dev runs without one")
+        return self
 
     @property
     def group_id(self) -> str:

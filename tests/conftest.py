@@ -1,4 +1,6 @@
 """Session fixtures: one embedded broker and one set of the four service processes for the whole run."""
+import os
+
 import pytest
 
 from contracts import topics
@@ -10,6 +12,8 @@ from tests.support.events import EventLog
 from tests.support.platform import Platform
 
 SERVICE_NAMES = ("registry", "milestones", "alerts", "reports")
+# Settings built in the test process (handlers applied in-process, the CLI) may use the development secret.
+os.environ.setdefault("KP_ENV", "dev")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.registry import ParcelRegistered, ParcelUpdated, Stage
 from kit.auth import Principal
 from kit.clock import utcnow
-from kit.errors import Invalid, NotFound, field_error
+from kit.errors import Forbidden, Invalid, NotFound, field_error
 from kit.pagination import PageParams, keyset, page_of
 from services.registry.events import publish
 from services.registry.models import Parcel, Project, Unit
@@ -50,7 +50,9 @@ def rule_errors(values: dict[str, Any]) -> list[dict]:
     return errors
 
 
-async def _reference_errors(session: AsyncSession, values: dict[str, Any]) -> list[dict]:
+async def _reference_errors(session: AsyncSession, values: dict[str, Any], principal: Principal) -> list[dict]:
+    """The units and projects a write names exist, are open, and (for a unit-bound token) are the caller's own: a
+    parcel linked to another unit's project would colour that project (an idle parcel) and skew its ranking."""
     errors = []
     if "unit_id" in values and await session.get(Unit, values["unit_id"]) is None:
         errors.append(field_error("unit_id", "no such unit"))
@@ -60,11 +62,14 @@ async def _reference_errors(session: AsyncSession, values: dict[str, Any]) -> li
             errors.append(field_error("project_id", "no such project"))
         elif project.archived:
             errors.append(field_error("project_id", "the project is archived"))
+        elif principal.unit_id is not None and project.responsible_unit_id != principal.unit_id:
+            raise Forbidden("this token may only link parcels to projects of its own unit")
     return errors
 
 
-async def _check(session: AsyncSession, *, after: dict[str, Any], references: dict[str, Any]) -> None:
-    errors = rule_errors(after) + await _reference_errors(session, references)
+async def _check(session: AsyncSession, *, after: dict[str, Any], references: dict[str, Any],
+                 principal: Principal) -> None:
+    errors = rule_errors(after) + await _reference_errors(session, references, principal)
     if errors:
         raise Invalid("the parcel breaks registry rules", errors=errors)
 
@@ -84,7 +89,7 @@ async def create(*, session: AsyncSession, parcel_in: ParcelCreate, principal: P
     """Registers a sold land parcel and announces it."""
     principal.ensure_unit(parcel_in.unit_id)
     values = parcel_in.model_dump()
-    await _check(session, after=values, references=values)
+    await _check(session, after=values, references=values, principal=principal)
     now = utcnow()
     values.update(id=str(uuid.uuid4()), created_at=now, updated_at=now)
     try:
@@ -134,7 +139,7 @@ async def update_(*, session: AsyncSession, parcel_id: str, parcel_in: ParcelUpd
     changes = {f: v for f, v in changes.items() if current[f] != v}
     if not changes:
         return current
-    await _check(session, after={**current, **changes}, references=changes)
+    await _check(session, after={**current, **changes}, references=changes, principal=principal)
     try:
         await session.execute(update(Parcel).where(Parcel.id == parcel_id).values(**changes, updated_at=utcnow()))
     except IntegrityError as exc:

@@ -2,6 +2,7 @@
 
 Open to anyone by default (a lobby screen has no token); with KP_BOARD_REQUIRES_TOKEN both need a reports:read
 token, sent as a bearer header or as ?token= (the page passes its own ?token= on to its data requests)."""
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -22,7 +23,8 @@ async def _allow(request: Request, token: str | None) -> None:
     if not settings.board_requires_token:
         return
     if token:
-        principal = verify(token, secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm)
+        principal = verify(token, secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm,
+                           max_lifetime=timedelta(days=settings.jwt_max_lifetime_days))
     else:
         principal = await authenticate(request)
     if not principal.has("reports:read"):
