@@ -230,8 +230,8 @@ def test_each_service_has_its_own_database_and_all_share_one_jwt_secret(services
     secrets = {env["KP_JWT_SECRET"] for env in envs}
     assert len(secrets) == 1
     raw = services["registry"]["environment"]["KP_JWT_SECRET"]
-    assert raw.startswith("${KP_JWT_SECRET"), "the secret must come from the environment"
-    assert "change" in secrets.pop().lower(), "the compose default secret must say it is to be changed"
+    assert raw.startswith("${KP_JWT_SECRET:?"), "the stack must refuse to start without a secret of its own"
+    assert "KP_ENV" not in services["registry"]["environment"], "compose runs as a deployment, never KP_ENV=dev"
 
 
 @pytest.mark.parametrize("name", SERVICES)
