@@ -18,6 +18,12 @@ from services.registry.statistics import service
 from services.registry.statistics.schemas import (DocumentKind, DocumentLink, DocumentPublic, DocumentUpload,
                                                   RejectRequest, StatisticsPublic, UploadFingerprint)
 
+# Uploaded types served with their own media type; any other (text/html, image/svg+xml, …) as octet-stream.
+INLINE_SAFE = frozenset({"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "text/plain",
+                         "application/zip", "application/msword", "application/vnd.ms-excel",
+                         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+
 router = APIRouter(tags=["statistics"])
 Reader = Annotated[Principal, Depends(require("projects:read"))]
 Writer = Annotated[Principal, Depends(require("projects:write"))]
@@ -129,8 +135,12 @@ async def list_documents(project_id: str, session: SessionDep, _: Reader, page: 
 async def download_document(project_id: str, document_id: str, session: SessionDep, _: Reader):
     document = await service.get_document(session=session, project_id=project_id, document_id=document_id)
     filename = document.filename or document.id
-    return Response(document.content, media_type=document.content_type or "application/octet-stream", headers={
+    # Served as a download, never rendered: what a browser would run (HTML, SVG, XML, scripts) goes as bytes.
+    media_type = document.content_type if document.content_type in INLINE_SAFE else "application/octet-stream"
+    return Response(document.content, media_type=media_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
         "ETag": f'"{document.sha256}"',
     })
 

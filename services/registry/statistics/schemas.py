@@ -35,8 +35,9 @@ KIND_NAMES = {
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 # Any absolute URI (https:, s3:, oss:, a document system's own scheme, ...).
+# A link to a document elsewhere: http(s) only (a `javascript:` or `data:` link would run in whoever opens it).
 Uri = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000,
-                                       pattern=r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")]
+                                       pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]+[^\s]*$")]
 
 
 class DocumentLink(Strict):
