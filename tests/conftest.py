@@ -12,6 +12,8 @@ from tests.support.events import EventLog
 from tests.support.platform import Platform
 
 SERVICE_NAMES = ("registry", "milestones", "alerts", "reports")
+# The test webhook receivers listen on loopback, which a deployment refuses as an internal address (SSRF).
+SERVICE_ENV = {"alerts": {"KP_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.1/32"]'}}
 # Settings built in the test process (handlers applied in-process, the CLI) may use the development secret.
 os.environ.setdefault("KP_ENV", "dev")
 
@@ -31,7 +33,7 @@ def platform(workdir):
     running = Platform(broker=broker, workdir=workdir)
     try:
         for name in SERVICE_NAMES:
-            running.start_service(name)
+            running.start_service(name, extra_env=SERVICE_ENV.get(name))
         yield running
     finally:
         running.stop()

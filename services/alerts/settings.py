@@ -1,7 +1,8 @@
 """Alerts settings (KP_* environment variables)."""
+import ipaddress
 from datetime import time
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from kit.settings import ServiceSettings
 
@@ -20,5 +21,15 @@ class AlertsSettings(ServiceSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_backoff_seconds: float = Field(default=1.0, gt=0)
     webhook_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    # Networks webhooks may be delivered to although internal (loopback, private, link-local are refused otherwise):
+    # CIDRs, e.g. ["10.20.0.0/16"] for a receiver inside the government network (KP_WEBHOOK_ALLOWED_NETWORKS).
+    webhook_allowed_networks: list[str] = []
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _cidrs(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            ipaddress.ip_network(entry, strict=False)  # a ValueError names the bad entry
+        return entries
     # How often the dashboard gauges (alerts, projects by colour and grade, tasks) are recomputed.
     metrics_refresh_seconds: float = Field(default=5.0, gt=0)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from kit.clock import utcnow
 from services.alerts.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from services.alerts.settings import AlertsSettings
-from services.alerts.webhooks import service
+from services.alerts.webhooks import destinations, service
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ class Deliverer:
     def __init__(self, *, settings: AlertsSettings, sessionmaker: async_sessionmaker):
         self.settings = settings
         self.sessionmaker = sessionmaker
+        self._allowed = destinations.networks(settings.webhook_allowed_networks)
         self._wake = asyncio.Event()
         event.listen(sessionmaker.kw["sync_session_class"], "after_commit", self._after_commit)
 
@@ -121,6 +122,9 @@ class Deliverer:
             service.SIGNATURE_HEADER: service.signature(subscription.secret, timestamp, delivery.body),
         }
         started = time.perf_counter()
+        refused = await destinations.refused(subscription.url, self._allowed)
+        if refused is not None:  # the name may resolve elsewhere now than when subscribed
+            return None, f"refused destination: {refused}", 0
         try:
             response = await http.post(subscription.url, content=delivery.body, headers=headers)
             status, error = response.status_code, None if response.is_success else response.text[:500]

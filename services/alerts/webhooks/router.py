@@ -1,13 +1,14 @@
 """Webhook endpoints: subscribe, list, read, unsubscribe, the delivery log (admin)."""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from kit.app import SessionDep
+from kit.errors import Invalid, field_error
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.alerts.access import Admin
-from services.alerts.webhooks import service
+from services.alerts.webhooks import destinations, service
 from services.alerts.webhooks.schemas import (DeliveryPublic, SubscriptionCreate, SubscriptionCreated,
                                               SubscriptionPublic)
 
@@ -16,8 +17,14 @@ Pagination = Annotated[PageParams, Depends(page_params)]
 
 
 @router.post("/webhooks", status_code=201, response_model=SubscriptionCreated)
-async def subscribe(body: SubscriptionCreate, session: SessionDep, principal: Admin,
+async def subscribe(body: SubscriptionCreate, session: SessionDep, principal: Admin, request: Request,
                     idempotency_key: IdempotencyKey = None):
+    allowed = destinations.networks(request.app.state.settings.webhook_allowed_networks)
+    reason = await destinations.refused(str(body.url), allowed, unresolved_ok=True)
+    if reason is not None:
+        raise Invalid("webhooks are not delivered to internal addresses (KP_WEBHOOK_ALLOWED_NETWORKS allows a network)",
+                      errors=[field_error("url", reason)])
+
     async def create():
         return SubscriptionCreated.model_validate(
             await service.subscribe(session=session, subscription_in=body, actor=principal.subject))
