@@ -145,12 +145,17 @@ def oracle(facts: dict, day: date):
     return unit, year, stage, ytd
 
 
+@pytest.fixture
+def url(tmp_path) -> str:
+    return fresh_database("dates", tmp_path)  # (sync: on PostgreSQL it creates the database with its own loop)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_figures_as_of_any_day_equal_a_recomputation_from_the_facts(tmp_path, seed):
+async def test_figures_as_of_any_day_equal_a_recomputation_from_the_facts(url, seed):
     rng = random.Random(seed)
     units = [str(uuid.uuid4()) for _ in range(3)]
     histories = [history(rng, units) for _ in range(12)]
-    engine = make_engine(fresh_database(f"dates{seed}", tmp_path))
+    engine = make_engine(url)
     try:
         await upgrade(engine, SPEC.migrations)
         sessionmaker = make_sessionmaker(engine)
