@@ -1,5 +1,6 @@
 """Field types and constraint translation shared by the registry's API models."""
 import re
+import unicodedata
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Any
@@ -10,8 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from contracts.types import Money
 from kit.errors import Conflict, Invalid, Problem, field_error
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+def visible(value: str) -> str:
+    """Text someone can read: not made only of invisible characters (zero-width, bidi controls, spaces)."""
+    if not any(unicodedata.category(c)[0] not in "CZ" for c in value):
+        raise ValueError("the text has no visible character (only spaces, zero-width or direction marks)")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(visible)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+                     AfterValidator(visible)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(visible)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                         pattern=r"^[A-Za-z0-9_\-./]+$")]
 

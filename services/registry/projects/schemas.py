@@ -8,14 +8,14 @@ from pydantic import BaseModel, Field, StringConstraints, create_model
 from contracts.types import Money
 from contracts.registry import Bracket, CategoryKey, Level, Sector, Stage, StartKind, StatisticsStatus
 from services.registry.categories import AcceptedCategory
-from services.registry.validation import Code, StoredMoney, Strict, Text, Timestamp
+from services.registry.validation import Code, Name, StoredMoney, Strict, Text, Timestamp
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
 class ProjectCreate(Strict):
     code: Code
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    name: Name
     year: int = Field(ge=2000, le=2100)
     level: Level = Level.municipal
     category: AcceptedCategory
