@@ -1,12 +1,14 @@
 """Consumer group loop: inbox-deduplicated handlers, offsets committed after the database, dead letters for bad events."""
 import asyncio
+import base64
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,6 +32,15 @@ Handlers = dict[type[EventData], Handler]
 BatchScope = Callable[[AsyncSession, list[tuple[CloudEvent, EventData]]], contextlib.AbstractAsyncContextManager]
 
 MAX_HANDLER_ATTEMPTS = 5
+REFERENCE_BYTES = 1024  # of a message dead-lettered by reference: its first bytes, for whoever looks into it
+
+
+def _reference(record: ConsumerRecord, reason: str) -> bytes:
+    """A dead letter that stands for a message too large to copy: where it is, its size, its first bytes."""
+    value = record.value or b""
+    return json.dumps({"topic": record.topic, "partition": record.partition, "offset": record.offset,
+                       "size": len(value), "first_bytes_base64": base64.b64encode(value[:REFERENCE_BYTES]).decode(),
+                       "reason": reason[:4000]}).encode()
 
 
 class Consumer:
@@ -118,9 +129,17 @@ class Consumer:
         self._dlq = make_producer(self.settings)
         await self._dlq.start()
 
+    def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, EventData]:
+        """The record as an event; UndecodableEvent also for a message above KP_MAX_EVENT_BYTES (never parsed)."""
+        size = len(record.value or b"")
+        if size > self.settings.max_event_bytes:
+            raise UndecodableEvent(f"the message has {size} bytes, more than KP_MAX_EVENT_BYTES "
+                                   f"({self.settings.max_event_bytes})")
+        return decode(record.value, CATALOG)
+
     async def _process(self, record: ConsumerRecord) -> None:
         try:
-            cloud_event, data = decode(record.value, CATALOG)
+            cloud_event, data = self._decode(record)
         except UndecodableEvent as exc:
             await self._dead_letter(record, str(exc))
             return
@@ -157,7 +176,7 @@ class Consumer:
         decoded = []
         for record in records:
             try:
-                decoded.append(decode(record.value, CATALOG))
+                decoded.append(self._decode(record))
             except UndecodableEvent:
                 return False
         ids = list({event.id for event, _ in decoded})
@@ -218,6 +237,8 @@ class Consumer:
             return False
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        """The message goes to its topic's dead-letter topic with the reason and who put it there; one too large to
+        go whole goes as a reference (where it is, its size, its first bytes), so the stream never stalls on it."""
         topic = dead_letter(record.topic)
         log.warning("consumer: dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason)
         headers = [
@@ -225,8 +246,18 @@ class Consumer:
             ("source_topic", record.topic.encode()),
             ("source_partition", str(record.partition).encode()),
             ("source_offset", str(record.offset).encode()),
+            ("consumer_group", self.settings.group_id.encode()),
+            ("service", self.settings.service_name.encode()),
         ]
-        await self._dlq.send_and_wait(topic, value=record.value, key=record.key, headers=headers)
+        whole = len(record.value or b"") <= self.settings.max_event_bytes
+        try:
+            value = record.value if whole else _reference(record, reason)
+            await self._dlq.send_and_wait(topic, value=value, key=record.key,
+                                          headers=headers + [("dead_letter_kind", b"whole" if whole else b"reference")])
+        except (MessageSizeTooLargeError, RecordTooLargeError):
+            # message-specific (the broker's limit is below ours): never retried as if the broker were down
+            await self._dlq.send_and_wait(topic, value=_reference(record, reason), key=record.key,
+                                          headers=headers + [("dead_letter_kind", b"reference")])
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, topic).inc()
 
     async def _observe_lag(self) -> None:

@@ -26,6 +26,8 @@ class ServiceSettings(BaseSettings):
     kafka_retention_ms: int = -1
     consumer_group: str | None = None
     fetch_max_wait_ms: int = 10
+    # A consumed message above this size is never parsed: it is dead-lettered (by reference) and skipped.
+    max_event_bytes: int = Field(default=1 << 20, ge=1024)
     # `dev` (make run, tests) allows the development secret; anything else requires KP_JWT_SECRET of 32+ bytes.
     env: str = "production"
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

@@ -60,3 +60,32 @@ async def test_bad_messages_are_dead_lettered_with_the_reason_and_the_stream_goe
     assert reasons[2].startswith(f"{ProjectRegistered.type} payload invalid"), reasons[2]
     assert "total_investment" in reasons[2] and "code" in reasons[2], reasons[2]
     assert await metric(platform.url("reports"), "kp_events_dead_lettered_total", service="reports", topic=DLQ) == 3
+
+
+async def test_a_message_too_large_to_dead_letter_whole_is_referenced_and_the_stream_goes_on(own_platform):
+    """Seen: an undecodable 1 MB+ message could not be dead-lettered (the producer's 1 MB limit); the consumer
+    restarted for ever as if the broker were down, and every later event of its partition was lost."""
+    platform = own_platform
+    bootstrap = platform.broker.bootstrap
+    await asyncio.to_thread(platform.start_service, "reports")
+    await wait_for_topic(bootstrap, topics.REGISTRY, partition_count=6)
+    unit_id = str(uuid.uuid4())
+    valid = project_registered(unit_id)
+    key = valid.subject.encode()
+    pill = b"{" + b"x" * (3 << 19)  # 1.5 MiB, not JSON
+    await produce(bootstrap, topics.REGISTRY, [(key, pill), (key, encode(valid))], max_request_size=4 << 20)
+
+    async with client(platform.url("reports"), "reports:read") as reports:
+        async def applied():
+            overview = (await reports.get("/api/v1/overview", params={"unit_id": unit_id})).json()
+            return overview["project_count"] == 1
+
+        await eventually(applied, timeout=120, interval=0.2, what="the event behind the poison pill applied")
+
+    [reference] = [r for r in await read_topic(bootstrap, DLQ) if r.key == key]
+    headers = {name: value.decode() for name, value in reference.headers}
+    assert headers["dead_letter_kind"] == "reference"
+    assert (headers["consumer_group"], headers["service"]) == ("keyproject.reports", "reports")
+    body = orjson.loads(reference.value)
+    assert body["size"] == len(pill) and body["topic"] == topics.REGISTRY
+    assert "KP_MAX_EVENT_BYTES" in body["reason"]

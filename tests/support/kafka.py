@@ -7,9 +7,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts.envelope import CloudEvent, encode
 
 
-async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
-    """Send (key, value) pairs in order and wait until the broker acknowledged every one."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, request_timeout_ms=10000)
+async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]], *,
+                  max_request_size: int = 1048576) -> None:
+    """Send (key, value) pairs in order and wait until the broker acknowledged every one (`max_request_size`: an
+    attacker's producer sends larger messages than ours)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, request_timeout_ms=10000,
+                                max_request_size=max_request_size)
     await producer.start()
     try:
         futures = [await producer.send(topic, value=value, key=key) for key, value in messages]
