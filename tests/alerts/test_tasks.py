@@ -254,8 +254,14 @@ async def test_a_problem_opens_a_task_for_the_solving_unit(platform, alerts, ale
     body = {"type": "land", "description": "用地指标不足，需调整土地利用规划", "solving_unit_id": bureau.id,
             "deadline": "2027-04-30"}
     async with client(platform.url("alerts"), "tasks:write", unit_id=owner.id) as town:
-        reported = await town.post(f"/api/v1/projects/{state.id}/problems", json=body)
-        assert reported.status_code == 201, reported.text
+        # Handing work to another unit is the office's (交办): a town may not open a task for the bureau itself.
+        refused = await town.post(f"/api/v1/projects/{state.id}/problems", json=body)
+        assert refused.status_code == 403, refused.text
+        assert (await alerts.get(f"/api/v1/projects/{state.id}/problems")).json() == []
+        own = await town.post(f"/api/v1/projects/{state.id}/problems", json={**body, "solving_unit_id": owner.id})
+        assert own.status_code == 201 and own.json()["task"]["unit_id"] == owner.id
+    reported = await alerts.post(f"/api/v1/projects/{state.id}/problems", json=body)
+    assert reported.status_code == 201, reported.text
     problem = reported.json()
     task = problem["task"]
     assert (task["unit_id"], task["source"], task["problem_type"], task["problem_id"], task["deadline"]) == (
@@ -270,7 +276,7 @@ async def test_a_problem_opens_a_task_for_the_solving_unit(platform, alerts, ale
     await eventually(published, timeout=30, what="TaskOpened of the problem")
     assert opened[0].problem_id == problem["id"] and opened[0].problem_type == "land"
     listed = (await alerts.get(f"/api/v1/projects/{state.id}/problems")).json()
-    assert [p["id"] for p in listed] == [problem["id"]] and listed[0]["task"]["status"] == "open"
+    assert [p["id"] for p in listed][-1] == problem["id"] and listed[-1]["task"]["status"] == "open"
     async with client(platform.url("alerts"), "tasks:write", unit_id=bureau.id) as stranger:
         assert (await stranger.post(f"/api/v1/projects/{state.id}/problems", json=body)).status_code == 403
     assert (await alerts.post(f"/api/v1/projects/{state.id}/problems",

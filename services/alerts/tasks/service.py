@@ -167,9 +167,13 @@ async def return_(*, session: AsyncSession, task_id: str, reason: str, principal
 
 async def report_problem(*, session: AsyncSession, project_id: str, problem_in: ProblemCreate,
                          principal: Principal, today: date) -> tuple[Problem, Task]:
-    """Records a blocking problem of a project and opens a task for the unit that must solve it."""
+    """Records a blocking problem of a project and opens a task for the unit that must solve it. Work is handed to
+    another unit by the office: a unit-bound token reports its own projects' problems for its own unit to solve."""
     project = await _project(session, project_id)
     principal.ensure_unit(project.unit_id)
+    if principal.unit_id is not None and problem_in.solving_unit_id != principal.unit_id:
+        raise Forbidden("a unit may not assign a problem to another unit; the office (a token without a unit) "
+                        "names the solving unit (请报重点项目办协调交办)")
     deadline = await _deadline(session, problem_in.deadline, today)
     problem = Problem(id=str(uuid.uuid4()), project_id=project_id, type=problem_in.type.value,
                       description=problem_in.description, solving_unit_id=problem_in.solving_unit_id, task_id="",
