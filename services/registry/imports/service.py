@@ -3,6 +3,7 @@
 A row is matched to an existing project by its code. An identical project is left alone (no event); a differing one is
 updated with the columns the file has, recorded in its history and announced with ProjectUpdated, as a PATCH would
 be. Functions stage events and never commit."""
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -372,7 +373,9 @@ def _changes(current: dict, values: dict, layout: Layout) -> dict:
 async def import_projects(*, session: AsyncSession, content: bytes, filename: str | None, content_type: str | None,
                           mode: ImportMode, principal: Principal, settings: RegistrySettings) -> ImportResult:
     """Registers the file's new projects and updates the changed ones; all or nothing unless `mode` is partial."""
-    rows = _read(content, filename=filename, content_type=content_type, max_rows=settings.import_max_rows)
+    # read in a worker thread: a large (or hostile) workbook must not freeze the service's event loop
+    rows = await asyncio.to_thread(_read, content, filename=filename, content_type=content_type,
+                                   max_rows=settings.import_max_rows)
     layout = _layout(rows)
     data = [(n, cells) for n, cells in rows if n > layout.row]
     if not data:

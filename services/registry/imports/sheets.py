@@ -7,9 +7,9 @@ import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
-from xml.etree import ElementTree
 
 import openpyxl
+from defusedxml import ElementTree  # no DTDs nor entities: an XML bomb inside a workbook is refused
 from openpyxl.styles import Font
 from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 from openpyxl.utils import get_column_letter
@@ -26,6 +26,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 Row = tuple[int, list[Any]]  # (row number as a spreadsheet shows it, cell values)
+
+# Bounds on an untrusted workbook: the import template is a few dozen columns wide; a cell far to the right (column
+# ZZZZZ) would otherwise pad its row with millions of empty cells. A zip entry that inflates a hundredfold, or past the
+# total, is a zip bomb.
+MAX_COLUMNS = 200
+MAX_UNCOMPRESSED_BYTES = 400 << 20
+MAX_INFLATION = 100
+MAX_ENTRIES = 10_000
 
 
 def unreadable(message: str) -> Invalid:
@@ -93,15 +101,34 @@ def _csv_rows(content: bytes) -> Iterator[Row]:
         raise unreadable(f"the CSV is malformed near row {number + 1}: {exc}") from None
 
 
+def _checked_archive(content: bytes) -> zipfile.ZipFile:
+    """The workbook's zip, refused when it is a zip bomb (too many entries, too large inflated, or inflating far
+    beyond what XML compresses to)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        entries = archive.infolist()
+    except Exception:  # noqa: BLE001 - any failure on untrusted bytes means "not a workbook"
+        raise unreadable("the file is not a readable XLSX workbook") from None
+    total = sum(e.file_size for e in entries)
+    if len(entries) > MAX_ENTRIES or total > MAX_UNCOMPRESSED_BYTES or any(
+            e.file_size > (1 << 20) and e.file_size > MAX_INFLATION * max(e.compress_size, 1) for e in entries):
+        raise unreadable("the workbook inflates far beyond its size (a zip bomb?); save it again from Excel "
+                         "(工作簿解压后过大，疑似压缩炸弹)")
+    return archive
+
+
 def _xlsx_rows(content: bytes) -> Iterator[Row]:
     """The first worksheet's rows streamed from its XML: several times cheaper per cell than openpyxl's reader."""
+    archive = _checked_archive(content)
     try:
-        workbook = _Workbook(zipfile.ZipFile(io.BytesIO(content)))
+        workbook = _Workbook(archive)
     except Exception:  # noqa: BLE001 - any failure on untrusted bytes means "not a workbook"
         raise unreadable("the file is not a readable XLSX workbook") from None
     try:
         yield from workbook.rows()
-    except Exception:  # noqa: BLE001 - a corrupt sheet part inside a valid zip
+    except Invalid:
+        raise
+    except Exception:  # noqa: BLE001 - a corrupt sheet part (or an XML bomb) inside a valid zip
         raise unreadable("the workbook's first sheet cannot be read") from None
 
 
@@ -207,6 +234,9 @@ class _Workbook:
                 for cell in element:
                     reference = cell.get("r")
                     index = _column_index(reference) if reference else len(cells)
+                    if index >= MAX_COLUMNS:
+                        raise unreadable(f"row {number} has a cell in column {reference}, beyond the "
+                                         f"{MAX_COLUMNS} columns an import may have (第 {number} 行有超出范围的单元格)")
                     cells.extend([None] * (index - len(cells)))
                     cells.append(self._value(cell))
                 element.clear()
