@@ -226,6 +226,7 @@ class Task(Base):
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     feedback: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list | None] = mapped_column(JSON)  # links to the photos and documents of the feedback
     verification_note: Mapped[str | None] = mapped_column(Text)
     return_reason: Mapped[str | None] = mapped_column(Text)
     opened_by: Mapped[str] = mapped_column(String(200))

@@ -24,6 +24,8 @@ class AlertsSettings(ServiceSettings):
     # Networks webhooks may be delivered to although internal (loopback, private, link-local are refused otherwise):
     # CIDRs, e.g. ["10.20.0.0/16"] for a receiver inside the government network (KP_WEBHOOK_ALLOWED_NETWORKS).
     webhook_allowed_networks: list[str] = []
+    # 销号 only once the unit's feedback shows photos or documents (KP_TASK_CLOSE_REQUIRES_EVIDENCE).
+    task_close_requires_evidence: bool = False
 
     @field_validator("webhook_allowed_networks")
     @classmethod

@@ -60,13 +60,14 @@ async def get_task(task_id: str, session: SessionDep, principal: Reader):
 @router.post("/tasks/{task_id}/feedback", response_model=TaskPublic)
 async def give_feedback(task_id: str, body: Feedback, session: SessionDep, principal: TaskWriter, request: Request):
     return public(await service.give_feedback(session=session, task_id=task_id, feedback=body.feedback,
-                                              principal=principal, today=_today(request)))
+                                              evidence=body.evidence, principal=principal, today=_today(request)))
 
 
 @router.post("/tasks/{task_id}/close", response_model=TaskPublic)
 async def close_task(task_id: str, body: Closing, session: SessionDep, principal: TaskWriter, request: Request):
     return public(await service.close(session=session, task_id=task_id, verification_note=body.verification_note,
-                                      principal=principal, today=_today(request)))
+                                      principal=principal, today=_today(request),
+                                      requires_evidence=request.app.state.settings.task_close_requires_evidence))
 
 
 @router.post("/tasks/{task_id}/return", response_model=TaskPublic)

@@ -2,7 +2,9 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
 from services.alerts.schemas import Day, Id, LongText, Strict, Text
@@ -33,8 +35,14 @@ class TaskCreate(Strict):
     deadline: Day | None = None
 
 
+# A photo or document the unit shows for its feedback: a link (the registry's document store, or the office's own).
+EvidenceLink = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000,
+                                                pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]+[^\s]*$")]
+
+
 class Feedback(Strict):
     feedback: LongText
+    evidence: list[EvidenceLink] = Field(default_factory=list, max_length=50)
 
 
 class Closing(Strict):
@@ -74,10 +82,16 @@ class TaskPublic(BaseModel):
     opened_on: date
     closed_on: date | None
     feedback: str | None
+    evidence: list[str] = []  # links to the photos and documents of the feedback
     verification_note: str | None
     return_reason: str | None
     opened_by: str
     created_at: datetime
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value):
+        return value or []
 
 
 class TaskDetail(TaskPublic):

@@ -128,26 +128,29 @@ async def _move(session: AsyncSession, task: Task, *, action: str, status: TaskS
 
 
 async def give_feedback(*, session: AsyncSession, task_id: str, feedback: str, principal: Principal,
-                        today: date) -> Task:
-    """The unit reports what it did; the task waits for the supervisor's verification."""
+                        today: date, evidence: list[str] = ()) -> Task:
+    """The unit reports what it did, with its evidence; the task waits for the supervisor's verification."""
     task = await get(session=session, task_id=task_id, principal=principal, for_update=True)
     if task.status != TaskStatus.open:
         raise Conflict(f"feedback is given on an open task; this one is {task.status}")
-    task.feedback = feedback
+    task.feedback, task.evidence = feedback, list(evidence)
     return await _move(session, task, action="feedback", status=TaskStatus.feedback_submitted,
                        actor=principal.subject, today=today, note=feedback, event=contract.TaskFeedback,
-                       extra={"feedback": feedback})
+                       extra={"feedback": feedback, "evidence": list(evidence)})
 
 
 async def close(*, session: AsyncSession, task_id: str, verification_note: str, principal: Principal,
-                today: date) -> Task:
-    """销号: a supervisor verifies the feedback (or that the alert has cleared) and closes the task."""
+                today: date, requires_evidence: bool = False) -> Task:
+    """销号: a supervisor verifies the feedback (or that the alert has cleared) and closes the task; with
+    `requires_evidence` only once the unit has shown photos or documents."""
     ensure_supervisor(principal, "close tasks (销号)")
     task = await get(session=session, task_id=task_id, principal=principal, for_update=True)
     if task.status == TaskStatus.closed:
         raise Conflict("the task is already closed")
     if task.status == TaskStatus.open and not task.resolvable:
         raise Conflict("an open task is closed after the unit's feedback, or once its alert has cleared")
+    if requires_evidence and not task.evidence:
+        raise Conflict("销号前须有佐证材料（照片或文件）: the unit's feedback carries no evidence")
     task.verification_note, task.closed_on = verification_note, today
     return await _move(session, task, action="closed", status=TaskStatus.closed, actor=principal.subject,
                        today=today, note=verification_note, event=contract.TaskClosed,
