@@ -169,3 +169,13 @@ async def test_a_reimport_may_not_move_a_registered_projects_stage(june):
     response = await june.post("/api/v1/projects/import", files={"file": ("b.csv", moved, "text/csv")})
     assert response.status_code == 422
     assert "阶段变更" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("field, value", [("planned_start_date", "0001-01-01"), ("planned_completion_date", "9999-12-31"),
+                                          ("planned_start_date", "2015-12-31")])
+async def test_implausible_planned_dates_are_422(june, field, value):
+    """Seen: year 1 and year 9999 were accepted, and milestones then silently made no schedule."""
+    unit = await create_unit(june)
+    response = await june.post("/api/v1/projects", json=project_body(unit["id"], **{field: value}))
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]

@@ -9,6 +9,19 @@ from kit.errors import field_error
 ORDER = list(Stage)
 # How far back a list date may go before the project's year: projects carried over from earlier lists.
 LISTED_YEARS_BACK = 10
+# Plausible dates of a project of year Y: from Y - 10 (long preparations) to Y + 20 (long works). Year 1 or 9999 is
+# a typing error, and milestones could not plan around it.
+PLAN_YEARS_BACK, PLAN_YEARS_AHEAD = 10, 20
+
+
+def plausible_errors(values: dict[str, Any], fields: tuple[str, ...]) -> list[dict]:
+    """The project's dates lie within its plausible years."""
+    year = values.get("year")
+    if year is None:
+        return []
+    first, last = date(year - PLAN_YEARS_BACK, 1, 1), date(year + PLAN_YEARS_AHEAD, 12, 31)
+    return [field_error(f, f"{values[f]} 不在 {first.year}–{last.year} 年之间（项目年度 {year}）")
+            for f in fields if values.get(f) is not None and not first <= values[f] <= last]
 
 
 def listed_errors(values: dict[str, Any]) -> list[dict]:
@@ -25,6 +38,9 @@ def stage_errors(stage: Stage, stage_dates: dict[Stage, date], *, today: date) -
     """A project registered mid-flight: the reached stage is dated, only stages up to it are, in order, none ahead
     of today."""
     errors, reached = [], ORDER.index(stage)
+    for each, when in stage_dates.items():
+        if when.year < 1990:
+            errors.append(field_error(f"stage_dates.{Stage(each).value}", f"{when} 早于 1990 年"))
     if stage is not Stage.planning and stage not in stage_dates:
         errors.append(field_error(f"stage_dates.{stage.value}", f"已到达的阶段 {stage.value} 需要填写日期"))
     previous: tuple[Stage, date] | None = None

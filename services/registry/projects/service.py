@@ -35,7 +35,8 @@ def rule_errors(values: dict[str, Any]) -> list[dict]:
         errors.append(field_error("planned_completion_date", "the planned completion is before the planned start"))
     if values.get("budget") is not None and not values.get("government_funded"):
         errors.append(field_error("budget", "only a government-funded project has a budget"))
-    return errors + dated.listed_errors(values)
+    return errors + dated.listed_errors(values) + dated.plausible_errors(
+        values, ("planned_start_date", "planned_completion_date"))
 
 
 def new_project_errors(values: dict[str, Any], *, today: date) -> list[dict]:
