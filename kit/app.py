@@ -3,6 +3,7 @@ import asyncio
 import contextlib
 import functools
 import gc
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -145,7 +146,13 @@ def _operations_router() -> APIRouter:
         return JSONResponse({"ready": status == 200, "checks": checks}, status_code=status)
 
     @router.get("/metrics")
-    async def metrics():
+    async def metrics(request: Request):
+        expected = request.app.state.settings.metrics_token
+        if expected is not None:  # unit names and completion ratios are not for the public entry point
+            given = request.headers.get("authorization", "").partition(" ")[2].strip()
+            if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+                return Response("a scrape token is required (KP_METRICS_TOKEN)\n", status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"}, media_type="text/plain")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

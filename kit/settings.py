@@ -34,6 +34,9 @@ class ServiceSettings(BaseSettings):
     jwt_algorithm: str = "HS256"
     # A token living longer than this (exp - iat) is refused, whoever signed it (KP_JWT_MAX_LIFETIME_DAYS).
     jwt_max_lifetime_days: int = Field(default=30, ge=1, le=366)
+    # When set, GET /metrics needs `Authorization: Bearer <it>` (Prometheus' scrape credentials): the series carry
+    # unit names and completion ratios (KP_METRICS_TOKEN).
+    metrics_token: SecretStr | None = None
     timezone: str = "Asia/Shanghai"
     # Pins "today" (demos, backfills); unset in production, where it is the date in `timezone`.
     fixed_today: date | None = None

@@ -365,3 +365,13 @@ def test_dockerignore_keeps_the_build_context_small():
     assert {".venv", "data", ".git", "tests", "bench", "**/__pycache__"} <= ignored
     for needed in ("pyproject.toml", "kit", "contracts", "services", "deploy/entrypoint.sh"):
         assert needed not in ignored
+
+
+def test_prometheus_scrapes_with_the_token_the_services_require(services):
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    [job] = [j for j in config["scrape_configs"] if j["job_name"] == "keyproject"]
+    assert job["authorization"] == {"type": "Bearer", "credentials_file": "/prometheus/metrics-token"}
+    assert services["prometheus"]["environment"]["KP_METRICS_TOKEN"].startswith("${KP_METRICS_TOKEN:?")
+    assert "/prometheus/metrics-token" in " ".join(services["prometheus"]["entrypoint"])
+    for name in SERVICES:
+        assert services[name]["environment"]["KP_METRICS_TOKEN"].startswith("${KP_METRICS_TOKEN:?")
