@@ -264,6 +264,10 @@ class Problem(Base):
     reported_by: Mapped[str] = mapped_column(String(200))
     reported_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # open → in_progress → solved (the solving unit), escalated / reopened (the office); each move in `history`.
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    status_changed_on: Mapped[date | None] = mapped_column(Date)
+    history: Mapped[list | None] = mapped_column(JSON)
 
 
 class SupervisionRound(Base):

@@ -2,7 +2,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
 from kit.app import SessionDep
@@ -12,8 +12,9 @@ from kit.pagination import Page, PageParams, page_params
 from services.alerts.access import Reader, TaskWriter
 from services.alerts.schemas import Day
 from services.alerts.tasks import service
-from services.alerts.tasks.schemas import (Closing, Feedback, ProblemCreate, ProblemPublic, Returning,
-                                           TaskChangePublic, TaskCreate, TaskDetail, TaskPublic)
+from services.alerts.tasks.schemas import (Closing, Feedback, ProblemCreate, ProblemMove, ProblemPublic, ProblemStatus,
+                                           ProblemType, Returning, TaskChangePublic, TaskCreate, TaskDetail,
+                                           TaskPublic)
 
 router = APIRouter(tags=["tasks"])
 Pagination = Annotated[PageParams, Depends(page_params)]
@@ -94,6 +95,35 @@ async def list_problems(project_id: str, session: SessionDep, _: Reader):
             for p, t in await service.list_problems(session=session, project_id=project_id)]
 
 
-def _problem(problem) -> dict:
-    return {f: getattr(problem, f) for f in ("id", "project_id", "type", "description", "solving_unit_id", "task_id",
-                                             "reported_by", "reported_on")}
+def _problem(problem, as_of: date | None = None) -> dict:
+    values = {f: getattr(problem, f) for f in ("id", "project_id", "type", "description", "solving_unit_id",
+                                               "task_id", "reported_by", "reported_on", "status", "status_changed_on",
+                                               "history")}
+    return {**values, "age_days": (as_of - problem.reported_on).days if as_of else None}
+
+
+@router.get("/problems", response_model=Page[ProblemPublic])
+async def search_problems(session: SessionDep, principal: Reader, page: Pagination, request: Request,
+                          solving_unit_id: str | None = None, project_id: str | None = None,
+                          status: Annotated[list[ProblemStatus], Query()] = (),
+                          type: Annotated[list[ProblemType], Query()] = (),
+                          min_age_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
+                          as_of: Day | None = None):
+    """堵点 across projects, oldest first, with their age as of a day (default today); a unit-bound token sees the
+    problems its unit must solve."""
+    as_of = as_of or _today(request)
+    items, cursor = await service.search_problems(
+        session=session, params=page, as_of=as_of, solving_unit_id=principal.unit_id or solving_unit_id,
+        statuses=[s.value for s in status], types=[t.value for t in type], project_id=project_id,
+        min_age_days=min_age_days)
+    return Page(items=[ProblemPublic.model_validate(_problem(p, as_of)) for p in items], next_cursor=cursor)
+
+
+@router.post("/problems/{problem_id}/status", response_model=ProblemPublic)
+async def move_problem(problem_id: str, body: ProblemMove, session: SessionDep, principal: TaskWriter,
+                       request: Request):
+    """The solving unit works the problem (in_progress, solved); the office also escalates and reopens it."""
+    today_ = _today(request)
+    problem = await service.move_problem(session=session, problem_id=problem_id, status=body.status.value,
+                                         note=body.note, principal=principal, today=today_)
+    return ProblemPublic.model_validate(_problem(problem, today_))

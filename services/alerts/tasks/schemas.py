@@ -105,6 +105,18 @@ class ProblemCreate(Strict):
     deadline: Day | None = None
 
 
+class ProblemStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    solved = "solved"
+    escalated = "escalated"
+
+
+class ProblemMove(Strict):
+    status: ProblemStatus
+    note: LongText | None = None
+
+
 class ProblemPublic(BaseModel):
     id: str
     project_id: str
@@ -114,4 +126,13 @@ class ProblemPublic(BaseModel):
     task_id: str
     reported_by: str
     reported_on: date
+    status: ProblemStatus = ProblemStatus.open
+    status_changed_on: date | None = None
+    age_days: int | None = None  # days since it was reported, as of the list's date
+    history: list[dict] = []
     task: TaskPublic | None = None
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value):
+        return value or []

@@ -199,3 +199,47 @@ async def list_problems(*, session: AsyncSession, project_id: str) -> list[tuple
     tasks = {t.id: t for t in (await session.scalars(select(Task).where(
         Task.id.in_([p.task_id for p in problems])))).all()} if problems else {}
     return [(p, tasks.get(p.task_id)) for p in problems]
+
+
+# Who may move a problem where: the solving unit works it (in progress, solved); the office also escalates it and
+# reopens it. A solved or escalated problem goes back to open only by the office.
+UNIT_MOVES = {("open", "in_progress"), ("open", "solved"), ("in_progress", "solved")}
+OFFICE_MOVES = UNIT_MOVES | {("open", "escalated"), ("in_progress", "escalated"), ("solved", "open"),
+                             ("escalated", "open"), ("escalated", "in_progress"), ("escalated", "solved")}
+
+
+async def move_problem(*, session: AsyncSession, problem_id: str, status: str, note: str | None,
+                       principal: Principal, today: date) -> Problem:
+    """Moves a problem to another status, recorded with who, when and why."""
+    problem = await session.get(Problem, problem_id, with_for_update=True)
+    if problem is None:
+        raise NotFound(f"problem {problem_id} does not exist")
+    if principal.unit_id is not None and principal.unit_id != problem.solving_unit_id:
+        raise Forbidden("only the unit that must solve a problem (or the office) moves it")
+    allowed = UNIT_MOVES if principal.unit_id is not None else OFFICE_MOVES
+    if (problem.status, status) not in allowed:
+        raise Conflict(f"a problem {problem.status} cannot be moved to {status} by this token")
+    problem.history = [*(problem.history or []), {"from": problem.status, "to": status, "on": today.isoformat(),
+                                                  "by": principal.subject, "note": note}]
+    problem.status, problem.status_changed_on = status, today
+    await session.flush()
+    return problem
+
+
+async def search_problems(*, session: AsyncSession, params: PageParams, as_of: date, solving_unit_id: str | None,
+                          statuses: list[str], types: list[str], project_id: str | None, min_age_days: int | None
+                          ) -> tuple[list[Problem], str | None]:
+    """Problems across projects, oldest first: by solving unit, status, type, project and age as of a day."""
+    query = select(Problem)
+    if solving_unit_id:
+        query = query.where(Problem.solving_unit_id == solving_unit_id)
+    if statuses:
+        query = query.where(Problem.status.in_(statuses))
+    if types:
+        query = query.where(Problem.type.in_(types))
+    if project_id:
+        query = query.where(Problem.project_id == project_id)
+    if min_age_days is not None:
+        query = query.where(Problem.reported_on <= as_of - timedelta(days=min_age_days))
+    rows = list((await session.scalars(keyset(query, key=Problem.id, sort=Problem.reported_on, params=params))).all())
+    return page_of(rows, params, keys=lambda p: [p.reported_on, p.id])
