@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
 from services.alerts.schemas import Day, Id, LongText, Strict, Text
@@ -33,6 +33,12 @@ class TaskCreate(Strict):
     project_id: Id | None = None
     unit_id: Id | None = None
     deadline: Day | None = None
+
+
+def _empty_if_null(value):
+    """A list column that rows written before it existed hold as NULL: read as an empty list."""
+    return value or []
+
 
 
 # A photo or document the unit shows for its feedback: a link (the registry's document store, or the office's own).
@@ -82,16 +88,11 @@ class TaskPublic(BaseModel):
     opened_on: date
     closed_on: date | None
     feedback: str | None
-    evidence: list[str] = []  # links to the photos and documents of the feedback
+    evidence: Annotated[list[str], BeforeValidator(_empty_if_null)] = []  # links to the photos and documents of the feedback
     verification_note: str | None
     return_reason: str | None
     opened_by: str
     created_at: datetime
-
-    @field_validator("evidence", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value):
-        return value or []
 
 
 class TaskDetail(TaskPublic):
@@ -129,10 +130,5 @@ class ProblemPublic(BaseModel):
     status: ProblemStatus = ProblemStatus.open
     status_changed_on: date | None = None
     age_days: int | None = None  # days since it was reported, as of the list's date
-    history: list[dict] = []
+    history: Annotated[list[dict], BeforeValidator(_empty_if_null)] = []
     task: TaskPublic | None = None
-
-    @field_validator("history", mode="before")
-    @classmethod
-    def _none_is_empty(cls, value):
-        return value or []
