@@ -32,6 +32,8 @@ class MilestoneState(EventData):
     actual_date: date | None = None
     status: MilestoneStatus
     days_late: int = 0
+    # Days late against the baseline (the first plan, never moved by a reschedule).
+    baseline_days_late: int = 0
     critical: bool = False
     responsible_unit_id: str | None = None
     responsible_person: str | None = None

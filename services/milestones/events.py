@@ -14,6 +14,7 @@ SOURCE = "/keyproject/milestones"
 def node_state(node: Milestone, *, as_of: date, due_soon_days: int) -> dict:
     """The MilestoneState fields of a node, its status and days late as of a date."""
     where = standing(planned=node.planned_date, actual=node.actual_date, as_of=as_of, due_soon_days=due_soon_days)
+    baseline = standing(planned=node.baseline_date, actual=node.actual_date, as_of=as_of, due_soon_days=due_soon_days)
     return {
         "id": node.id,
         "project_id": node.project_id,
@@ -25,6 +26,7 @@ def node_state(node: Milestone, *, as_of: date, due_soon_days: int) -> dict:
         "actual_date": node.actual_date,
         "status": where.status,
         "days_late": where.days_late,
+        "baseline_days_late": baseline.days_late,
         "critical": node.critical,
         "responsible_unit_id": node.responsible_unit_id,
         "responsible_person": node.responsible_person,

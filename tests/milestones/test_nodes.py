@@ -1,5 +1,7 @@
 """Nodes: completion rules, rescheduling with a reason and a kept baseline, reassignment, custom nodes, unit-bound
 tokens, and the office's cross-project lists."""
+from datetime import date
+
 import pytest
 
 from tests.milestones.flows import known_project, nodes, parallel_template, schedule
@@ -182,3 +184,22 @@ async def test_dates_out_of_range_are_422_not_500(milestones, planned):
         assert [e["field"] for e in response.json()["errors"]] == [field], response.text
     # The edges of the range are fine.
     assert (await milestones.get("/api/v1/milestones", params={"as_of": "2999-12-31", "limit": 1})).status_code == 200
+
+
+async def test_a_rescheduled_node_done_on_its_new_date_is_still_late_against_the_baseline(registry, milestones):
+    """Seen: rescheduling an overdue node and completing it turned it into 'done on time' with no trace."""
+    project = await known_project(registry, milestones, planned_start_date="2026-03-01",
+                                  planned_completion_date="2027-06-30")
+    by_key = await nodes(milestones, project["id"])
+    permit = by_key["planning_permit"]
+    baseline = permit["baseline_date"]
+    moved = await milestones.patch(f"/api/v1/milestones/{permit['id']}", json={
+        "planned_date": "2026-11-30", "reason": "规划调整"})
+    assert moved.status_code == 200, moved.text
+    done = await milestones.post(f"/api/v1/milestones/{permit['id']}/complete", json={
+        "actual_date": "2026-11-30", "force": True, "reason": "供地手续另行办理"})
+    assert done.status_code == 200, done.text
+    node = (await milestones.get(f"/api/v1/milestones/{permit['id']}")).json()
+    assert node["status"] == "done_on_time" and node["baseline_date"] == baseline
+    assert node["baseline_status"] == "done_late"
+    assert node["baseline_days_late"] == (date(2026, 11, 30) - date.fromisoformat(baseline)).days > 0

@@ -26,6 +26,10 @@ class MilestonePublic(BaseModel):
     # As of the request's date (today, or `as_of` where a list takes one).
     status: MilestoneStatus
     days_late: int
+    # Against the baseline (the first plan), which a reschedule never moves: a node rescheduled and then done on its
+    # new date is on time against the plan, and still late against the baseline.
+    baseline_status: MilestoneStatus
+    baseline_days_late: int
     # Actual (or as-of, while open) minus planned date: negative is ahead of or before the date.
     variance_days: int
     critical: bool

@@ -107,9 +107,13 @@ def mark_critical(nodes: Sequence[Milestone], calendar: Calendar) -> CriticalPat
 def public(node: Milestone, *, as_of: date, settings: MilestonesSettings) -> MilestonePublic:
     where = standing(planned=node.planned_date, actual=node.actual_date, as_of=as_of,
                      due_soon_days=settings.due_soon_days)
+    against_baseline = standing(planned=node.baseline_date, actual=node.actual_date, as_of=as_of,
+                                due_soon_days=settings.due_soon_days)
     values = {c.key: getattr(node, c.key) for c in Milestone.__table__.columns}
     return MilestonePublic.model_validate({**values, "status": where.status, "days_late": where.days_late,
-                                           "variance_days": where.variance_days})
+                                           "variance_days": where.variance_days,
+                                           "baseline_status": against_baseline.status,
+                                           "baseline_days_late": against_baseline.days_late})
 
 
 async def record(session: AsyncSession, node: Milestone, *, action: str, actor: str, changes: dict | None = None,
