@@ -106,7 +106,7 @@ async def _events_per_second(sessionmaker, settings: AlertsSettings, project_ids
         data = registry.InvestmentReported(project_id=project_id, responsible_unit_id=units[project_id],
                                            period="2027-05", year=2027, amount=ytd, ytd_investment=ytd,
                                            cumulative_investment=ytd, annual_plan_investment=Decimal(36500))
-        events.append((new_event(data, subject=project_id, source="/bench"), data))
+        events.append((new_event(data, subject=project_id, source="/bench/registry"), data))
     started = time.perf_counter()
     if fetch == 1:
         for cloud_event, data in events:

@@ -34,6 +34,7 @@ from sqlalchemy import insert, text
 from bench.stats import summary
 from contracts import alerts, milestones, registry
 from contracts.envelope import new_event
+from contracts.topics import PRODUCERS
 from kit.app import create_service_app
 from kit.auth import mint
 from kit.consumer import Consumer
@@ -172,11 +173,16 @@ async def latency(http: httpx.AsyncClient, path: str, params: dict, *, requests:
     return summary(samples)
 
 
+def _published(data, *, subject: str):
+    """An event as its producer publishes it: consumers refuse one whose source is not its topic's producer."""
+    return new_event(data, subject=subject, source=f"/bench/{PRODUCERS[data.topic]}")
+
+
 def _events(count: int) -> list:
     """A mix of what the three producers publish: registrations, stage changes, investments, statuses, nodes."""
     rng = random.Random(11)
     unit = str(uuid.uuid4())
-    out = [new_event(registry.UnitCreated(id=unit, code="B1", name="基准镇", kind="town"), subject=unit, source="b")]
+    out = [_published(registry.UnitCreated(id=unit, code="B1", name="基准镇", kind="town"), subject=unit)]
     projects = []
     while len(out) < count:
         pid = str(uuid.uuid4())
@@ -185,23 +191,23 @@ def _events(count: int) -> list:
                  "annual_plan_investment": "30000", "bracket": "10_50yi", "responsible_unit_id": unit,
                  "stage": "planning", "version": 1}
         projects.append(pid)
-        out.append(new_event(registry.ProjectRegistered(**state), subject=pid, source="b"))
-        out.append(new_event(registry.ProjectStageChanged(**{**state, "stage": "started", "version": 2,
+        out.append(_published(registry.ProjectRegistered(**state), subject=pid))
+        out.append(_published(registry.ProjectStageChanged(**{**state, "stage": "started", "version": 2,
                                                              "stage_dates": {"started": f"{YEAR}-01-10"}},
                                                           from_stage="planning", to_stage="started",
-                                                          date=date(YEAR, 1, 10)), subject=pid, source="b"))
-        out.append(new_event(registry.InvestmentReported(
+                                                          date=date(YEAR, 1, 10)), subject=pid))
+        out.append(_published(registry.InvestmentReported(
             project_id=pid, responsible_unit_id=unit, period=f"{YEAR}-01", year=YEAR, amount="2500.5",
             ytd_investment="2500.5", cumulative_investment="2500.5", annual_plan_investment="30000"),
-            subject=pid, source="b"))
-        out.append(new_event(alerts.ProjectStatusChanged(project_id=pid, unit_id=unit, from_colour="blue",
+            subject=pid))
+        out.append(_published(alerts.ProjectStatusChanged(project_id=pid, unit_id=unit, from_colour="blue",
                                                          to_colour="yellow", from_grade="normal", to_grade="warning",
-                                                         as_of=date(YEAR, 1, 20)), subject=pid, source="b"))
+                                                         as_of=date(YEAR, 1, 20)), subject=pid))
         node = {"id": str(uuid.uuid4()), "project_id": pid, "key": "k", "name": "节点", "planned_date": date(YEAR, 1, 5),
                 "baseline_date": date(YEAR, 1, 5)}
-        out.append(new_event(milestones.MilestonePlanned(**node, status="pending"), subject=pid, source="b"))
-        out.append(new_event(milestones.MilestoneCompleted(**node, status="done_late", actual_date=date(YEAR, 1, 9)),
-                             subject=pid, source="b"))
+        out.append(_published(milestones.MilestonePlanned(**node, status="pending"), subject=pid))
+        out.append(_published(milestones.MilestoneCompleted(**node, status="done_late", actual_date=date(YEAR, 1, 9)),
+                             subject=pid))
     return out[:count]
 
 

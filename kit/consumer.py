@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.catalog import CATALOG
 from contracts.envelope import CloudEvent, EventData, UndecodableEvent, decode
-from contracts.topics import dead_letter
+from contracts.topics import dead_letter, from_its_producer
 from kit import metrics
 from kit.bus import ensure_topics, make_producer
 from kit.clock import utcnow
@@ -33,6 +33,18 @@ BatchScope = Callable[[AsyncSession, list[tuple[CloudEvent, EventData]]], contex
 
 MAX_HANDLER_ATTEMPTS = 5
 REFERENCE_BYTES = 1024  # of a message dead-lettered by reference: its first bytes, for whoever looks into it
+
+
+def decode_record(record: ConsumerRecord, *, max_bytes: int) -> tuple[CloudEvent, EventData]:
+    """A consumed record as an event. UndecodableEvent for a message above `max_bytes` (never parsed), one that is
+    not a known event, or one whose source is not its topic's producer (anyone who can reach the broker can write)."""
+    size = len(record.value or b"")
+    if size > max_bytes:
+        raise UndecodableEvent(f"the message has {size} bytes, more than KP_MAX_EVENT_BYTES ({max_bytes})")
+    cloud_event, data = decode(record.value, CATALOG)
+    if not from_its_producer(record.topic, cloud_event.source):
+        raise UndecodableEvent(f"source {cloud_event.source!r} is not the producer of {record.topic}")
+    return cloud_event, data
 
 
 def _reference(record: ConsumerRecord, reason: str) -> bytes:
@@ -130,12 +142,7 @@ class Consumer:
         await self._dlq.start()
 
     def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, EventData]:
-        """The record as an event; UndecodableEvent also for a message above KP_MAX_EVENT_BYTES (never parsed)."""
-        size = len(record.value or b"")
-        if size > self.settings.max_event_bytes:
-            raise UndecodableEvent(f"the message has {size} bytes, more than KP_MAX_EVENT_BYTES "
-                                   f"({self.settings.max_event_bytes})")
-        return decode(record.value, CATALOG)
+        return decode_record(record, max_bytes=self.settings.max_event_bytes)
 
     async def _process(self, record: ConsumerRecord) -> None:
         try:

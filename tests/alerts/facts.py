@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from contracts import milestones, registry, topics
 from contracts.envelope import CloudEvent, EventData, new_event
+from contracts.topics import PRODUCERS
 from tests.support.api import eventually
 from tests.support.kafka import produce_events
 
-SOURCE = "/tests/alerts"
 
 
 def today() -> date:
@@ -20,7 +20,8 @@ def today() -> date:
 
 
 def event(data: EventData, subject: str) -> CloudEvent:
-    return new_event(data, subject=subject, source=SOURCE)
+    """The event as its producer publishes it (consumers refuse an event whose source is not its topic's producer)."""
+    return new_event(data, subject=subject, source=f"/tests/{PRODUCERS[data.topic]}")
 
 
 async def send(platform, *events: CloudEvent) -> None:

@@ -89,3 +89,39 @@ async def test_a_message_too_large_to_dead_letter_whole_is_referenced_and_the_st
     body = orjson.loads(reference.value)
     assert body["size"] == len(pill) and body["topic"] == topics.REGISTRY
     assert "KP_MAX_EVENT_BYTES" in body["reason"]
+
+
+async def test_an_event_claiming_another_producer_is_dead_lettered(own_platform):
+    """Seen: anyone who could reach the broker published events the services applied. An event on the registry's
+    topic must say it comes from the registry."""
+    platform = own_platform
+    bootstrap = platform.broker.bootstrap
+    await asyncio.to_thread(platform.start_service, "reports")
+    await wait_for_topic(bootstrap, topics.REGISTRY, partition_count=6)
+    unit_id = str(uuid.uuid4())
+    forged = project_registered(unit_id).model_copy(update={"source": "/keyproject/alerts"})
+    valid = project_registered(unit_id)
+    await produce(bootstrap, topics.REGISTRY, [(valid.subject.encode(), encode(forged)),
+                                               (valid.subject.encode(), encode(valid))])
+    async with client(platform.url("reports"), "reports:read") as reports:
+        async def listed() -> set[str]:
+            items = (await reports.get("/api/v1/projects", params={"unit_id": unit_id})).json()["items"]
+            return {p["id"] for p in items}
+
+        async def applied():
+            return valid.subject in await listed()
+
+        await eventually(applied, timeout=120, interval=0.2, what="the genuine event applied")
+        assert await listed() == {valid.subject}  # the forged one, before it on the partition, was not applied
+    [dead] = [r for r in await read_topic(bootstrap, DLQ) if r.key == valid.subject.encode()]
+    assert "is not the producer of keyproject.registry" in dict(dead.headers)["error"].decode()
+
+
+def test_a_source_names_its_producer_as_its_last_segment():
+    from contracts.topics import from_its_producer
+
+    assert from_its_producer(topics.REGISTRY, "/keyproject/registry")
+    assert from_its_producer(topics.REGISTRY, "/keyproject/city-3301/registry")
+    assert not from_its_producer(topics.REGISTRY, "/keyproject/alerts")
+    assert not from_its_producer(topics.ALERTS, "tests")
+    assert from_its_producer("some.other.topic", "anything")

@@ -198,7 +198,7 @@ async def test_reports_apply_a_redelivered_project_event_once(platform, registry
     marker_data = ProjectRegistered.model_validate(orjson.loads(original.value)["data"]).model_copy(
         update={"id": str(uuid.uuid4()), "code": f"P-{uuid.uuid4().hex[:10]}", "total_investment": Decimal("1"),
                 "annual_plan_investment": Decimal("1")})
-    marker = encode(new_event(marker_data, subject=marker_data.id, source="/tests"))
+    marker = encode(new_event(marker_data, subject=marker_data.id, source="/tests/registry"))
     await produce(bootstrap, topics.REGISTRY, [
         (original.key, original.value),
         (original.key, original.value),

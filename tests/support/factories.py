@@ -48,4 +48,4 @@ def project_registered(unit_id: str, **overrides):
               "total_investment": Decimal("120000.5"), "annual_plan_investment": Decimal("30000"),
               "bracket": "10_50yi", "responsible_unit_id": unit_id, "stage": "planning", "version": 1}
     data = ProjectRegistered(**{**fields, **overrides})
-    return new_event(data, subject=data.id, source="tests")
+    return new_event(data, subject=data.id, source="/keyproject/registry")

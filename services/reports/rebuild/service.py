@@ -26,10 +26,9 @@ from fastapi import FastAPI
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.catalog import CATALOG
-from contracts.envelope import UndecodableEvent, decode
+from contracts.envelope import UndecodableEvent
 from kit.clock import utcnow
-from kit.consumer import Handlers
+from kit.consumer import Handlers, decode_record
 from kit.errors import Conflict, NotFound
 from kit.tables import inbox
 from services.reports.handlers import CONSUMED_TOPICS, HANDLERS, REBUILD_LOCK
@@ -67,7 +66,7 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: li
                     if record.offset >= ends[partition]:
                         continue  # published after the rebuild began: the live consumer applies it
                     try:
-                        event, data = decode(record.value, CATALOG)
+                        event, data = decode_record(record, max_bytes=settings.max_event_bytes)
                     except UndecodableEvent:
                         skipped += 1  # dead-lettered when it was first consumed
                         continue
