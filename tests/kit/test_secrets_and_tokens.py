@@ -56,14 +56,20 @@ async def test_a_token_living_for_years_is_refused(registry):
     assert (await registry.get("/api/v1/units", headers={"Authorization": f"Bearer {fine}"})).status_code == 200
 
 
-async def test_metrics_need_the_scrape_token_when_one_is_configured(platform):
+@pytest.fixture
+def scraped_registry(platform):
+    """A registry whose /metrics needs a scrape token (sync: on PostgreSQL its database is made with its own loop)."""
+    with platform.configured("registry", "registry-scraped", {"KP_METRICS_TOKEN": "scrape-token-123"}) as url:
+        yield url
+
+
+async def test_metrics_need_the_scrape_token_when_one_is_configured(scraped_registry):
     """Seen: /metrics answered anyone, with unit names and completion ratios."""
     import httpx
 
-    with platform.configured("registry", "registry-scraped", {"KP_METRICS_TOKEN": "scrape-token-123"}) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            assert (await http.get("/metrics")).status_code == 401
-            assert (await http.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
-            scraped = await http.get("/metrics", headers={"Authorization": "Bearer scrape-token-123"})
-            assert scraped.status_code == 200 and "kp_" in scraped.text
-            assert (await http.get("/healthz")).status_code == 200
+    async with httpx.AsyncClient(base_url=scraped_registry, timeout=30) as http:
+        assert (await http.get("/metrics")).status_code == 401
+        assert (await http.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
+        scraped = await http.get("/metrics", headers={"Authorization": "Bearer scrape-token-123"})
+        assert scraped.status_code == 200 and "kp_" in scraped.text
+        assert (await http.get("/healthz")).status_code == 200
