@@ -19,7 +19,8 @@ async def test_a_problem_is_worked_by_its_solving_unit_and_listed_across_project
     assert problems[0]["status"] == "open"
 
     listed = (await alerts.get("/api/v1/problems", params={"solving_unit_id": bureau.id, "status": "open"})).json()
-    assert [p["id"] for p in listed["items"]] == [p["id"] for p in problems]
+    # oldest first; reported the same day, by id
+    assert [p["id"] for p in listed["items"]] == sorted(p["id"] for p in problems)
     url = f"/api/v1/problems/{problems[0]['id']}/status"
     async with client(platform.url("alerts"), "tasks:write", unit_id=town.id) as not_solving:
         assert (await not_solving.post(url, json={"status": "solved"})).status_code == 403
