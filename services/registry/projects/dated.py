@@ -62,19 +62,11 @@ def stage_errors(stage: Stage, stage_dates: dict[Stage, date], *, today: date) -
     return errors
 
 
-def effective_errors(effective_on: date, *, listed_on: date | None, today: date) -> list[dict]:
-    """A dated correction takes effect between the day the project joined the list and today."""
-    if effective_on > today:
-        return [field_error("effective_on", f"{effective_on} 晚于今天 {today}")]
-    if listed_on is not None and effective_on < listed_on:
-        return [field_error("effective_on", f"{effective_on} 早于入库日期 {listed_on}")]
-    return []
-
-
-def delisted_errors(delisted_on: date, *, listed_on: date | None, today: date) -> list[dict]:
-    """A project leaves the list between the day it joined it and today."""
-    if delisted_on > today:
-        return [field_error("delisted_on", f"{delisted_on} 晚于今天 {today}")]
-    if listed_on is not None and delisted_on < listed_on:
-        return [field_error("delisted_on", f"{delisted_on} 早于入库日期 {listed_on}")]
+def on_the_list_errors(field: str, day: date, *, listed_on: date | None, today: date) -> list[dict]:
+    """A dated fact of the list (a correction taking effect, the project leaving it) lies between the day the project
+    joined the list and today."""
+    if day > today:
+        return [field_error(field, f"{day} 晚于今天 {today}")]
+    if listed_on is not None and day < listed_on:
+        return [field_error(field, f"{day} 早于入库日期 {listed_on}")]
     return []

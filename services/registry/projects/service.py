@@ -161,7 +161,8 @@ async def update_(*, session: AsyncSession, project_id: str, project_in: Project
     if not diff and not null_errors:
         return project_state(project)
     errors = null_errors + rule_errors({**{f: getattr(project, f) for f in ProjectCreate.model_fields}, **changes})
-    errors += dated.effective_errors(effective_on, listed_on=changes.get("listed_on", project.listed_on), today=today)
+    listed_on = changes.get("listed_on", project.listed_on)
+    errors += dated.on_the_list_errors("effective_on", effective_on, listed_on=listed_on, today=today)
     if "responsible_unit_id" in diff:
         errors += await unit_errors(session, changes["responsible_unit_id"])
     if errors:
@@ -180,8 +181,8 @@ async def update_(*, session: AsyncSession, project_id: str, project_in: Project
     await history.record(session, project_id=project_id, actor=principal.subject, action="updated", changes=diff,
                          note=f"自 {effective_on} 起生效")
     state = project_state(project)
-    await publish(session, ProjectUpdated.model_validate({**state, "changed": sorted(diff), "effective_on": effective_on}),
-                  subject=project_id)
+    updated = ProjectUpdated.model_validate({**state, "changed": sorted(diff), "effective_on": effective_on})
+    await publish(session, updated, subject=project_id)
     return state
 
 
@@ -191,7 +192,7 @@ async def archive(*, session: AsyncSession, project_id: str, reason: str, delist
     from that day through its event."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
     delisted_on = delisted_on or today
-    errors = dated.delisted_errors(delisted_on, listed_on=project.listed_on, today=today)
+    errors = dated.on_the_list_errors("delisted_on", delisted_on, listed_on=project.listed_on, today=today)
     if errors:
         raise Invalid("the project cannot leave the list on that day", errors=errors)
     project.archived = True
