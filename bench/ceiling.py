@@ -12,7 +12,7 @@ from bench.bodies import event_payload
 from bench.databases import connect
 from bench.pace import paced
 from bench.stats import summary
-from kit.bus import ensure_topics, make_producer
+from kit.bus import connection, ensure_topics, make_producer
 from kit.settings import ServiceSettings
 from kit.tables import metadata, outbox
 
@@ -71,7 +71,7 @@ def client_settings(bootstrap: str) -> ServiceSettings:
 
 
 def _consumer(settings: ServiceSettings, topic: str) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap, group_id=f"bench-{uuid.uuid4().hex[:8]}",
+    return AIOKafkaConsumer(topic, **connection(settings), group_id=f"bench-{uuid.uuid4().hex[:8]}",
                             enable_auto_commit=False, auto_offset_reset="earliest",
                             fetch_max_wait_ms=settings.fetch_max_wait_ms)
 

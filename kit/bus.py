@@ -1,5 +1,6 @@
-"""Kafka clients built from settings: producer, topic creation, reachability and end offsets."""
+"""Kafka clients built from settings: connection options, producer, topic creation, reachability and end offsets."""
 import asyncio
+import ssl
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -7,9 +8,22 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from kit.settings import ServiceSettings
 
 
+def connection(settings: ServiceSettings) -> dict:
+    """What every Kafka client of the service connects with: the bootstrap servers and, on a cluster that requires
+    it, TLS and the service's own SASL principal (the broker's ACLs let it write its topic and read its inputs)."""
+    options: dict = {"bootstrap_servers": settings.kafka_bootstrap,
+                     "security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+    if settings.kafka_security_protocol.startswith("SASL"):
+        options.update(sasl_mechanism=settings.kafka_sasl_mechanism, sasl_plain_username=settings.kafka_username,
+                       sasl_plain_password=settings.kafka_password.get_secret_value())
+    return options
+
+
 def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **connection(settings),
         enable_idempotence=settings.kafka_idempotence,
         acks="all",
         linger_ms=0,
@@ -20,7 +34,7 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
 
 async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
     """Create the topics if missing (existing ones are left as they are)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(**connection(settings), request_timeout_ms=5000)
     try:
         await admin.start()
         existing = set(await admin.list_topics())
@@ -35,7 +49,7 @@ async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
 
 async def cluster_id(settings: ServiceSettings) -> str:
     """The broker cluster's id: a log lives with its cluster, so another id means what was published is not there."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(**connection(settings), request_timeout_ms=5000)
     try:
         await admin.start()
         return (await admin.describe_cluster())["cluster_id"]
@@ -58,7 +72,7 @@ async def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
 
 async def total_end_offset(settings: ServiceSettings, topic: str) -> int:
     """Sum of the topic's high watermarks: how many messages the broker has ever taken on it."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    consumer = AIOKafkaConsumer(**connection(settings), request_timeout_ms=5000)
     try:
         await consumer.start()
         partitions = consumer.partitions_for_topic(topic) or set()

@@ -17,7 +17,7 @@ from contracts.catalog import CATALOG
 from contracts.envelope import CloudEvent, EventData, UndecodableEvent, decode
 from contracts.topics import dead_letter, from_its_producer
 from kit import metrics
-from kit.bus import ensure_topics, make_producer
+from kit.bus import connection, ensure_topics, make_producer
 from kit.clock import utcnow
 from kit.db import database_unavailable
 from kit.settings import ServiceSettings
@@ -128,7 +128,7 @@ class Consumer:
         await ensure_topics(self.settings, [*self.topics, *map(dead_letter, self.topics)])
         self._consumer = AIOKafkaConsumer(
             *self.topics,
-            bootstrap_servers=self.settings.kafka_bootstrap,
+            **connection(self.settings),
             group_id=self.settings.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

@@ -1,6 +1,8 @@
 """Settings every service reads from KP_* environment variables."""
 from datetime import date
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,6 +26,14 @@ class ServiceSettings(BaseSettings):
     kafka_partitions: int = 6
     # Topic retention when a service creates its topics; -1 keeps events for ever (read models replay them).
     kafka_retention_ms: int = -1
+    # How the services reach a cluster that requires authentication (compose: SASL_PLAINTEXT with SCRAM, one
+    # principal per service; production: SASL_SSL). PLAINTEXT for the embedded broker.
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    # CA bundle that signed the brokers' certificates (SSL / SASL_SSL); the system's when unset.
+    kafka_ssl_cafile: str | None = None
     consumer_group: str | None = None
     fetch_max_wait_ms: int = 10
     # A consumed message above this size is never parsed: it is dead-lettered (by reference) and skipped.
@@ -52,6 +62,13 @@ class ServiceSettings(BaseSettings):
         if self.env != "dev" and (secret == DEV_JWT_SECRET or len(secret.encode()) < MIN_SECRET_BYTES):
             raise ValueError(f"KP_JWT_SECRET must be set to a secret of at least {MIN_SECRET_BYTES} bytes (the "
                              "development secret is public); only KP_ENV=dev runs without one")
+        return self
+
+    @model_validator(mode="after")
+    def _credentials_with_sasl(self):
+        if self.kafka_security_protocol.startswith("SASL") and not (self.kafka_username and self.kafka_password):
+            raise ValueError(f"KP_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KP_KAFKA_USERNAME and "
+                             "KP_KAFKA_PASSWORD (the service's principal)")
         return self
 
     @property

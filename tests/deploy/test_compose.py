@@ -18,12 +18,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from contracts import topics
 from kit.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
+SECURITY_SCRIPT = ROOT / "deploy" / "kafka" / "security.sh"
 SERVICES = ("registry", "milestones", "alerts", "reports")
 
 _VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
@@ -169,29 +171,90 @@ def test_kafka_is_the_official_image_pinned_and_in_kraft_mode(services):
     env = environment(kafka)
     roles = {r.strip() for r in env["KAFKA_PROCESS_ROLES"].split(",")}
     assert roles == {"broker", "controller"}
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@127.0.0.1:9093"
     assert env["KAFKA_NODE_ID"] == "1"
     assert env["CLUSTER_ID"], "the image needs CLUSTER_ID in KRaft mode"
     assert "CONTROLLER" in env["KAFKA_CONTROLLER_LISTENER_NAMES"]
-    assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert "SASL://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"].split(",")
     assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
     assert env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"] == "1"
     assert "KAFKA_ZOOKEEPER_CONNECT" not in env
     assert not [name for name, s in services.items() if "zookeeper" in name or "zookeeper" in s.get("image", "")]
     test = " ".join(kafka["healthcheck"]["test"])
-    assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in test or "/opt/kafka/bin/kafka-topics.sh" in test
+    assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in test and "/tmp/provisioned" in test
     assert "kafka-data:/var/lib/kafka/data" in kafka["volumes"]
     assert env["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
 
 
-def test_kafka_auto_created_topics_match_the_services_partition_count(services):
-    """Dead-letter topics are created on first use, so auto-creation must be on with the same partitions."""
+def test_the_broker_creates_every_event_and_dead_letter_topic_with_the_services_partition_count(services):
+    """No service may create topics (ACLs) and none appears on demand: security.sh makes them all."""
     env = environment(services["kafka"])
-    assert env.get("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "true") == "true"
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
     partitions = {environment(services[name]).get("KP_KAFKA_PARTITIONS",
                                                   str(settings_class(name).model_fields["kafka_partitions"].default))
                   for name in SERVICES}
     assert partitions == {env["KAFKA_NUM_PARTITIONS"]}
+    script = SECURITY_SCRIPT.read_text()
+    listed = re.search(r"for topic in (.*?); do", script, flags=re.DOTALL)[1].replace("\\", " ").split()
+    assert sorted(listed) == sorted([*topics.PRODUCERS, *map(topics.dead_letter, topics.PRODUCERS)])
+    assert '--partitions "${KAFKA_NUM_PARTITIONS:-6}"' in script and "retention.ms=-1" in script
+
+
+def _spec(name: str):
+    module = importlib.import_module(f"services.{name}.main")
+    return getattr(module, "SPEC", None) or module.spec(settings_class(name)())
+
+
+def acl_table() -> set[tuple[str, frozenset[str], str, str]]:
+    script = SECURITY_SCRIPT.read_text()
+    rows = re.search(r'ACLS="\n(.*?)\n"', script, flags=re.DOTALL)[1].splitlines()
+    return {(principal, frozenset(operations.split(",")), kind, resource)
+            for principal, operations, kind, resource in (row.split() for row in rows if row.strip())}
+
+
+def test_the_broker_requires_a_principal_on_every_listener_outside_its_container(services):
+    kafka = services["kafka"]
+    env = environment(kafka)
+    protocol = dict(pair.split(":") for pair in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    for listener in env["KAFKA_LISTENERS"].split(","):
+        name, _, address = listener.partition("://")
+        if not address.startswith("127.0.0.1:"):
+            assert protocol[name].startswith("SASL_"), f"{name} is reachable without authentication"
+            assert f"KAFKA_LISTENER_NAME_{name}_SCRAM___SHA___512_SASL_JAAS_CONFIG" in env
+    assert env["KAFKA_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert env["KAFKA_AUTHORIZER_CLASS_NAME"] == "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+    assert env["KAFKA_SUPER_USERS"] == "User:ANONYMOUS"  # the container-local listeners only
+    assert kafka["entrypoint"] == ["/bin/bash", "/opt/keyproject/security.sh"]
+    assert "./deploy/kafka/security.sh:/opt/keyproject/security.sh:ro" in kafka["volumes"]
+    assert os.access(SECURITY_SCRIPT, os.X_OK)
+    raw = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    for name in SERVICES:
+        service_env = environment(services[name])
+        assert (service_env["KP_KAFKA_SECURITY_PROTOCOL"], service_env["KP_KAFKA_SASL_MECHANISM"],
+                service_env["KP_KAFKA_USERNAME"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-512", name)
+        # one password per principal, required (no default), the same the broker provisions
+        variable = f"KAFKA_PASSWORD_{name.upper()}"
+        assert raw[name]["environment"]["KP_KAFKA_PASSWORD"].startswith(f"${{{variable}:?")
+        assert raw["kafka"]["environment"][variable].startswith(f"${{{variable}:?")
+
+
+def test_each_principal_writes_its_own_topic_and_reads_only_what_it_consumes():
+    """The ACL table in security.sh is what the code does: a topic's producer writes it, a consumer reads its topics
+    and its group and writes their dead letters; nobody else gets anything."""
+    expected = set()
+    for name in SERVICES:
+        spec = _spec(name)
+        if spec.produces:
+            assert topics.PRODUCERS[spec.produces] == name
+            expected.add((name, frozenset({"Write", "Describe"}), "topic", spec.produces))
+        for consumed in spec.consumes:
+            expected.add((name, frozenset({"Read", "Describe"}), "topic", consumed))
+            expected.add((name, frozenset({"Write", "Describe"}), "topic", topics.dead_letter(consumed)))
+        if spec.consumes:
+            expected.add((name, frozenset({"Read", "Describe"}), "group", settings_class(name)().group_id))
+        expected.add((name, frozenset({"Describe"}), "cluster", "kafka-cluster"))
+    assert acl_table() == expected
 
 
 # --- compose: the four services ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import UndecodableEvent
+from kit.bus import connection
 from kit.clock import utcnow
 from kit.consumer import Handlers, decode_record
 from kit.errors import Conflict, NotFound
@@ -45,7 +46,7 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: li
     """Apply every event the topics hold now, in order per partition, in the session's transaction; (applied,
     skipped: undecodable or not handled)."""
     by_type = {model.type: handler for model, handler in handlers.items()}
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
+    consumer = AIOKafkaConsumer(**connection(settings), group_id=None, enable_auto_commit=False,
                                 request_timeout_ms=10000, client_id=f"keyproject-{settings.service_name}-rebuild")
     await consumer.start()
     applied = skipped = 0

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.bus import connection
 from kit.clock import today as clock_today
 from kit.errors import Conflict
 from services.reports.dependencies import reading_sessionmaker
@@ -30,9 +31,9 @@ async def caught_up(settings: ReportsSettings, topics: list[str]) -> bool:
 
     The group's offsets are read with the admin client: a consumer in the group's name, even manually assigned,
     would be seen by the broker and could disturb the live members."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=None, enable_auto_commit=False,
+    consumer = AIOKafkaConsumer(**connection(settings), group_id=None, enable_auto_commit=False,
                                 request_timeout_ms=5000)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(**connection(settings), request_timeout_ms=5000)
     try:
         await consumer.start()
         await admin.start()
