@@ -86,6 +86,16 @@ class UnitUpdated(UnitState):
     topic = topics.REGISTRY
 
 
+# The dates of a project of year Y lie from Y - 10 (long preparations) to Y + 20 (long works): year 1 or 9999 is a
+# typing error, and no schedule can be planned around it. The registry refuses others, milestones too.
+PLAUSIBLE_YEARS_BACK, PLAUSIBLE_YEARS_AHEAD = 10, 20
+
+
+def plausible_dates(year: int) -> tuple[date, date]:
+    """The first and last plausible date of a project of `year`."""
+    return date(year - PLAUSIBLE_YEARS_BACK, 1, 1), date(year + PLAUSIBLE_YEARS_AHEAD, 12, 31)
+
+
 class ProjectState(EventData):
     """The project as consumers need it; money in 万元 as exact decimal strings."""
 

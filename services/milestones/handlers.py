@@ -23,7 +23,7 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         previous_unit = fact.responsible_unit_id if fact is not None else None
         values = dict(
             code=project.code, name=project.name, responsible_unit_id=project.responsible_unit_id,
-            category=project.category, stage=project.stage.value,
+            category=project.category, year=project.year, stage=project.stage.value,
             planned_start_date=project.planned_start_date, planned_completion_date=project.planned_completion_date,
             stage_dates={stage.value: when.isoformat() for stage, when in project.stage_dates.items()},
             real_start_date=project.real_start_date, archived=project.archived, version=project.version,

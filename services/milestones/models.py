@@ -19,6 +19,9 @@ class ProjectFact(Base):
     name: Mapped[str] = mapped_column(String(300))
     responsible_unit_id: Mapped[str] = mapped_column(String(36), index=True)
     category: Mapped[str] = mapped_column(String(40))
+    # The project's year bounds the dates its nodes may take (contracts.registry.plausible_dates); unknown for rows
+    # written before it was kept, until the project's next event.
+    year: Mapped[int | None] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(20))
     planned_start_date: Mapped[date | None] = mapped_column(Date)
     planned_completion_date: Mapped[date | None] = mapped_column(Date)
@@ -61,6 +64,8 @@ class Schedule(Base):
     generated_by: Mapped[str] = mapped_column(String(200))
     generated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when open nodes whose derived date had passed were planned from this day (see schedules.service).
+    replanned_from: Mapped[date | None] = mapped_column(Date)
 
 
 class Milestone(Base):

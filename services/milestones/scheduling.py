@@ -154,3 +154,23 @@ def push_later(nodes: Sequence[PlanNode], planned: Mapping[str, date], *, moved_
         if needed > dates[key]:
             dates[key] = moved[key] = needed
     return moved
+
+
+def from_day(nodes: Sequence[PlanNode], planned: Mapping[str, date], *, day: date, fixed: Mapping[str, date],
+             lead_days: int = 0, calendar: Calendar = CALENDAR_DAYS) -> dict[str, date]:
+    """Dates of the open nodes planned from `day`: a node whose date has already passed falls its duration (at least
+    `lead_days`) after `day`, and each node after a moved one moves as far as its predecessors now require. `fixed`
+    nodes (done, pinned) keep their dates. Returns the nodes that moved."""
+    predecessors = {n.key: tuple(n.predecessors) for n in nodes}
+    duration = {n.key: n.duration_days for n in nodes}
+    dates = {**planned, **fixed}
+    moved: dict[str, date] = {}
+    for key in topological_order(predecessors):
+        if key in fixed:
+            continue
+        needed = [calendar.shift(dates[p], duration[key]) for p in predecessors[key] if p in moved]
+        if dates[key] < day:
+            needed.append(calendar.shift(day, max(duration[key], lead_days)))
+        if needed and max(needed) > dates[key]:
+            dates[key] = moved[key] = max(needed)
+    return moved

@@ -26,6 +26,9 @@ class MilestonesSettings(ServiceSettings):
     working_calendar: bool = False
     holidays: list[date] = []
     extra_workdays: list[date] = []
+    # A plan drawn up after some of its dates have passed plans those nodes from the day it is made, each at least this
+    # many days out (KP_REPLAN_LEAD_DAYS; the registration grace): a unit is never due on the day it registers.
+    replan_lead_days: int = Field(default=15, ge=0, le=365)
     # A node is due soon this many days before its planned date (KP_DUE_SOON_DAYS).
     due_soon_days: int = Field(default=7, ge=0, le=365)
     # Days late at which the scan announces a node overdue again (KP_OVERDUE_THRESHOLDS='[1,15,30]').

@@ -120,6 +120,15 @@ async def test_a_list_entered_mid_year_tells_the_truth(city):
             assert report["overview"]["project_count"] == 30, month
             assert Decimal(report["overview"]["ytd_investment"]) == Decimal(number * 15 * 1100), month
 
+        # Milestones (its clock still on import day): no node of any project overdue; what had passed by 20 June is
+        # planned from it, and a project that should have started in April is told its start now comes later.
+        for project_id, kind in kind_of.items():
+            plan = (await milestones.get(f"/api/v1/projects/{project_id}/schedule")).json()
+            assert [n["key"] for n in plan["milestones"] if n["status"] == "overdue"] == [], kind
+            if kind == "late":
+                assert plan["replanned_from"] == IMPORT_DAY
+                assert any("晚于项目计划开工日期 2026-04-01" in note for note in plan["notes"]), plan["notes"]
+
         # The daily evaluation a week later: red only where the project is genuinely late; still no task.
         assert (await milestones.post("/api/v1/admin/scan", params={"date": WEEK_LATER})).status_code == 200
         assert (await alerts.post("/api/v1/admin/scan", params={"date": WEEK_LATER})).status_code == 200

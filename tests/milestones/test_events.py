@@ -5,24 +5,25 @@ from tests.milestones.flows import WAIT, known_project, nodes, parallel_template
 
 
 async def test_a_generated_schedule_is_announced_whole(registry, milestones, milestones_events):
-    project = await known_project(registry, milestones, planned_completion_date="2027-06-30")
+    project = await known_project(registry, milestones, planned_completion_date="2031-06-30")
     generated = await milestones_events.wait_for(ScheduleGenerated, subject=project["id"], timeout=WAIT)
     assert (generated.template, generated.mode, str(generated.anchor_date)) == ("industrial", "backward",
-                                                                                "2027-06-30")
-    assert str(generated.projected_completion_date) == "2027-07-30"
+                                                                                "2031-06-30")
+    assert str(generated.projected_completion_date) == "2031-07-30"
     by_key = {m.key: m for m in generated.milestones}
     assert len(by_key) == 11
     started = by_key["started"]
     assert (started.name, started.stage, str(started.planned_date), str(started.baseline_date)) == (
-        "开工", "started", "2026-09-18", "2026-09-18")
+        "开工", "started", "2030-09-18", "2030-09-18")
     assert started.responsible_unit_id == project["responsible_unit_id"] and started.critical is True
     assert by_key["statistics_included"].critical is False  # 入库 has float before the end
     assert by_key["construction_permit"].predecessors == ["planning_permit", "environmental_approval"]
 
 
 async def test_node_changes_are_announced(registry, milestones, milestones_events):
-    project = await known_project(registry, milestones, planned_completion_date="2027-06-30")
+    project = await known_project(registry, milestones)
     pid = project["id"]
+    await schedule(milestones, pid, anchor_date="2027-06-30")  # the plan as drawn up: its past dates stay
     by_key = await nodes(milestones, pid)
 
     moved = await milestones.patch(f"/api/v1/milestones/{by_key['land_supplied']['id']}",

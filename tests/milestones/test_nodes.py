@@ -186,10 +186,34 @@ async def test_dates_out_of_range_are_422_not_500(milestones, planned):
     assert (await milestones.get("/api/v1/milestones", params={"as_of": "2999-12-31", "limit": 1})).status_code == 200
 
 
+async def test_dates_outside_the_projects_plausible_years_are_422_and_change_nothing(milestones, planned):
+    """Seen: year 1 and 9999 were taken (and then no schedule could be made). A 2026 project's dates lie in 2016–2046."""
+    project, by_key = planned
+    b = by_key["b"]
+    cases = [("patch", f"/api/v1/milestones/{b['id']}", {"planned_date": "2099-01-03", "reason": "笔误"},
+              "planned_date"),
+             ("post", f"/api/v1/milestones/{b['id']}/complete", {"actual_date": "1999-01-03"}, "actual_date"),
+             ("post", f"/api/v1/projects/{project['id']}/milestones",
+              {"key": "early", "name": "x", "planned_date": "2015-12-31"}, "planned_date"),
+             ("post", f"/api/v1/projects/{project['id']}/schedule",
+              {"anchor_date": "2047-01-01", "reason": "笔误"}, "anchor_date"),
+             ("post", f"/api/v1/projects/{project['id']}/schedule",
+              {"anchor_date": "2027-01-01", "reason": "笔误", "overrides": {"b": {"planned_date": "1980-05-01"}}},
+              "overrides.b.planned_date")]
+    for method, url, body, field in cases:
+        response = await getattr(milestones, method)(url, json=body)
+        assert response.status_code == 422, (url, body, response.text)
+        assert [e["field"] for e in response.json()["errors"]] == [field], response.text
+        assert "2016–2046" in response.json()["errors"][0]["message"]
+    after = await nodes(milestones, project["id"])
+    assert (after["b"]["planned_date"], after["b"]["actual_date"], set(after)) == (
+        b["planned_date"], None, set(by_key))
+
+
 async def test_a_rescheduled_node_done_on_its_new_date_is_still_late_against_the_baseline(registry, milestones):
     """Seen: rescheduling an overdue node and completing it turned it into 'done on time' with no trace."""
-    project = await known_project(registry, milestones, planned_start_date="2026-03-01",
-                                  planned_completion_date="2027-06-30")
+    project = await known_project(registry, milestones)
+    await schedule(milestones, project["id"], anchor_date="2027-06-30")  # the plan as drawn up, already under way
     by_key = await nodes(milestones, project["id"])
     permit = by_key["planning_permit"]
     baseline = permit["baseline_date"]

@@ -86,11 +86,11 @@ async def test_planned_dates_added_later_generate_the_schedule_with_the_stages_s
     signed = await registry.post(f"/api/v1/projects/{pid}/transitions",
                                  json={"to_stage": "signed", "date": "2026-01-10"})
     assert signed.status_code == 200
-    updated = await registry.patch(f"/api/v1/projects/{pid}", json={"planned_start_date": "2026-06-01"},
+    updated = await registry.patch(f"/api/v1/projects/{pid}", json={"planned_start_date": "2030-06-01"},
                                    headers={"If-Match": signed.headers["ETag"]})
     assert updated.status_code == 200, updated.text
     by_key = await wait_nodes(milestones, pid, lambda n: "started" in n, "a schedule after the update")
-    assert by_key["started"]["planned_date"] == "2026-06-01"
+    assert by_key["started"]["planned_date"] == "2030-06-01"
     assert by_key["signed"]["actual_date"] == "2026-01-10"
 
 

@@ -3,37 +3,51 @@ dates on parallel branches, regenerated with a reason, and their critical path."
 from tests.milestones.flows import dates, known_project, nodes, parallel_template, schedule, unique_key
 from tests.support.api import client
 
-INDUSTRIAL_BACKWARD_2027_06_30 = {
-    "signed": "2026-05-01", "land_supplied": "2026-06-30", "planning_permit": "2026-08-14",
-    "environmental_approval": "2026-08-14", "construction_permit": "2026-09-03", "started": "2026-09-18",
-    "real_start": "2026-10-03", "topped_out": "2027-04-01", "completion_acceptance": "2027-06-30",
-    "in_operation": "2027-07-30", "statistics_included": "2026-11-02",
+# Backward from 2031-06-30 by the template alone the start falls on 2030-09-18; the project plans it on 2030-09-01,
+# so the start stays there and the approvals before it are derived from it.
+INDUSTRIAL_BACKWARD_2031_06_30 = {
+    "signed": "2030-04-14", "land_supplied": "2030-06-13", "planning_permit": "2030-07-28",
+    "environmental_approval": "2030-07-28", "construction_permit": "2030-08-17", "started": "2030-09-01",
+    "real_start": "2030-10-03", "topped_out": "2031-04-01", "completion_acceptance": "2031-06-30",
+    "in_operation": "2031-07-30", "statistics_included": "2030-11-02",
 }
 
 
 async def test_registered_with_a_planned_completion_gets_a_backward_schedule(registry, milestones):
-    project = await known_project(registry, milestones, planned_start_date="2026-09-01",
-                                  planned_completion_date="2027-06-30")
+    project = await known_project(registry, milestones, planned_start_date="2030-09-01",
+                                  planned_completion_date="2031-06-30")
     body = (await milestones.get(f"/api/v1/projects/{project['id']}/schedule")).json()
     assert (body["template"], body["mode"], body["anchor_date"], body["anchor_key"]) == (
-        "industrial", "backward", "2027-06-30", "completion_acceptance")
+        "industrial", "backward", "2031-06-30", "completion_acceptance")
     assert body["generated_by"] == "milestones" and body["revision"] == 1 and body["calendar"] == "calendar"
-    assert dates(body) == INDUSTRIAL_BACKWARD_2027_06_30
-    assert dates(body, "baseline_date") == INDUSTRIAL_BACKWARD_2027_06_30
-    assert body["projected_completion_date"] == "2027-07-30" and body["slip_days"] == 0
+    assert dates(body) == INDUSTRIAL_BACKWARD_2031_06_30
+    assert dates(body, "baseline_date") == INDUSTRIAL_BACKWARD_2031_06_30
+    # The start 17 days earlier than the template needs leaves that much float: done as soon as possible, 13 July.
+    assert (body["projected_completion_date"], body["slip_days"]) == ("2031-07-13", -17)
+    assert (body["replanned_from"], body["notes"]) == (None, [])
     signed = next(n for n in body["milestones"] if n["key"] == "signed")
     assert signed["responsible_unit_id"] == project["responsible_unit_id"]
-    assert signed["status"] == "overdue"  # today is after 2026-05-01 and nothing is done
+    assert signed["status"] == "pending"
+
+
+async def test_a_start_the_template_needs_earlier_than_planned_is_said(registry, milestones):
+    project = await known_project(registry, milestones, planned_start_date="2030-10-01",
+                                  planned_completion_date="2031-06-30")
+    body = (await milestones.get(f"/api/v1/projects/{project['id']}/schedule")).json()
+    assert dates(body)["started"] == "2030-09-18"
+    assert body["notes"] == ["按模板工期倒排，开工节点需于 2030-09-18，早于项目计划开工日期 2030-10-01 13 天"]
 
 
 async def test_registered_with_only_a_planned_start_gets_a_forward_schedule(registry, milestones):
-    project = await known_project(registry, milestones, category="infrastructure", planned_start_date="2027-03-01")
+    project = await known_project(registry, milestones, category="infrastructure",
+                                  planned_start_date="2030-03-01")
     body = (await milestones.get(f"/api/v1/projects/{project['id']}/schedule")).json()
     assert (body["template"], body["mode"], body["anchor_key"]) == ("infrastructure", "forward", "started")
     planned = dates(body)
-    assert planned["started"] == "2027-03-01"
-    assert planned["construction_permit"] == "2027-02-19"  # 10 days before the start
-    assert planned["real_start"] == "2027-03-16"
+    assert planned["started"] == "2030-03-01"
+    assert planned["construction_permit"] == "2030-02-19"  # 10 days before the start
+    assert planned["real_start"] == "2030-03-16"
+    assert body["notes"] == []
 
 
 async def test_a_project_without_planned_dates_waits_for_a_request(registry, milestones):

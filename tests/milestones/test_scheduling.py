@@ -4,7 +4,8 @@ from datetime import date
 import pytest
 
 from services.milestones.network import DependencyCycle, UnknownPredecessor, topological_order
-from services.milestones.scheduling import CALENDAR_DAYS, Mode, PlanNode, plan, push_later, working_calendar
+from services.milestones.scheduling import (CALENDAR_DAYS, Mode, PlanNode, from_day, plan, push_later,
+                                          working_calendar)
 from services.milestones.templates.builtin import BUILTIN, INDUSTRIAL
 
 # A → B (10 days) and A → C (20 days) run in parallel; D waits for both (5 days), E follows D (30 days).
@@ -147,3 +148,31 @@ def test_every_builtin_template_schedules_and_has_the_registry_nodes(key):
     statistics = next(n for n in nodes if n.trigger == "statistics_included")
     assert statistics.predecessors == ["real_start"]
     assert categories
+
+
+def test_a_plan_made_today_plans_its_passed_nodes_from_today():
+    """Backward from 2026-06-30 the nodes fall in May; drawn up on 27 May, A (done) stays, B and C (passed) are
+    planned from 27 May, D and E after them."""
+    planned = plan(PARALLEL, mode=Mode.backward, anchor=date(2026, 6, 30))
+    moved = from_day(PARALLEL, planned, day=date(2026, 5, 27), fixed={"a": date(2026, 5, 1)})
+    assert moved == {"b": date(2026, 6, 6), "c": date(2026, 6, 16), "d": date(2026, 6, 21), "e": date(2026, 7, 21)}
+
+
+def test_nothing_moves_when_nothing_has_passed():
+    planned = plan(PARALLEL, mode=Mode.backward, anchor=date(2026, 6, 30))
+    assert from_day(PARALLEL, planned, day=date(2026, 5, 6), fixed={}) == {}
+
+
+def test_a_passed_node_after_a_pinned_one_keeps_the_pin():
+    planned = plan(PARALLEL, mode=Mode.forward, anchor=date(2026, 1, 1))
+    moved = from_day(PARALLEL, planned, day=date(2026, 1, 24), fixed={"d": date(2026, 1, 26)})
+    # B and C had passed: planned from 24 January; D is pinned and does not move; E keeps its date after D.
+    assert moved == {"a": date(2026, 1, 24), "b": date(2026, 2, 3), "c": date(2026, 2, 13)}
+
+
+def test_a_node_planned_from_today_gets_at_least_the_lead():
+    planned = plan(PARALLEL, mode=Mode.backward, anchor=date(2026, 6, 30))
+    moved = from_day(PARALLEL, planned, day=date(2026, 6, 1), fixed={}, lead_days=15)
+    # A (no duration) gets the 15 days' lead; B and C take their durations after it, D and E follow them.
+    assert moved == {"a": date(2026, 6, 16), "b": date(2026, 6, 26), "c": date(2026, 7, 6), "d": date(2026, 7, 11),
+                     "e": date(2026, 8, 10)}

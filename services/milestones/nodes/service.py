@@ -23,6 +23,7 @@ from services.milestones.scheduling import Calendar, CalendarKind, PlanNode, pus
 from services.milestones.settings import MilestonesSettings
 from services.milestones.status import alert_levels, first_alert_date, standing
 from services.milestones.templates.schemas import Trigger
+from services.milestones.validation import ensure_plausible
 
 SYSTEM = "milestones"  # the actor of changes made by the service itself (registry facts, generation)
 
@@ -302,6 +303,7 @@ async def add(*, session: AsyncSession, project_id: str, node_in: MilestoneCreat
               settings: MilestonesSettings, today: date) -> Milestone:
     """Adds a custom node to a project's schedule; its planned date is also its baseline."""
     project = await get_writable_project(session=session, project_id=project_id, principal=principal)
+    ensure_plausible(project, {"planned_date": node_in.planned_date})
     nodes = await project_nodes(session=session, project_id=project_id)
     by_key = {n.key: n for n in nodes}
     if node_in.key in by_key:
@@ -365,6 +367,8 @@ async def change(*, session: AsyncSession, milestone_id: str, update_in: Milesto
                  settings: MilestonesSettings, today: date) -> Milestone:
     """Reschedules (with a reason; the baseline stays, the history keeps the old date) and/or reassigns a node."""
     node = await get_writable(session=session, milestone_id=milestone_id, principal=principal)
+    ensure_plausible(await get_project(session=session, project_id=node.project_id),
+                     {"planned_date": update_in.planned_date})
     sent = update_in.model_fields_set
     nodes = await project_nodes(session=session, project_id=node.project_id)
     node = next(n for n in nodes if n.id == milestone_id)
@@ -434,6 +438,8 @@ async def complete(*, session: AsyncSession, milestone_id: str, completion: Comp
                       errors=[field_error("actual_date", f"{completion.actual_date} is after today ({today})")])
     if completion.force and not completion.reason:
         raise Invalid("forcing a completion needs a reason", errors=[field_error("reason", "required with force")])
+    ensure_plausible(await get_project(session=session, project_id=node.project_id),
+                     {"actual_date": completion.actual_date})
     nodes = await project_nodes(session=session, project_id=node.project_id)
     node = next(n for n in nodes if n.id == milestone_id)
     by_key = {n.key: n for n in nodes}

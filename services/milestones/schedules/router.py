@@ -22,7 +22,7 @@ async def generate_schedule(project_id: str, body: ScheduleRequest, session: Ses
         project = await nodes.get_writable_project(session=session, project_id=project_id, principal=principal)
         schedule, members = await service.generate(session=session, project=project, request=body,
                                                    actor=principal.subject, settings=settings, today=today(settings))
-        return service.view(schedule, members, settings=settings, today=today(settings))
+        return service.view(schedule, members, project, settings=settings, today=today(settings))
 
     return await create_once(session, key=idempotency_key, scope=f"schedule:{project_id}", request_body=body,
                              create=create)

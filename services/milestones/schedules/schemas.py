@@ -38,6 +38,9 @@ class ScheduleRequest(Strict):
     omit: list[Key] = Field(default_factory=list, max_length=200)
     # Needed to regenerate an existing schedule: done nodes stay, open ones move (baselines stay), others go.
     reason: LongText | None = None
+    # Planned from the project's own dates (no anchor_date), open nodes whose date has already passed are planned
+    # from today; false keeps the derived dates (a plan entered as it was drawn up).
+    replan_past: bool = True
 
 
 class SchedulePublic(BaseModel):
@@ -55,6 +58,11 @@ class SchedulePublic(BaseModel):
     projected_completion_date: date
     baseline_completion_date: date
     slip_days: int
+    # The day open nodes whose derived date had passed were planned from, when generation did so.
+    replanned_from: date | None
+    # What the office should know about this plan (in Chinese): nodes planned from today, a start later than the
+    # project's own planned start.
+    notes: list[str]
     milestones: list[MilestonePublic]
 
 

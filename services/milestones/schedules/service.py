@@ -16,11 +16,11 @@ from services.milestones.models import Milestone, ProjectFact, Schedule
 from services.milestones.network import without_implied
 from services.milestones.nodes import service as nodes
 from services.milestones.schedules.schemas import CriticalPathPublic, NodeTiming, SchedulePublic, ScheduleRequest
-from services.milestones.scheduling import PlanNode, plan
+from services.milestones.scheduling import Calendar, PlanNode, from_day, plan
 from services.milestones.settings import MilestonesSettings
 from services.milestones.templates import service as templates
 from services.milestones.templates.schemas import TemplateNode
-from services.milestones.validation import EARLIEST, LATEST
+from services.milestones.validation import ensure_plausible, project_window
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +78,82 @@ def _anchor(*, project: ProjectFact, request: ScheduleRequest, specs: list[Templ
     return anchor_date, anchor_key
 
 
+def _start_key(specs: list[TemplateNode]) -> str | None:
+    return next((s.key for s in specs if s.stage == Stage.started), None)
+
+
+def _derive(*, project: ProjectFact, request: ScheduleRequest, specs: list[TemplateNode], durations: dict[str, int],
+            pinned: dict[str, date], anchor_date: date, anchor_key: str | None,
+            calendar: Calendar) -> dict[str, date]:
+    """Every node's date by the template. Backward from the project's own planned completion, a derived start later
+    than the project's own planned start is put back on it (the approvals before it are derived from it): the
+    template's durations never push the start past what the project itself plans."""
+    network = [PlanNode(s.key, durations[s.key], tuple(s.predecessors)) for s in specs]
+    dates = plan(network, mode=request.mode, anchor=anchor_date, anchor_key=anchor_key, calendar=calendar,
+                 pinned=pinned)
+    start, planned_start = _start_key(specs), project.planned_start_date
+    if (request.mode is ScheduleMode.backward and request.anchor_date is None and planned_start is not None
+            and start is not None and start not in pinned and start != anchor_key
+            and planned_start < dates[start]):
+        dates = plan(network, mode=request.mode, anchor=anchor_date, anchor_key=anchor_key, calendar=calendar,
+                     pinned={**pinned, start: planned_start})
+    return dates
+
+
+async def _plan_remaining_from(session: AsyncSession, members: list, *, day: date, calendar: Calendar, actor: str,
+                               reason: str | None, settings: MilestonesSettings) -> bool:
+    """Open nodes whose date has already passed are planned from `day`, none sooner than the configured lead (their
+    successors after them): a plan made today does not start out overdue. New nodes take the new date as their baseline too. Returns whether any moved."""
+    present = {n.key for n in members}
+    network = [PlanNode(n.key, n.duration_days, tuple(p for p in n.predecessors if p in present)) for n in members]
+    fixed = {n.key: n.actual_date or n.planned_date for n in members
+             if n.actual_date is not None or n.pinned or n.closed}
+    moved = from_day(network, {n.key: n.planned_date for n in members}, day=day, fixed=fixed,
+                     lead_days=settings.replan_lead_days, calendar=calendar)
+    for node in members:
+        if node.key not in moved:
+            continue
+        before, node.planned_date = node.planned_date, moved[node.key]
+        if isinstance(node, nodes.DraftNode):
+            node.baseline_date = node.planned_date
+        else:
+            await nodes.record(session, node, action="rescheduled", actor=actor, reason=reason or f"planned from {day}",
+                               changes={"planned_date": {"before": before.isoformat(),
+                                                         "after": node.planned_date.isoformat()}})
+        nodes.restart_alerts(node, settings)
+    return bool(moved)
+
+
+def notes(schedule: Schedule, members: list[Milestone], project: ProjectFact) -> list[str]:
+    """What the office should know about the plan, in its words."""
+    said = []
+    if schedule.replanned_from is not None:
+        said.append(f"生成时部分节点的计划日期已过，未完成节点自 {schedule.replanned_from} 起重新排期")
+    completion = next((n for n in members if n.stage == Stage.completed.value and not n.closed), None)
+    planned_completion = project.planned_completion_date
+    if completion is not None and completion.actual_date is None and planned_completion is not None and \
+            completion.planned_date > planned_completion:
+        said.append(f"竣工验收节点计划于 {completion.planned_date}，晚于项目计划竣工日期 {planned_completion} "
+                    f"{(completion.planned_date - planned_completion).days} 天")
+    start = next((n for n in members if n.stage == Stage.started.value and not n.closed), None)
+    planned_start = project.planned_start_date
+    if start is not None and start.actual_date is None and planned_start is not None:
+        late = (start.planned_date - planned_start).days
+        if late > 0:
+            said.append(f"开工节点计划于 {start.planned_date}，晚于项目计划开工日期 {planned_start} {late} 天")
+        elif late < 0 and schedule.mode == ScheduleMode.backward.value:
+            said.append(f"按模板工期倒排，开工节点需于 {start.planned_date}，早于项目计划开工日期 {planned_start} "
+                        f"{-late} 天")
+    return said
+
+
 async def generate(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest, actor: str,
                    settings: MilestonesSettings, today: date,
                    existing: list[Milestone] | None = None,
                    schedule: Schedule | None | EllipsisType = ...) -> tuple[Schedule, list[Milestone]]:
     """Derives every node's planned date from the template and the anchor; regenerating (with a reason) keeps done
-    nodes, custom nodes and baselines, moves open nodes and drops template nodes no longer wanted.
+    nodes, custom nodes and baselines, moves open nodes and drops template nodes no longer wanted. Planned from the
+    project's own dates, open nodes already past on `today` are planned from it (`replan_past`).
 
     The schedule row is the record of a generation (a node's history starts with its later changes)."""
     if schedule is ...:
@@ -92,6 +162,8 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
         existing = await nodes.project_nodes(session=session, project_id=project.id)
     if existing and not request.reason:
         raise Conflict("the project already has a schedule; regenerating it needs a reason")
+    ensure_plausible(project, {"anchor_date": request.anchor_date,
+                               **{f"overrides.{k}.planned_date": o.planned_date for k, o in request.overrides.items()}})
     template, specs = await _template_nodes(session=session, project=project, request=request, settings=settings)
     anchor_date, anchor_key = _anchor(project=project, request=request, specs=specs)
     calendar = settings.calendar(request.calendar)
@@ -100,13 +172,15 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
                          overrides[s.key].duration_days is not None else s.duration_days) for s in specs}
     pinned = {k: o.planned_date for k, o in overrides.items() if o.planned_date is not None}
     try:
-        dates = plan([PlanNode(s.key, durations[s.key], tuple(s.predecessors)) for s in specs], mode=request.mode,
-                     anchor=anchor_date, anchor_key=anchor_key, calendar=calendar, pinned=pinned)
+        dates = _derive(project=project, request=request, specs=specs, durations=durations, pinned=pinned,
+                        anchor_date=anchor_date, anchor_key=anchor_key, calendar=calendar)
     except OverflowError:
         dates = None
-    if dates is None or not all(EARLIEST <= d <= LATEST for d in dates.values()):
-        raise Invalid(f"scheduled {request.mode.value} from {anchor_date}, the nodes fall outside {EARLIEST}..{LATEST}",
-                      errors=[field_error("anchor_date", f"{anchor_date} puts the nodes' dates out of range")])
+    first, last = project_window(project)
+    if dates is None or not all(first <= d <= last for d in dates.values()):
+        raise Invalid(f"scheduled {request.mode.value} from {anchor_date}, the nodes fall outside {first}..{last}",
+                      errors=[field_error("anchor_date", f"{anchor_date} puts the nodes' dates outside "
+                                                         f"{first.year}–{last.year} (the project's plausible years)")])
 
     now = utcnow()
     left = {n.key: n for n in existing}
@@ -150,6 +224,8 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
 
     await nodes.apply_registry_facts(session=session, project=project, nodes=result, settings=settings, today=today,
                                      announce_changes=False)
+    replanned = request.anchor_date is None and request.replan_past and await _plan_remaining_from(
+        session, result, day=today, calendar=calendar, actor=actor, reason=request.reason, settings=settings)
     path = nodes.mark_critical(result, calendar)
     await nodes.insert_drafts(session, drafts)
     if schedule is None:
@@ -160,6 +236,7 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
     schedule.calendar = calendar.kind.value
     schedule.revision += 1
     schedule.generated_by, schedule.generated_at, schedule.closed = actor, now, False
+    schedule.replanned_from = today if replanned else None
     await session.flush()
 
     states = [MilestoneState.model_validate(node_state(n, as_of=today, due_soon_days=settings.due_soon_days))
@@ -194,7 +271,7 @@ async def generate_automatically(*, session: AsyncSession, project: ProjectFact,
     return True
 
 
-def view(schedule: Schedule, members: list[Milestone], *, settings: MilestonesSettings,
+def view(schedule: Schedule, members: list[Milestone], project: ProjectFact, *, settings: MilestonesSettings,
          today: date) -> SchedulePublic:
     """The schedule with its nodes, projected completion and slip."""
     members = sorted(members, key=lambda n: (n.position, n.id))
@@ -206,17 +283,18 @@ def view(schedule: Schedule, members: list[Milestone], *, settings: MilestonesSe
         generated_at=schedule.generated_at, closed=schedule.closed,
         projected_completion_date=path.projected_completion_date,
         baseline_completion_date=path.baseline_completion_date, slip_days=path.slip_days,
+        replanned_from=schedule.replanned_from, notes=notes(schedule, members, project),
         milestones=[nodes.public(n, as_of=today, settings=settings) for n in members])
 
 
 async def get(*, session: AsyncSession, project_id: str, settings: MilestonesSettings, today: date) -> SchedulePublic:
     """Gets a project's schedule with its nodes."""
-    await nodes.get_project(session=session, project_id=project_id)
+    project = await nodes.get_project(session=session, project_id=project_id)
     schedule = await session.get(Schedule, project_id)
     members = await nodes.project_nodes(session=session, project_id=project_id)
     if schedule is None or not members:
         raise NotFound(f"project {project_id} has no schedule")
-    return view(schedule, members, settings=settings, today=today)
+    return view(schedule, members, project, settings=settings, today=today)
 
 
 async def critical_path(*, session: AsyncSession, project_id: str, settings: MilestonesSettings,

@@ -3,15 +3,12 @@ registered, and the day a correction takes effect. Messages are what an office r
 from datetime import date
 from typing import Any
 
-from contracts.registry import Stage
+from contracts.registry import Stage, plausible_dates
 from kit.errors import field_error
 
 ORDER = list(Stage)
 # How far back a list date may go before the project's year: projects carried over from earlier lists.
 LISTED_YEARS_BACK = 10
-# Plausible dates of a project of year Y: from Y - 10 (long preparations) to Y + 20 (long works). Year 1 or 9999 is
-# a typing error, and milestones could not plan around it.
-PLAN_YEARS_BACK, PLAN_YEARS_AHEAD = 10, 20
 
 
 def plausible_errors(values: dict[str, Any], fields: tuple[str, ...]) -> list[dict]:
@@ -19,7 +16,7 @@ def plausible_errors(values: dict[str, Any], fields: tuple[str, ...]) -> list[di
     year = values.get("year")
     if year is None:
         return []
-    first, last = date(year - PLAN_YEARS_BACK, 1, 1), date(year + PLAN_YEARS_AHEAD, 12, 31)
+    first, last = plausible_dates(year)
     return [field_error(f, f"{values[f]} 不在 {first.year}–{last.year} 年之间（项目年度 {year}）")
             for f in fields if values.get(f) is not None and not first <= values[f] <= last]
 
