@@ -75,12 +75,15 @@ async def authenticate(request: Request) -> Principal:
 
 
 def require(scope: str):
-    """Dependency: the caller's principal, which must hold `scope` (or admin)."""
+    """Dependency: the caller's principal, which must hold `scope` (or admin). What needs `admin` itself is the
+    office's: a unit-bound token never does it, whatever its scopes."""
 
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)  # called, not a nested Depends: one dependency less to solve
         if not principal.has(scope):
             raise Forbidden(f"the token lacks the '{scope}' scope")
+        if scope == ADMIN and principal.unit_id is not None:
+            raise Forbidden("a unit-bound token may not do what only the office's admin does")
         return principal
 
     return dependency
