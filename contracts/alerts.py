@@ -138,6 +138,8 @@ class TaskFeedback(TaskState):
     feedback: str
     # Evidence the unit gave with its answer: photos and documents (URIs or the ids of stored documents).
     evidence: list[str] = []
+    # The business day of the answer (absent in events written before it was carried).
+    answered_on: date | None = None
 
 
 class TaskClosed(TaskState):
@@ -152,6 +154,8 @@ class TaskReturned(TaskState):
     type = "keyproject.alerts.task.returned.v1"
     topic = topics.ALERTS
     reason: str
+    # The business day it was returned (absent in events written before it was carried).
+    returned_on: date | None = None
 
 
 class TaskEscalated(TaskState):

@@ -27,9 +27,10 @@ from services.reports.settings import ReportsSettings
 CONSUMED_TOPICS = [topics.REGISTRY, topics.MILESTONES, topics.ALERTS]
 # PostgreSQL advisory lock that fences live event handling off a running rebuild (see services.reports.rebuild).
 REBUILD_LOCK = 0x6B70_0404
-# The task events that carry the day they happened on; the others happened when published.
+# The business day each task event happened on (events written before it was carried: the day published).
 TASK_EVENT_DAYS = {alerts.TaskOpened: "opened_on", alerts.TaskClosed: "closed_on", alerts.TaskEscalated: "as_of",
-                   alerts.TaskResolvableChanged: "as_of"}
+                   alerts.TaskResolvableChanged: "as_of", alerts.TaskFeedback: "answered_on",
+                   alerts.TaskReturned: "returned_on"}
 
 
 @functools.cache

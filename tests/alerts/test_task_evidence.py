@@ -32,6 +32,9 @@ async def test_feedback_carries_its_evidence(platform, alerts, alerts_events):
     assert (await alerts.get(url)).json()["evidence"] == [PHOTO, DOC]
     [feedback] = await published(alerts_events, contract.TaskFeedback, subject=owner.id, id=task["id"])
     assert feedback.evidence == [PHOTO, DOC]
+    # the business day of the answer (the alerts service's day, as in the task's history), not the publish time
+    answered_on = [c["as_of"] for c in (await alerts.get(url)).json()["history"] if c["action"] == "feedback"]
+    assert [str(feedback.answered_on)] == answered_on
 
 
 @pytest.fixture(scope="module")

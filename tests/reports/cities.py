@@ -430,6 +430,8 @@ def _dated_tasks(units: dict[str, UnitSpec], projects: dict[str, ProjectSpec]) -
     """Opened on 1 April: t1 (A) open, due 15 April; t2 (E, the year before's list) and t3 (C, archived in May)
     the same; t4 (A) due 10 April, answered on 20 April; t5 (D) due 15 April, answered on 20 April and returned on
     25 April after its alert cleared (resolvable: waiting only for verification). t6 (D) opened on 1 May, due 30 June.
+    t4's answer and t5's return are published on 2 June (a clock pinned to the office's day, a replay): what counts
+    is the business day they carry.
     """
     def task(model, key, project, deadline, on, status_="open", **extra):
         spec = projects[project]
@@ -437,16 +439,16 @@ def _dated_tasks(units: dict[str, UnitSpec], projects: dict[str, ProjectSpec]) -
                              status_=status_, opened_on=extra.pop("opened_on", dated_day(4, 1)), on=on, **extra)
 
     return [task(alerts.TaskOpened, "t4", "A", dated_day(4, 10), dated_day(4, 1)),
-            task(alerts.TaskFeedback, "t4", "A", dated_day(4, 10), dated_day(4, 20), "feedback_submitted",
-                 feedback="已整改"),
+            task(alerts.TaskFeedback, "t4", "A", dated_day(4, 10), dated_day(6, 2), "feedback_submitted",
+                 feedback="已整改", answered_on=dated_day(4, 20)),
             task(alerts.TaskOpened, "t1", "A", dated_day(4, 15), dated_day(4, 1)),
             task(alerts.TaskOpened, "t2", "E", dated_day(4, 15), dated_day(4, 1)),
             task(alerts.TaskOpened, "t3", "C", dated_day(4, 15), dated_day(4, 1)),
             task(alerts.TaskOpened, "t5", "D", dated_day(4, 15), dated_day(4, 1)),
             task(alerts.TaskFeedback, "t5", "D", dated_day(4, 15), dated_day(4, 20), "feedback_submitted",
                  feedback="已整改", resolvable=True),
-            task(alerts.TaskReturned, "t5", "D", dated_day(4, 15), dated_day(4, 25), reason="材料不全",
-                 resolvable=True),
+            task(alerts.TaskReturned, "t5", "D", dated_day(4, 15), dated_day(6, 2), reason="材料不全",
+                 resolvable=True, returned_on=dated_day(4, 25)),
             task(alerts.TaskOpened, "t6", "D", dated_day(6, 30), dated_day(5, 1), opened_on=dated_day(5, 1))]
 
 

@@ -136,7 +136,7 @@ async def give_feedback(*, session: AsyncSession, task_id: str, feedback: str, p
     task.feedback, task.evidence = feedback, list(evidence)
     return await _move(session, task, action="feedback", status=TaskStatus.feedback_submitted,
                        actor=principal.subject, today=today, note=feedback, event=contract.TaskFeedback,
-                       extra={"feedback": feedback, "evidence": list(evidence)})
+                       extra={"feedback": feedback, "evidence": list(evidence), "answered_on": today})
 
 
 async def close(*, session: AsyncSession, task_id: str, verification_note: str, principal: Principal,
@@ -165,7 +165,8 @@ async def return_(*, session: AsyncSession, task_id: str, reason: str, principal
         raise Conflict(f"only a task with feedback can be returned; this one is {task.status}")
     task.return_reason = reason
     return await _move(session, task, action="returned", status=TaskStatus.open, actor=principal.subject,
-                       today=today, note=reason, event=contract.TaskReturned, extra={"reason": reason})
+                       today=today, note=reason, event=contract.TaskReturned,
+                       extra={"reason": reason, "returned_on": today})
 
 
 async def report_problem(*, session: AsyncSession, project_id: str, problem_in: ProblemCreate,
