@@ -1,13 +1,14 @@
-"""Registry events: keep the project facts (newest version wins), drive nodes from stages, the real start and the
+"""Registry events: keep the unit names and the project facts (newest version wins), drive nodes from stages, the real start and the
 statistics inclusion, close archived schedules, and generate schedules for projects announced with planned dates."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
 from contracts.registry import (ProjectArchived, ProjectRegistered, ProjectStageChanged, ProjectStartConfirmed,
-                                ProjectState, ProjectUpdated, StatisticsStatus, StatisticsStatusChanged)
+                                ProjectState, ProjectUpdated, StatisticsStatus, StatisticsStatusChanged, UnitCreated,
+                                UnitState, UnitUpdated)
 from kit.clock import today, utcnow
 from kit.consumer import Handlers
-from services.milestones.models import ProjectFact
+from services.milestones.models import ProjectFact, UnitFact
 from services.milestones.nodes import service as nodes
 from services.milestones.schedules import service as schedules
 from services.milestones.settings import MilestonesSettings
@@ -15,6 +16,9 @@ from services.milestones.settings import MilestonesSettings
 
 def handlers(settings: MilestonesSettings) -> Handlers:
     """The consumer's handlers, bound to the service's settings."""
+
+    async def on_unit(session: AsyncSession, _event: CloudEvent, unit: UnitState) -> None:
+        await session.merge(UnitFact(id=unit.id, code=unit.code, name=unit.name))
 
     async def on_project_state(session: AsyncSession, _event: CloudEvent, project: ProjectState) -> None:
         fact = await session.get(ProjectFact, project.id, with_for_update=True)
@@ -73,6 +77,8 @@ def handlers(settings: MilestonesSettings) -> Handlers:
                                                                  settings=settings))
 
     return {
+        UnitCreated: on_unit,
+        UnitUpdated: on_unit,
         ProjectRegistered: on_project_state,
         ProjectUpdated: on_project_state,
         ProjectArchived: on_project_state,

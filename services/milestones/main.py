@@ -3,6 +3,7 @@ from pathlib import Path
 
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
+from services.milestones.delays.router import router as delays
 from services.milestones.handlers import handlers
 from services.milestones.nodes.router import router as milestones
 from services.milestones.scan.daily import run_daily
@@ -16,7 +17,7 @@ def spec(settings: MilestonesSettings) -> ServiceSpec:
     return ServiceSpec(
         name="milestones",
         title="Key-project milestones",
-        routers=[templates, schedules, milestones, scan],
+        routers=[templates, schedules, milestones, delays, scan],
         migrations=Path(__file__).parent / "migrations",
         produces=topics.MILESTONES,
         consumes=[topics.REGISTRY],

@@ -1,4 +1,4 @@
-"""Milestones tables: project facts from the registry, custom templates, schedules, nodes, their history and scans."""
+"""Milestones tables: project and unit facts from the registry, custom templates, schedules, nodes, their history and scans."""
 from datetime import date, datetime
 
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
@@ -31,6 +31,16 @@ class ProjectFact(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UnitFact(Base):
+    """A registry unit's name, so the delays charged to it read as the office writes them."""
+
+    __tablename__ = "units"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
 
 
 class CustomTemplate(Base):

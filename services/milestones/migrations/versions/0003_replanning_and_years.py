@@ -1,5 +1,6 @@
 """A schedule records the day its open nodes were planned from when their derived dates had already passed; a
-project its year (the window its nodes' dates must lie in).
+project its year (the window its nodes' dates must lie in); the registry's units are known by name (delays are
+charged to them).
 
 Revision ID: 0003
 Revises: 0002
@@ -18,9 +19,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("replanned_from", sa.Date(), nullable=True))
     with op.batch_alter_table("projects") as batch:
         batch.add_column(sa.Column("year", sa.Integer(), nullable=True))
+    op.create_table("units",
+                    sa.Column("id", sa.String(length=36), nullable=False),
+                    sa.Column("code", sa.String(length=64), nullable=False),
+                    sa.Column("name", sa.String(length=200), nullable=False),
+                    sa.PrimaryKeyConstraint("id"))
 
 
 def downgrade() -> None:
+    op.drop_table("units")
     with op.batch_alter_table("projects") as batch:
         batch.drop_column("year")
     with op.batch_alter_table("schedules") as batch:
