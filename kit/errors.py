@@ -61,6 +61,12 @@ class Invalid(Problem):
     status, slug, title = 422, "validation-error", "The request is not valid"
 
 
+class Unavailable(Problem):
+    """The deployment cannot serve this right now (its configuration is at fault, not the request)."""
+
+    status, slug, title = 503, "unavailable", "Temporarily unavailable"
+
+
 def field_error(field: str, message: str) -> dict[str, str]:
     return {"field": field, "message": message}
 

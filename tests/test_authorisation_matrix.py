@@ -244,7 +244,7 @@ async def _state(platform, world: World) -> dict:
             "webhooks": _pick((await alerts.get("/api/v1/webhooks")).json()["items"], "id"),
             "targets": _pick((await reports.get("/api/v1/targets", params={"year": 2031})).json(), "id", "name"),
             "scoring": (await reports.get("/api/v1/scoring")).json()["version"],
-            "snapshots": _pick((await reports.get("/api/v1/snapshots")).json(), "period", "version"),
+            # (snapshots are left out: the scheduler freezes months by itself while the other tests enter lists)
         }
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from kit.app import ServiceSpec, create_service_app
 from services.reports.board.router import router as board
+from services.reports.bulletin.router import router as bulletin
 from services.reports.dependencies import open_reader
 from services.reports.exports.router import router as exports
 from services.reports.handlers import CONSUMED_TOPICS, LIVE_HANDLERS
@@ -29,7 +30,7 @@ async def freeze_startup_objects(_app) -> None:
 SPEC = ServiceSpec(
     name="reports",
     title="Key-project reports",
-    routers=[overview, projects, rankings, scoring, targets, snapshots, exports, rebuild],
+    routers=[overview, projects, rankings, scoring, targets, snapshots, exports, bulletin, rebuild],
     migrations=Path(__file__).parent / "migrations",
     consumes=CONSUMED_TOPICS,
     handlers=LIVE_HANDLERS,

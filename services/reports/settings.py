@@ -1,7 +1,8 @@
 """Reports settings (KP_* environment variables)."""
 from decimal import Decimal
+from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from kit.settings import ServiceSettings
 from services.reports.figures import TargetRounding
@@ -33,5 +34,18 @@ class ReportsSettings(ServiceSettings):
     board_requires_token: bool = False
     board_refresh_seconds: int = Field(default=60, ge=5)
     board_ranking_rows: int = Field(default=12, ge=1, le=50)
+    # The monthly bulletin (调度通报): the office's own Jinja2 template (KP_BULLETIN_TEMPLATE, a path; default the
+    # built-in services/reports/bulletin/template.md.j2), how many units it names best and worst
+    # (KP_BULLETIN_RANKED), and the annual plan (万元) above which a unit behind the time schedule is named
+    # (KP_BULLETIN_PLAN_THRESHOLD).
+    bulletin_template: Path | None = None
+    bulletin_ranked: int = Field(default=3, ge=1, le=20)
+    bulletin_plan_threshold: Decimal = Field(default=Decimal(10000), ge=0)
     # How often the Prometheus gauges (projects by stage and colour, completion ratios, ranking) are recomputed.
     metrics_refresh_seconds: float = Field(default=15.0, gt=0)
+
+    @model_validator(mode="after")
+    def _bulletin_template_exists(self):
+        if self.bulletin_template is not None and not self.bulletin_template.is_file():
+            raise ValueError(f"KP_BULLETIN_TEMPLATE={self.bulletin_template} is not a readable file")
+        return self
