@@ -17,6 +17,7 @@ class Grade(StrEnum):
     normal = "normal"
     warning = "warning"
     lagging = "lagging"
+    suspended = "suspended"  # 暂停: approved suspension, not graded until it resumes
 
 
 class AlertStatus(StrEnum):
@@ -125,6 +126,8 @@ class TaskState(EventData):
     problem_type: str | None = None
     # Its alert has cleared: it only waits for the supervisor's verification (销号).
     resolvable: bool = False
+    # Its project is suspended (停工): the task waits, it is neither late nor escalated until the project resumes.
+    on_hold: bool = False
 
 
 class TaskOpened(TaskState):
@@ -165,6 +168,14 @@ class TaskEscalated(TaskState):
     days_late: int
     # Who the case now goes to: the unit's head, the project's lead leader by name, or 问责.
     escalated_to: str | None = None
+
+
+class TaskHoldChanged(TaskState):
+    """The task was put on hold (its project suspended) or taken off it (resumed: its deadline moved by the pause)."""
+
+    type = "keyproject.alerts.task.hold_changed.v1"
+    topic = topics.ALERTS
+    as_of: date
 
 
 class TaskResolvableChanged(TaskState):

@@ -10,6 +10,12 @@ EVENTS: tuple[type[EventData], ...] = (
     registry.ProjectArchived,
     registry.ProjectStageChanged,
     registry.ProjectStartConfirmed,
+    registry.ProjectSuspended,
+    registry.ProjectResumed,
+    registry.SuspensionRequested,
+    registry.SuspensionRejected,
+    registry.ResumptionRequested,
+    registry.ResumptionRejected,
     registry.InvestmentReported,
     registry.BudgetChanged,
     registry.StatisticsStatusChanged,
@@ -36,6 +42,7 @@ EVENTS: tuple[type[EventData], ...] = (
     alerts.TaskReturned,
     alerts.TaskEscalated,
     alerts.TaskResolvableChanged,
+    alerts.TaskHoldChanged,
 )
 
 CATALOG: dict[str, type[EventData]] = {model.type: model for model in EVENTS}

@@ -132,6 +132,8 @@ class ProjectState(EventData):
     # The platform's today when the project was entered (not a business date of the project): grace periods for
     # late entry count from it.
     registered_on: date | None = None
+    # Suspended (停工/暂停, approved by the office) since this day; None while the project runs.
+    suspended_on: date | None = None
 
 
 class ProjectRegistered(ProjectState):
@@ -163,6 +165,65 @@ class ProjectStageChanged(ProjectState):
     to_stage: Stage
     date: date
     backwards: bool = False
+
+
+class ProjectSuspended(ProjectState):
+    """The office approved a suspension: from `suspended_on` the project's schedule is paused (its nodes do not age,
+    its colour gets no worse, its tasks are on hold) until it is resumed."""
+
+    type = "keyproject.registry.project.suspended.v1"
+    topic = topics.REGISTRY
+    suspension_id: str
+    reason: str  # the configured reason's code (KP_SUSPENSION_REASONS)
+    expected_resume_on: date | None = None
+
+
+class ProjectResumed(ProjectState):
+    """The office approved the resumption: the project runs again from `resumed_on`; what was planned after the
+    suspension moves by the pause."""
+
+    type = "keyproject.registry.project.resumed.v1"
+    topic = topics.REGISTRY
+    suspension_id: str
+    paused_from: date
+    resumed_on: date
+    paused_days: int
+
+
+class SuspensionState(EventData):
+    """A suspension episode (停复审核) as it stands: who asked, why, what the office decided."""
+
+    id: str
+    project_id: str
+    responsible_unit_id: str
+    status: str  # requested, rejected, suspended, resume_requested, resumed
+    reason: str
+    detail: str | None = None
+    suspend_from: date
+    expected_resume_on: date | None = None
+    resume_on: date | None = None
+    comment: str | None = None  # the office's comment on its last decision
+    on: date  # the business day of this step
+
+
+class SuspensionRequested(SuspensionState):
+    type = "keyproject.registry.suspension.requested.v1"
+    topic = topics.REGISTRY
+
+
+class SuspensionRejected(SuspensionState):
+    type = "keyproject.registry.suspension.rejected.v1"
+    topic = topics.REGISTRY
+
+
+class ResumptionRequested(SuspensionState):
+    type = "keyproject.registry.suspension.resume_requested.v1"
+    topic = topics.REGISTRY
+
+
+class ResumptionRejected(SuspensionState):
+    type = "keyproject.registry.suspension.resume_rejected.v1"
+    topic = topics.REGISTRY
 
 
 class StartKind(StrEnum):

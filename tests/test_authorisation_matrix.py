@@ -2,8 +2,8 @@
 endpoint without a row fails here: without a token 401, with every read scope and no write one 403, and a token
 bound to unit B with every scope a unit may hold, aimed at unit A's records (the record written and every reference
 it takes), refused (403; 404 where another unit's record is not even shown) and changing nothing. What only the
-office does (units, templates, rules, rounds, webhooks, scoring, targets, snapshots, scans, rebuilds) is refused to
-any unit-bound token, whatever its scopes (a unit-bound admin token included)."""
+office does (units, suspension decisions, templates, rules, rounds, webhooks, scoring, targets, snapshots, scans,
+rebuilds) is refused to any unit-bound token, whatever its scopes (a unit-bound admin token included)."""
 import csv
 import io
 from dataclasses import dataclass, field
@@ -34,6 +34,7 @@ class World:
     template: str
     webhook: dict
     target: dict
+    suspension: dict
     extra: dict = field(default_factory=dict)
 
 
@@ -70,6 +71,9 @@ MATRIX = [
     Write("registry", "POST", "/api/v1/projects/{project_id}/transitions", {"to_stage": "signed", "date": "2026-02-01"}),
     Write("registry", "POST", "/api/v1/projects/{project_id}/start-confirmation",
           {"kind": "piling", "date": "2026-03-01", "evidence": ["https://files.example.gov.cn/p.jpg"]}),
+    Write("registry", "POST", "/api/v1/projects/{project_id}/suspensions", {"reason": "land"}),
+    Write("registry", "POST", "/api/v1/suspensions/{suspension_id}/resumption", {"resume_on": "2026-02-01"}),
+    Write("registry", "POST", "/api/v1/suspensions/{suspension_id}/decision", {"approve": True}, office_only=True),
     Write("registry", "PUT", "/api/v1/projects/{project_id}/investments/{period}", {"amount": "1"}),
     Write("registry", "POST", "/api/v1/projects/{project_id}/budget-adjustments",
           {"amount": "1", "reason": "调整", "approved_on": "2026-02-01"}),
@@ -132,7 +136,8 @@ def _request(write: Write, world: World | None) -> tuple[str, dict]:
         "unit_id": world.a["id"], "project_id": world.project["id"], "milestone_id": world.node["id"],
         "parcel_id": world.parcel["id"], "alert_id": world.alert["id"], "task_id": world.task["id"],
         "problem_id": world.problem["id"], "key": world.template, "name": "should_have_started",
-        "subscription_id": world.webhook["id"], "target_id": world.target["id"], "period": "2026-01"}
+        "subscription_id": world.webhook["id"], "target_id": world.target["id"], "period": "2026-01",
+        "suspension_id": world.suspension["id"]}
     path = write.path.format(**values) if world else write.path.format_map(_Anything())
     if callable(write.body):
         kwargs = write.body(world) if world else {}
@@ -201,12 +206,13 @@ async def world(platform) -> World:
             "filters": {"unit_id": [a["id"]]}})
         target = await reports.post("/api/v1/targets", json={"year": 2031, "name": "开工目标",
                                                              "measure": "started_count", "value": "5"})
-        for response in (task, problem, template, webhook, target):
+        suspension = await registry.post(f"/api/v1/projects/{project['id']}/suspensions", json={"reason": "land"})
+        for response in (task, problem, template, webhook, target, suspension):
             assert response.status_code == 201, response.text
         node = next(n for n in found["schedule"]["milestones"] if n["key"] == "signed")
         return World(a=a, b=b, project=project, node=node, parcel=parcel.json(), alert=found["alert"],
                      task=task.json(), problem=problem.json(), template=template.json()["key"],
-                     webhook=webhook.json(), target=target.json())
+                     webhook=webhook.json(), target=target.json(), suspension=suspension.json())
 
 
 def _pick(items: list[dict], *fields: str) -> list[tuple]:
@@ -225,6 +231,8 @@ async def _state(platform, world: World) -> dict:
             "investments": (await registry.get(f"/api/v1/projects/{pid}/investments")).json(),
             "documents": (await registry.get(f"/api/v1/projects/{pid}/documents")).json(),
             "statistics": (await registry.get(f"/api/v1/projects/{pid}/statistics")).json(),
+            "suspensions": _pick((await registry.get("/api/v1/suspensions", params={"project_id": pid})
+                                  ).json()["items"], "id", "status", "resume_on"),
             "parcels": _pick((await registry.get("/api/v1/parcels", params={"unit_id": a_id})).json()["items"],
                              "id", "project_id", "area_mu", "version"),
             "a_projects": _pick((await registry.get("/api/v1/projects", params={"unit_id": a_id, "limit": 100})

@@ -17,6 +17,7 @@ from kit.clock import today, utcnow
 from kit.consumer import Handlers
 from services.alerts.evaluation.service import evaluate_parcels, evaluate_projects
 from services.alerts.models import MilestoneFact, ParcelFact, ProjectFact, Unit
+from services.alerts.tasks import service as tasks
 from services.alerts.settings import AlertsSettings
 
 
@@ -42,6 +43,7 @@ def _project_values(project: registry.ProjectState) -> dict:
         "real_start_date": project.real_start_date, "annual_plan_investment": project.annual_plan_investment,
         "government_funded": project.government_funded, "budget": project.budget, "archived": project.archived,
         "version": project.version, "registered_on": project.registered_on or project.listed_on,
+        "suspended_on": project.suspended_on,
     }
 
 
@@ -67,10 +69,17 @@ class FactHandlers:
         row = await _facts(session, project.id, unit_id=project.responsible_unit_id, year=project.year)
         if row.version >= project.version:
             return
+        was_suspended = row.suspended_on
         for name, value in _project_values(project).items():
             setattr(row, name, value)
         row.updated_at = utcnow()
         await session.flush()
+        if project.suspended_on is not None and was_suspended is None:
+            await tasks.hold(session, project_id=project.id, as_of=project.suspended_on)
+        elif project.suspended_on is None and was_suspended is not None:
+            resumed = project if isinstance(project, registry.ProjectResumed) else None
+            await tasks.release(session, project_id=project.id, as_of=resumed.resumed_on if resumed else self.today(),
+                                shift_days=resumed.paused_days if resumed else 0)
         await self._evaluate(session, row)
 
     async def on_start_confirmed(self, session: AsyncSession, _event: CloudEvent,
@@ -151,6 +160,8 @@ class FactHandlers:
             registry.ProjectUpdated: self.on_project_state,
             registry.ProjectArchived: self.on_project_state,
             registry.ProjectStageChanged: self.on_project_state,
+            registry.ProjectSuspended: self.on_project_state,
+            registry.ProjectResumed: self.on_project_state,
             registry.ProjectStartConfirmed: self.on_start_confirmed,
             registry.InvestmentReported: self.on_investment,
             registry.BudgetChanged: self.on_budget,

@@ -39,7 +39,8 @@ async def refresh(session: AsyncSession, *, today: date) -> None:
     unclosed = Task.status != TaskStatus.closed
     TASKS_OPEN.set(await session.scalar(select(func.count()).select_from(Task).where(unclosed)) or 0)
     TASKS_LATE.set(await session.scalar(select(func.count()).select_from(Task).where(
-        Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.deadline < today)) or 0)
+        Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.on_hold.is_(False),
+        Task.deadline < today)) or 0)
     levels = dict((await session.execute(select(Task.escalation_level, func.count()).where(unclosed)
                                          .group_by(Task.escalation_level))).all())
     for level in EscalationLevel:

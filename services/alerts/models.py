@@ -2,7 +2,7 @@
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy import DateTime as SqlDateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -76,6 +76,8 @@ class ProjectFact(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     # The platform's day the project was entered: grace periods for a late or mid-flight entry count from it.
     registered_on: Mapped[date | None] = mapped_column(Date)
+    # Suspended (停工) since this day: not evaluated (its alerts stay as they were, no new task), graded 暂停.
+    suspended_on: Mapped[date | None] = mapped_column(Date)
     # The date the project was last evaluated for: events never evaluate it for an earlier date.
     evaluated_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -223,6 +225,8 @@ class Task(Base):
     problem_id: Mapped[str | None] = mapped_column(String(36))
     problem_type: Mapped[str | None] = mapped_column(String(20))
     resolvable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its project is suspended: the task waits (not late, not escalated); resumed, its deadline moves by the pause.
+    on_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
     feedback: Mapped[str | None] = mapped_column(Text)

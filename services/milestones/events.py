@@ -13,8 +13,10 @@ SOURCE = "/keyproject/milestones"
 
 def node_state(node: Milestone, *, as_of: date, due_soon_days: int) -> dict:
     """The MilestoneState fields of a node, its status and days late as of a date."""
-    where = standing(planned=node.planned_date, actual=node.actual_date, as_of=as_of, due_soon_days=due_soon_days)
-    baseline = standing(planned=node.baseline_date, actual=node.actual_date, as_of=as_of, due_soon_days=due_soon_days)
+    where = standing(planned=node.planned_date, actual=node.actual_date, as_of=as_of, due_soon_days=due_soon_days,
+                     paused_on=node.paused_on)
+    baseline = standing(planned=node.baseline_date, actual=node.actual_date, as_of=as_of, due_soon_days=due_soon_days,
+                        paused_on=node.paused_on)
     return {
         "id": node.id,
         "project_id": node.project_id,

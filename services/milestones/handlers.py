@@ -1,11 +1,12 @@
-"""Registry events: keep the unit names and the project facts (newest version wins), drive nodes from stages, the real start and the
-statistics inclusion, close archived schedules, and generate schedules for projects announced with planned dates."""
+"""Registry events: keep the unit names and the project facts (newest version wins), drive nodes from stages, the
+real start and the statistics inclusion, pause a suspended project's nodes and move them by the pause when it
+resumes, close archived schedules, and generate schedules for projects announced with planned dates."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
-from contracts.registry import (ProjectArchived, ProjectRegistered, ProjectStageChanged, ProjectStartConfirmed,
-                                ProjectState, ProjectUpdated, StatisticsStatus, StatisticsStatusChanged, UnitCreated,
-                                UnitState, UnitUpdated)
+from contracts.registry import (ProjectArchived, ProjectRegistered, ProjectResumed, ProjectStageChanged,
+                                ProjectStartConfirmed, ProjectState, ProjectSuspended, ProjectUpdated, StatisticsStatus,
+                                StatisticsStatusChanged, UnitCreated, UnitState, UnitUpdated)
 from kit.clock import today, utcnow
 from kit.consumer import Handlers
 from services.milestones.models import ProjectFact, UnitFact
@@ -25,13 +26,14 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         if fact is not None and fact.version >= project.version:
             return
         previous_unit = fact.responsible_unit_id if fact is not None else None
+        was_suspended = fact.suspended_on if fact is not None else None
         values = dict(
             code=project.code, name=project.name, responsible_unit_id=project.responsible_unit_id,
             category=project.category, year=project.year, stage=project.stage.value,
             planned_start_date=project.planned_start_date, planned_completion_date=project.planned_completion_date,
             stage_dates={stage.value: when.isoformat() for stage, when in project.stage_dates.items()},
             real_start_date=project.real_start_date, archived=project.archived, version=project.version,
-            updated_at=utcnow(),
+            suspended_on=project.suspended_on, updated_at=utcnow(),
         )
         if fact is None:
             fact = ProjectFact(id=project.id, statistics_included_date=None, **values)
@@ -43,6 +45,14 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         if project.archived:
             await nodes.close_schedule(session=session, project=fact)
             return
+        if project.suspended_on is not None and was_suspended is None:
+            await nodes.pause(session=session, project=fact, since=project.suspended_on)
+        elif project.suspended_on is None and was_suspended is not None:
+            resumed = project if isinstance(project, ProjectResumed) else None
+            await nodes.resume(session=session, project=fact, paused_from=was_suspended,
+                               resumed_on=resumed.resumed_on if resumed else today(settings),
+                               paused_days=resumed.paused_days if resumed else 0, settings=settings,
+                               today=today(settings))
         await _apply(session, fact, previous_unit=previous_unit)
 
     async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, started: ProjectStartConfirmed) -> None:
@@ -83,6 +93,8 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         ProjectUpdated: on_project_state,
         ProjectArchived: on_project_state,
         ProjectStageChanged: on_project_state,
+        ProjectSuspended: on_project_state,
+        ProjectResumed: on_project_state,
         ProjectStartConfirmed: on_start_confirmed,
         StatisticsStatusChanged: on_statistics_status,
     }

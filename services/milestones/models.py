@@ -22,6 +22,8 @@ class ProjectFact(Base):
     # The project's year bounds the dates its nodes may take (contracts.registry.plausible_dates); unknown for rows
     # written before it was kept, until the project's next event.
     year: Mapped[int | None] = mapped_column(Integer)
+    # Suspended (停工, approved in the registry) since this day; None while the project runs.
+    suspended_on: Mapped[date | None] = mapped_column(Date)
     stage: Mapped[str] = mapped_column(String(20))
     planned_start_date: Mapped[date | None] = mapped_column(Date)
     planned_completion_date: Mapped[date | None] = mapped_column(Date)
@@ -101,6 +103,8 @@ class Milestone(Base):
     planned_date: Mapped[date] = mapped_column(Date)
     baseline_date: Mapped[date] = mapped_column(Date)
     actual_date: Mapped[date | None] = mapped_column(Date)
+    # The node's project is suspended since this day: it does not age and comes due never until it resumes.
+    paused_on: Mapped[date | None] = mapped_column(Date)
     # Days late at completion (actual minus planned, at least 0); kept so lists filter on it in SQL.
     done_days_late: Mapped[int | None] = mapped_column(Integer)
     # The planned date was set by hand (rescheduled, pinned, added): the critical path treats it as a commitment.

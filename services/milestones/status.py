@@ -18,16 +18,20 @@ class Standing:
     variance_days: int   # actual (or as_of, while open) minus planned; negative = ahead of or before the date
 
 
-def standing(*, planned: date, actual: date | None, as_of: date, due_soon_days: int) -> Standing:
-    """Where a node stands as of a date."""
+def standing(*, planned: date, actual: date | None, as_of: date, due_soon_days: int,
+             paused_on: date | None = None) -> Standing:
+    """Where a node stands as of a date. A node of a suspended project (paused since `paused_on`) does not age: it
+    stands as it did that day, and nothing comes due while it is paused."""
     if actual is not None:
         variance = (actual - planned).days
         status = MilestoneStatus.done_late if variance > 0 else MilestoneStatus.done_on_time
         return Standing(status, max(variance, 0), variance)
+    if paused_on is not None:
+        as_of = min(as_of, paused_on)
     variance = (as_of - planned).days
     if variance > 0:
         return Standing(MilestoneStatus.overdue, variance, variance)
-    if -variance <= due_soon_days:
+    if -variance <= due_soon_days and paused_on is None:
         return Standing(MilestoneStatus.due_soon, 0, variance)
     return Standing(MilestoneStatus.pending, 0, variance)
 

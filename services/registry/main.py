@@ -12,13 +12,14 @@ from services.registry.parcels.router import router as parcels
 from services.registry.projects.router import router as projects
 from services.registry.settings import RegistrySettings
 from services.registry.statistics.router import router as statistics
+from services.registry.suspensions.router import router as suspensions
 from services.registry.units.router import router as units
 
 SPEC = ServiceSpec(
     name="registry",
     title="Key-project registry",
     # imports before projects: /projects/import must not be taken for /projects/{project_id}
-    routers=[units, imports, projects, lifecycle, investments, statistics, parcels],
+    routers=[units, imports, projects, lifecycle, suspensions, investments, statistics, parcels],
     migrations=Path(__file__).parent / "migrations",
     produces=topics.REGISTRY,
 )

@@ -61,7 +61,32 @@ class Project(Base):
     listed_on: Mapped[date | None] = mapped_column(Date)
     delisted_on: Mapped[date | None] = mapped_column(Date)
     registered_on: Mapped[date | None] = mapped_column(Date)
+    # Suspended (停工) since this day, by an approved suspension; None while it runs.
+    suspended_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Suspension(Base):
+    """A suspension episode (停复审核): requested by the unit, decided by the office, resumed by the same two steps;
+    `steps` keeps each step (who, when, what, the comment)."""
+
+    __tablename__ = "suspensions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    suspend_from: Mapped[date] = mapped_column(Date)
+    expected_resume_on: Mapped[date | None] = mapped_column(Date)
+    resume_on: Mapped[date | None] = mapped_column(Date)
+    new_planned_start_date: Mapped[date | None] = mapped_column(Date)
+    new_planned_completion_date: Mapped[date | None] = mapped_column(Date)
+    steps: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

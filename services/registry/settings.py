@@ -1,9 +1,15 @@
 """Registry settings (KP_* environment variables)."""
-from pydantic import Field, field_validator
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, field_validator
 
 from contracts.registry import Category, CategoryKey, Sector
 from kit.settings import ServiceSettings
 from services.registry.statistics.schemas import DocumentKind
+
+
+SUSPENSION_REASONS = {"policy": "政策调整", "funding": "资金不到位", "land": "用地问题", "environment": "环保要求",
+                      "demolition": "征地拆迁", "other": "其他"}
 
 
 class RegistrySettings(ServiceSettings):
@@ -24,6 +30,10 @@ class RegistrySettings(ServiceSettings):
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 50_000
     import_max_reported_errors: int = 1000
+    # The reasons a suspension may be requested for (停工原因), code → the office's label (KP_SUSPENSION_REASONS).
+    suspension_reasons: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")],
+                             Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        default_factory=lambda: dict(SUSPENSION_REASONS), min_length=1)
 
     @field_validator("extra_categories")
     @classmethod

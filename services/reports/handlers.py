@@ -30,7 +30,7 @@ REBUILD_LOCK = 0x6B70_0404
 # The business day each task event happened on (events written before it was carried: the day published).
 TASK_EVENT_DAYS = {alerts.TaskOpened: "opened_on", alerts.TaskClosed: "closed_on", alerts.TaskEscalated: "as_of",
                    alerts.TaskResolvableChanged: "as_of", alerts.TaskFeedback: "answered_on",
-                   alerts.TaskReturned: "returned_on"}
+                   alerts.TaskReturned: "returned_on", alerts.TaskHoldChanged: "as_of"}
 
 
 @functools.cache
@@ -178,10 +178,11 @@ async def on_task(session: AsyncSession, event: CloudEvent, task: alerts.TaskSta
     await upsert(session, TaskView, {
         "id": task.id, "project_id": task.project_id, "unit_id": task.unit_id, "title": task.title,
         "status": task.status.value, "deadline": task.deadline, "escalation_level": task.escalation_level.value,
-        "resolvable": task.resolvable, "opened_on": task.opened_on, "closed_on": task.closed_on}, keys=("id",))
+        "resolvable": task.resolvable, "on_hold": task.on_hold, "opened_on": task.opened_on,
+        "closed_on": task.closed_on}, keys=("id",))
     day = getattr(task, TASK_EVENT_DAYS.get(type(task), ""), None) or day_of(event)
     await session.execute(insert(TaskHistory).values(task_id=task.id, date=day, status=task.status.value,
-                                                     resolvable=task.resolvable))
+                                                     resolvable=task.resolvable, on_hold=task.on_hold))
 
 
 def _subclasses(base: type[EventData], module) -> list[type[EventData]]:

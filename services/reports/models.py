@@ -136,6 +136,8 @@ class TaskView(Base):
     escalation_level: Mapped[str] = mapped_column(String(20))
     # Its alert has cleared: it only waits for verification, and is not late (as the alerts service counts).
     resolvable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its project is suspended (停工): it waits, and is not late either.
+    on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
 
@@ -152,6 +154,7 @@ class TaskHistory(Base):
     date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(30))
     resolvable: Mapped[bool] = mapped_column(Boolean)
+    on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AlertView(Base):

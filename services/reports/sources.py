@@ -68,10 +68,10 @@ def counted(day: date | None = None):
                 or_(p.archived.is_(False), p.archived_on > day))
 
 
-def late_task(status, resolvable, day: date):
-    """Late as the alerts service counts (and escalates): open - not awaiting verification, its alert not cleared -
-    and past its deadline."""
-    return and_(status == TaskStatus.open.value, resolvable.is_(False), TaskView.deadline < day)
+def late_task(status, resolvable, on_hold, day: date):
+    """Late as the alerts service counts (and escalates): open - not awaiting verification, its alert not cleared,
+    its project not suspended - and past its deadline."""
+    return and_(status == TaskStatus.open.value, resolvable.is_(False), on_hold.is_(False), TaskView.deadline < day)
 
 
 async def task_counts(session: AsyncSession, *, year: int | None, day: date, live: bool,
@@ -80,13 +80,14 @@ async def task_counts(session: AsyncSession, *, year: int | None, day: date, liv
     state each had been published in by then). Of a year: the tasks of that year's projects that count; of every
     year: those of every project that counts and those about no project."""
     if live:
-        status, resolvable, query = TaskView.status, TaskView.resolvable, select(TaskView.unit_id)
+        status, resolvable, on_hold = TaskView.status, TaskView.resolvable, TaskView.on_hold
+        query = select(TaskView.unit_id)
     else:
         states = _latest(TaskHistory, TaskHistory.task_id, TaskHistory.date,
-                         (TaskHistory.status, TaskHistory.resolvable), as_of=day)
-        status, resolvable = states.c.status, states.c.resolvable
+                         (TaskHistory.status, TaskHistory.resolvable, TaskHistory.on_hold), as_of=day)
+        status, resolvable, on_hold = states.c.status, states.c.resolvable, states.c.on_hold
         query = select(TaskView.unit_id).join(states, and_(states.c.task_id == TaskView.id, states.c.rn == 1))
-    query = query.add_columns(func.count(), func.sum(_count_if(late_task(status, resolvable, day)))).where(
+    query = query.add_columns(func.count(), func.sum(_count_if(late_task(status, resolvable, on_hold, day)))).where(
         status != TaskStatus.closed.value)
     if live and year is not None:
         # the year of the task's project if it counts, looked up per task (tasks are few beside the projects): an

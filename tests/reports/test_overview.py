@@ -45,7 +45,7 @@ async def test_the_city_overview_gives_the_offices_figures(city, city_reports):
     assert body["completion_rate"] == exact(13, 116)
     # 76 projects classed as 4 faster / 48 normal / 16 warning / 8 lagging; the others not rated yet
     assert {k: g["count"] for k, g in body["by_grade"].items()} == {
-        "faster": 4, "normal": 48, "warning": 16, "lagging": 8, "unrated": 40}
+        "faster": 4, "normal": 48, "warning": 16, "lagging": 8, "suspended": 0, "unrated": 40}
     assert {k: g["count"] for k, g in body["by_colour"].items()} == {"blue": 92, "yellow": 16, "red": 8}
     assert body["by_colour"]["red"]["share"] == exact(8, 116) and body["by_colour"]["red"]["label"] == "红色"
     # investment: plan and year-to-date summed exactly (a correction replaced the first report)

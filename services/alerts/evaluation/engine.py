@@ -43,7 +43,8 @@ FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact
                 ProjectFact.started_on, ProjectFact.real_start_date, ProjectFact.statistics_status,
                 ProjectFact.annual_plan_investment, ProjectFact.ytd_investment, ProjectFact.ytd_year,
                 ProjectFact.government_funded, ProjectFact.overrun_ratio,
-                ProjectFact.unit_id, ProjectFact.archived, ProjectFact.version, ProjectFact.registered_on]
+                ProjectFact.unit_id, ProjectFact.archived, ProjectFact.version, ProjectFact.registered_on,
+                ProjectFact.suspended_on]
 _FACT_FIELDS = 15
 ALERT_COLUMNS = [Alert.id, Alert.subject_id, Alert.project_id, Alert.parcel_id, Alert.unit_id, Alert.rule,
                  Alert.colour, Alert.message, Alert.status, Alert.escalated_to, Alert.raised_on, Alert.as_of]
@@ -177,6 +178,12 @@ class Evaluation:
                   if self.configuration.enabled(rule.name)]
         entry_days = self.configuration.tasks.entry_days
         for row in rows:
+            if row.suspended_on is not None and not row.archived:
+                # 停工: its alerts stay as they were (no colour gets worse, no task opens or escalates), graded 暂停
+                current = statuses.get(row.id)
+                self._status(row, None, Colour(current.colour) if current else Colour.blue, current,
+                             new_grade=Grade.suspended)
+                continue
             facts = _facts(row, nodes.get(row.id), tasks.get(row.id))
             subject = Subject(row.id, row.id, None, row.unit_id, row.name)
             found = alerts.get(row.id, ())
@@ -198,13 +205,14 @@ class Evaluation:
             of(ProjectFact.id), or_(ProjectFact.evaluated_on.is_(None), ProjectFact.evaluated_on != self.as_of))
             .values(evaluated_on=self.as_of))
 
-    def _status(self, row: Any, facts: ProjectFacts, colour: Colour, current: Any) -> None:
-        """Colour and grade of the project; an event when either changes, and on its first evaluation (from blue /
-        normal), so consumers rate a project that is normal from the start."""
-        if colour == Colour.blue:  # only a blue project's grade needs the ratio and the nodes
+    def _status(self, row: Any, facts: ProjectFacts | None, colour: Colour, current: Any,
+                new_grade: Grade | None = None) -> None:
+        """Colour and grade of the project (`new_grade` when it is decided already); an event when either changes,
+        and on its first evaluation (from blue / normal), so consumers rate a project that is normal from the start."""
+        if new_grade is None and colour == Colour.blue:  # only a blue project's grade needs the ratio and the nodes
             new_grade = grade(colour, ratio=investment_ratio(facts, self.as_of),
                               late_node=has_late_node(facts, self.as_of), faster_ratio=self._faster_ratio)
-        else:
+        elif new_grade is None:
             new_grade = Grade.lagging if colour == Colour.red else Grade.warning
         before_colour = current.colour if current else Colour.blue
         before_grade = current.grade if current else Grade.normal
@@ -373,9 +381,9 @@ class Evaluation:
             "deadline": self.as_of + timedelta(days=self.configuration.tasks.deadline_days),
             "status": TaskStatus.open.value, "escalation_level": EscalationLevel.none.value, "escalated_on": None,
             "source": TaskSource.alert.value, "alert_id": alert["id"], "rule": rule, "problem_id": None,
-            "problem_type": None, "resolvable": False, "opened_on": self.as_of, "closed_on": None, "feedback": None,
-            "verification_note": None, "return_reason": None, "opened_by": ACTOR, "created_at": self._now,
-            "updated_at": self._now,
+            "problem_type": None, "resolvable": False, "on_hold": False, "opened_on": self.as_of, "closed_on": None,
+            "feedback": None, "verification_note": None, "return_reason": None, "opened_by": ACTOR,
+            "created_at": self._now, "updated_at": self._now,
         }
         self._new_tasks.append(task)
         self._open_alert_tasks[(subject.id, rule)] = task

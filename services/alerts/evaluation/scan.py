@@ -121,7 +121,8 @@ async def _scan(sessionmaker: async_sessionmaker, as_of: date, batch_size: int, 
     await by_ids(ParcelFact.id, work=parcels)
     # Open tasks as far past their deadline as the first rung (unit_head_days: 1 by default, 0 = the deadline day).
     first_rung = as_of - timedelta(days=settings.tasks.unit_head_days)
-    await by_ids(Task.id, Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.deadline <= first_rung,
+    await by_ids(Task.id, Task.status == TaskStatus.open, Task.resolvable.is_(False), Task.on_hold.is_(False),
+                 Task.deadline <= first_rung,
                  Task.escalation_level != EscalationLevel.accountability, work=tasks)
     after: str | None = ""
     while after is not None:

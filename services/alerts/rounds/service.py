@@ -65,7 +65,7 @@ async def create(*, session: AsyncSession, on: date | None, principal: Principal
     for t in tasks:
         entry = unit(t.unit_id)
         days_late = (on - t.deadline).days
-        late = t.status == TaskStatus.open and not t.resolvable and days_late > 0
+        late = t.status == TaskStatus.open and not t.resolvable and not t.on_hold and days_late > 0
         entry["open_tasks"] += 1
         entry["late_tasks"] += late
         entry["tasks"].append({"task_id": t.id, "title": t.title, "project_id": t.project_id,

@@ -85,6 +85,7 @@ class TaskPublic(BaseModel):
     problem_id: str | None
     problem_type: str | None
     resolvable: bool
+    on_hold: bool = False  # its project is suspended (停工): the task waits
     opened_on: date
     closed_on: date | None
     feedback: str | None

@@ -22,6 +22,8 @@ from services.alerts.evaluation.service import evaluate_projects
 from services.alerts.models import Problem, ProjectFact, Task, TaskChange
 from services.alerts.tasks.schemas import PROBLEM_NAMES, ProblemCreate, TaskCreate
 
+SYSTEM = "alerts"  # the actor of what the service does by itself (holding a suspended project's tasks)
+
 
 async def _project(session: AsyncSession, project_id: str) -> ProjectFact:
     project = await session.get(ProjectFact, project_id)
@@ -31,7 +33,7 @@ async def _project(session: AsyncSession, project_id: str) -> ProjectFact:
 
 
 def _late(task: Task, as_of: date) -> bool:
-    return task.status == TaskStatus.open and not task.resolvable and task.deadline < as_of
+    return task.status == TaskStatus.open and not task.resolvable and not task.on_hold and task.deadline < as_of
 
 
 async def _deadline(session: AsyncSession, deadline: date | None, today: date) -> date:
@@ -47,6 +49,32 @@ async def _record(session: AsyncSession, task: Task, *, action: str, actor: str,
     await session.execute(insert(TaskChange).values(
         task_id=task.id, action=action, status=task.status, escalation_level=task.escalation_level, note=note,
         as_of=today, actor=actor, at=utcnow()))
+
+
+async def hold(session: AsyncSession, *, project_id: str, as_of: date) -> None:
+    """The project is suspended: its unclosed tasks wait (neither late nor escalated) until it resumes."""
+    waiting = (await session.scalars(select(Task).where(Task.project_id == project_id, Task.status != TaskStatus.closed,
+                                                        Task.on_hold.is_(False)).with_for_update())).all()
+    for task in waiting:
+        task.on_hold, task.updated_at = True, utcnow()
+        await session.flush()
+        await _record(session, task, action="on_hold", actor=SYSTEM, today=as_of, note=f"项目自 {as_of} 停工，督办暂停")
+    await events.publish(session, [(contract.TaskHoldChanged(**events.task_state(t), as_of=as_of),
+                                    events.task_subject(t)) for t in waiting])
+
+
+async def release(session: AsyncSession, *, project_id: str, as_of: date, shift_days: int) -> None:
+    """The project resumed: its waiting tasks run again, each deadline moved by the pause."""
+    waiting = (await session.scalars(select(Task).where(Task.project_id == project_id,
+                                                        Task.on_hold.is_(True)).with_for_update())).all()
+    for task in waiting:
+        task.on_hold, task.updated_at = False, utcnow()
+        task.deadline += timedelta(days=max(shift_days, 0))
+        await session.flush()
+        await _record(session, task, action="resumed", actor=SYSTEM, today=as_of,
+                      note=f"项目于 {as_of} 复工，期限顺延 {shift_days} 天至 {task.deadline}")
+    await events.publish(session, [(contract.TaskHoldChanged(**events.task_state(t), as_of=as_of),
+                                    events.task_subject(t)) for t in waiting])
 
 
 async def _open(session: AsyncSession, *, project_id: str | None, unit_id: str, title: str, description: str | None,
@@ -103,7 +131,8 @@ async def list_(*, session: AsyncSession, params: PageParams, principal: Princip
         if value is not None:
             query = query.where(getattr(Task, name) == value)
     if late is not None:
-        is_late = (Task.status == TaskStatus.open) & Task.resolvable.is_(False) & (Task.deadline < as_of)
+        is_late = (Task.status == TaskStatus.open) & Task.resolvable.is_(False) & Task.on_hold.is_(False) & (
+            Task.deadline < as_of)
         query = query.where(is_late if late else ~is_late)
     rows = list((await session.scalars(keyset(query, key=Task.id, sort=Task.created_at, params=params,
                                               descending=True))).all())

@@ -54,7 +54,10 @@ async def charged(*, session: AsyncSession, settings: MilestonesSettings, as_of:
                                                 .where(Schedule.project_id.in_(ids)))).tuples().all())
     found = []
     for pid, members in nodes.items():
-        delay = attribute(activities(members), as_of=as_of, calendar=settings.calendar(calendars.get(pid)))
+        project = projects[pid]
+        # a suspended project's delay stopped growing the day it was suspended
+        day = min(as_of, project.suspended_on) if project.suspended_on else as_of
+        delay = attribute(activities(members), as_of=day, calendar=settings.calendar(calendars.get(pid)))
         found += [Charged(projects[pid], node, delay.nodes[node.key], delay) for node in members
                   if unit_id is None or node.responsible_unit_id == unit_id]
     return found

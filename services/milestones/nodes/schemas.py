@@ -23,6 +23,8 @@ class MilestonePublic(BaseModel):
     planned_date: date
     baseline_date: date
     actual_date: date | None
+    # its project is suspended since this day: it stands as it did then and comes due never until resumed
+    paused_on: date | None = None
     # As of the request's date (today, or `as_of` where a list takes one).
     status: MilestoneStatus
     days_late: int

@@ -84,7 +84,7 @@ def levels(settings: MilestonesSettings) -> list[int]:
 def restart_alerts(node: Milestone, settings: MilestonesSettings) -> None:
     """A new plan for the node: it may become due soon and overdue again, from its new planned date."""
     node.alert.alert_round += 1
-    open_ = node.actual_date is None and not node.closed
+    open_ = node.actual_date is None and not node.closed and node.paused_on is None
     node.alert.next_alert_date = first_alert_date(node.planned_date, levels(settings)) if open_ else None
 
 
@@ -107,9 +107,9 @@ def mark_critical(nodes: Sequence[Milestone], calendar: Calendar) -> CriticalPat
 
 def public(node: Milestone, *, as_of: date, settings: MilestonesSettings) -> MilestonePublic:
     where = standing(planned=node.planned_date, actual=node.actual_date, as_of=as_of,
-                     due_soon_days=settings.due_soon_days)
+                     due_soon_days=settings.due_soon_days, paused_on=node.paused_on)
     against_baseline = standing(planned=node.baseline_date, actual=node.actual_date, as_of=as_of,
-                                due_soon_days=settings.due_soon_days)
+                                due_soon_days=settings.due_soon_days, paused_on=node.paused_on)
     values = {c.key: getattr(node, c.key) for c in Milestone.__table__.columns}
     return MilestonePublic.model_validate({**values, "status": where.status, "days_late": where.days_late,
                                            "variance_days": where.variance_days,
@@ -155,7 +155,8 @@ def draft_node(*, project: ProjectFact, key: str, name: str, planned: date, posi
                    trigger=None, duration_days=0, predecessors=[], position=position, planned_date=planned,
                    baseline_date=planned, actual_date=None, done_days_late=None, pinned=False,
                    responsible_unit_id=None, responsible_person=None, weight=1, critical=False, custom=False,
-                   completed_by=None, forced=False, evidence=[], note=None, closed=False, version=1, created_at=now,
+                   completed_by=None, forced=False, evidence=[], note=None, closed=False, paused_on=project.suspended_on,
+                   version=1, created_at=now,
                    updated_at=now)
     columns.update(values)
     columns["responsible_unit_id"] = columns["responsible_unit_id"] or project.responsible_unit_id
@@ -284,6 +285,37 @@ def _passed_before(nodes: Sequence[Milestone]) -> dict[str, Milestone]:
             found[node.key] = done
             stack.extend(node.predecessors or [])
     return found
+
+
+async def pause(*, session: AsyncSession, project: ProjectFact, since: date) -> None:
+    """A suspended project's open nodes stop ageing from `since`: no scan reaches them until it resumes."""
+    for node in await project_nodes(session=session, project_id=project.id):
+        if node.actual_date is None and not node.closed and node.paused_on is None:
+            node.paused_on, node.alert.next_alert_date = since, None
+            _touch(node)
+            await record(session, node, action="paused", actor=SYSTEM, reason=f"项目自 {since} 停工",
+                         changes={"paused_on": {"before": None, "after": since.isoformat()}})
+
+
+async def resume(*, session: AsyncSession, project: ProjectFact, paused_from: date, resumed_on: date,
+                 paused_days: int, settings: MilestonesSettings, today: date) -> None:
+    """The project runs again: each paused node's plan moves by the pause (its baseline stays) and ages again."""
+    members = await project_nodes(session=session, project_id=project.id)
+    reason = f"项目 {paused_from} 至 {resumed_on} 停工，顺延 {paused_days} 天"
+    for node in members:
+        if node.paused_on is None:
+            continue
+        before = node.planned_date
+        node.paused_on = None
+        node.planned_date = before + timedelta(days=max(paused_days, 0))
+        restart_alerts(node, settings)
+        _touch(node)
+        await record(session, node, action="rescheduled", actor=SYSTEM, reason=reason,
+                     changes={"planned_date": {"before": before.isoformat(), "after": node.planned_date.isoformat()}})
+        if node.planned_date != before:
+            await announce(session, MilestoneRescheduled, node, settings=settings, today=today,
+                           previous_planned_date=before, reason=reason)
+    mark_critical(members, await calendar_of(session=session, project_id=project.id, settings=settings))
 
 
 async def close_schedule(*, session: AsyncSession, project: ProjectFact) -> None:
@@ -488,13 +520,18 @@ async def list_for_project(*, session: AsyncSession, project_id: str, params: Pa
 
 
 def status_condition(status: MilestoneStatus, *, as_of: date, due_soon_days: int):
-    """SQL for a node having `status` as of a date."""
+    """SQL for a node having `status` as of a date (a paused node stands as it did when its project was suspended,
+    and comes due never while paused)."""
     horizon = as_of + timedelta(days=due_soon_days)
     open_, done = Milestone.actual_date.is_(None), Milestone.actual_date.is_not(None)
+    running, paused = Milestone.paused_on.is_(None), Milestone.paused_on.is_not(None)
+    overdue = and_(open_, Milestone.planned_date < as_of,
+                   or_(running, Milestone.planned_date < Milestone.paused_on))
     return {
-        MilestoneStatus.pending: and_(open_, Milestone.planned_date > horizon),
-        MilestoneStatus.due_soon: and_(open_, Milestone.planned_date >= as_of, Milestone.planned_date <= horizon),
-        MilestoneStatus.overdue: and_(open_, Milestone.planned_date < as_of),
+        MilestoneStatus.pending: and_(open_, ~overdue, or_(paused, Milestone.planned_date > horizon)),
+        MilestoneStatus.due_soon: and_(open_, running, Milestone.planned_date >= as_of,
+                                       Milestone.planned_date <= horizon),
+        MilestoneStatus.overdue: overdue,
         MilestoneStatus.done_on_time: and_(done, Milestone.done_days_late == 0),
         MilestoneStatus.done_late: and_(done, Milestone.done_days_late > 0),
     }[status]
@@ -515,8 +552,10 @@ async def search(*, session: AsyncSession, params: PageParams, as_of: date, due_
     if project_id is not None:
         query = query.where(Milestone.project_id == project_id)
     if min_days_late:
+        # (a paused node's lateness stopped with its project: it is left out here)
         query = query.where(or_(
-            and_(Milestone.actual_date.is_(None), Milestone.planned_date <= as_of - timedelta(days=min_days_late)),
+            and_(Milestone.actual_date.is_(None), Milestone.paused_on.is_(None),
+                 Milestone.planned_date <= as_of - timedelta(days=min_days_late)),
             Milestone.done_days_late >= min_days_late))
     if due_before is not None:
         query = query.where(Milestone.planned_date < due_before)

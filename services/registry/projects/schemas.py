@@ -98,6 +98,7 @@ class ProjectPublic(BaseModel):
     listed_on: date | None
     delisted_on: date | None
     registered_on: date | None
+    suspended_on: date | None = None  # suspended (停工) since, by an approved suspension
     version: int
     created_at: Timestamp
     updated_at: Timestamp

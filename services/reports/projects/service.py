@@ -56,7 +56,7 @@ async def list_(*, session: AsyncSession, filters: dict, params: PageParams, tod
     ids = [r.id for r in rows]
     tasks = {pid: (int(o), int(late or 0)) for pid, o, late in (await session.execute(
         select(TaskView.project_id, func.count(),
-               func.sum(case((late_task(TaskView.status, TaskView.resolvable, today), 1), else_=0)))
+               func.sum(case((late_task(TaskView.status, TaskView.resolvable, TaskView.on_hold, today), 1), else_=0)))
         .where(TaskView.project_id.in_(ids), TaskView.status != TaskStatus.closed.value)
         .group_by(TaskView.project_id))).all()}
     alerts: dict[str, list[str]] = {}

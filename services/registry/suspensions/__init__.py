@@ -1,0 +1,1 @@
+"""Suspension and resumption review (停复审核): a unit asks, the office decides, the project is paused and resumed."""
