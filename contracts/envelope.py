@@ -5,6 +5,11 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+# The CloudEvents Kafka protocol binding, structured mode: the whole event is the message value, and this header
+# tells any standard client (the CloudEvents SDKs) so.
+CONTENT_TYPE = "application/cloudevents+json"
+KAFKA_HEADERS = (("content-type", CONTENT_TYPE.encode()),)
+
 
 class EventData(BaseModel):
     """Base of every event payload; `type` carries the version, `topic` the producing service."""
@@ -16,12 +21,14 @@ class EventData(BaseModel):
 
 
 class CloudEvent(BaseModel):
+    """As strict as the official CloudEvents 1.0 JSON Schema: specversion required, id, source and type non-empty."""
+
     model_config = ConfigDict(extra="allow")
 
-    id: str
-    source: str
-    type: str
-    specversion: str = "1.0"
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    specversion: str
     time: datetime
     subject: str
     datacontenttype: str = "application/json"
@@ -37,6 +44,7 @@ def new_event(data: EventData, *, subject: str, source: str) -> CloudEvent:
         id=str(uuid.uuid4()),
         source=source,
         type=data.type,
+        specversion="1.0",
         time=datetime.now(timezone.utc),
         subject=subject,
         data=data.model_dump(mode="json"),

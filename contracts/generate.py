@@ -14,7 +14,7 @@ import yaml
 from contracts import topics
 from contracts.catalog import EVENTS
 from contracts.compat import breaking_changes
-from contracts.envelope import CloudEvent, EventData
+from contracts.envelope import CONTENT_TYPE, CloudEvent, EventData
 
 ROOT = Path(__file__).parent
 SCHEMAS = "schemas"
@@ -92,7 +92,8 @@ def asyncapi() -> dict[str, Any]:
             message = {
                 "name": model.__name__,
                 "title": model.type,
-                "contentType": "application/json",
+                "contentType": CONTENT_TYPE,
+                "headers": {"$ref": "#/components/schemas/kafka_headers"},
                 "payload": {
                     "allOf": [
                         {"$ref": f"./{SCHEMAS}/{ENVELOPE}.json"},
@@ -128,6 +129,16 @@ def asyncapi() -> dict[str, Any]:
                 "summary": f"The {channel_id} outbox relay publishes committed events, keyed as each message says.",
                 "messages": [{"$ref": f"#/channels/{channel_id}/messages/{name}"} for name in channel_messages],
             }
+            for consumer, consumed in sorted(topics.CONSUMERS.items()):
+                if topic in consumed:
+                    operations[f"{consumer}_receives_{channel_id}"] = {
+                        "action": "receive",
+                        "channel": {"$ref": f"#/channels/{channel_id}"},
+                        "summary": f"The {consumer} service applies each event once, in consumer group "
+                                   f"keyproject.{consumer}; what it cannot process goes to the dead-letter topic.",
+                        "messages": [{"$ref": f"#/channels/{channel_id}/messages/{name}"}
+                                     for name in channel_messages],
+                    }
         dead_letter_id = f"{channel_id}_dead_letter"
         channels[dead_letter_id] = {
             "address": topics.dead_letter(topic),
@@ -145,9 +156,15 @@ def asyncapi() -> dict[str, Any]:
                 "source_topic": {"type": "string"},
                 "source_partition": {"type": "string"},
                 "source_offset": {"type": "string"},
+                "consumer_group": {"type": "string", "description": "the consumer group that dead-lettered it"},
+                "service": {"type": "string", "description": "the service that dead-lettered it"},
+                "dead_letter_kind": {"enum": ["whole", "reference"], "description": (
+                    "whole: the original message (and its headers); reference: JSON naming it (topic, partition, "
+                    "offset, size, first bytes, reason), for a message too large to copy")},
+                "content-type": {"type": "string"},
             },
         },
-        "payload": {"description": "the message value exactly as it was received"},
+        "payload": {"description": "the message value exactly as it was received, or the reference"},
     }
     return {
         "asyncapi": "3.0.0",
@@ -155,19 +172,27 @@ def asyncapi() -> dict[str, Any]:
             "title": "Key-project supervision platform events",
             "version": "1.0.0",
             "description": (
-                "CloudEvents 1.0 in structured JSON mode. The event type carries its version "
+                "CloudEvents 1.0 in structured JSON mode (header content-type: application/cloudevents+json). "
+                "The event type carries its version "
                 "(e.g. keyproject.registry.project.registered.v1); each payload schema is in schemas/<type>.json."
             ),
         },
-        "defaultContentType": "application/json",
-        "servers": {"local": {
-            "host": "127.0.0.1:9092",
-            "protocol": "kafka",
-            "description": "The embedded broker of `make run`, or Apache Kafka under docker compose.",
-        }},
+        "defaultContentType": CONTENT_TYPE,
+        "servers": {
+            "local": {"host": "127.0.0.1:9092", "protocol": "kafka",
+                      "description": "The embedded broker of `make run` (a free loopback port; KP_KAFKA_BOOTSTRAP)."},
+            "compose": {"host": "kafka:9092", "protocol": "kafka",
+                        "description": "Apache Kafka under docker compose: SASL/SCRAM-SHA-512, one principal per "
+                                       "service, ACLs (deploy/kafka/security.sh); host tools at localhost:9094."},
+        },
         "channels": channels,
         "operations": operations,
-        "components": {"messages": messages},
+        "components": {"messages": messages, "schemas": {"kafka_headers": {
+            "type": "object",
+            "required": ["content-type"],
+            "properties": {"content-type": {"const": CONTENT_TYPE, "description": (
+                "the CloudEvents Kafka binding's structured mode: the message value is the whole event")}},
+        }}},
     }
 
 

@@ -7,6 +7,8 @@ ALERTS = "keyproject.alerts"
 # The service that alone publishes on each topic: an event's `source` names it as its last path segment
 # (`/keyproject/registry`, or `/keyproject/<deployment>/registry` for another deployment's).
 PRODUCERS = {REGISTRY: "registry", MILESTONES: "milestones", ALERTS: "alerts"}
+# What each service consumes (its consumer group is keyproject.<service>).
+CONSUMERS = {"milestones": [REGISTRY], "alerts": [REGISTRY, MILESTONES], "reports": [REGISTRY, MILESTONES, ALERTS]}
 
 
 def dead_letter(topic: str) -> str:

@@ -47,6 +47,10 @@ def decode_record(record: ConsumerRecord, *, max_bytes: int) -> tuple[CloudEvent
     return cloud_event, data
 
 
+# A dead letter by reference is plain JSON about the message, not a CloudEvent.
+_REFERENCE = [("dead_letter_kind", b"reference"), ("content-type", b"application/json")]
+
+
 def _reference(record: ConsumerRecord, reason: str) -> bytes:
     """A dead letter that stands for a message too large to copy: where it is, its size, its first bytes."""
     value = record.value or b""
@@ -259,12 +263,12 @@ class Consumer:
         whole = len(record.value or b"") <= self.settings.max_event_bytes
         try:
             value = record.value if whole else _reference(record, reason)
-            await self._dlq.send_and_wait(topic, value=value, key=record.key,
-                                          headers=headers + [("dead_letter_kind", b"whole" if whole else b"reference")])
+            kind = [("dead_letter_kind", b"whole")] + list(record.headers or ()) if whole else _REFERENCE
+            await self._dlq.send_and_wait(topic, value=value, key=record.key, headers=headers + kind)
         except (MessageSizeTooLargeError, RecordTooLargeError):
             # message-specific (the broker's limit is below ours): never retried as if the broker were down
             await self._dlq.send_and_wait(topic, value=_reference(record, reason), key=record.key,
-                                          headers=headers + [("dead_letter_kind", b"reference")])
+                                          headers=headers + _REFERENCE)
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, topic).inc()
 
     async def _observe_lag(self) -> None:

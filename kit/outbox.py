@@ -11,7 +11,7 @@ from aiokafka.errors import KafkaError
 from sqlalchemy import Insert, Table, bindparam, delete, event, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts.envelope import CloudEvent, EventData, encode, new_event
+from contracts.envelope import KAFKA_HEADERS, CloudEvent, EventData, encode, new_event
 from kit import metrics
 from kit.bus import cluster_id, ensure_topics, make_producer, total_end_offset
 from kit.clock import utcnow
@@ -191,7 +191,8 @@ class Relay:
             )
             if rows:
                 producer = self._producer
-                futures = [await producer.send(r.topic, value=r.body, key=r.key.encode()) for r in rows]
+                futures = [await producer.send(r.topic, value=r.body, key=r.key.encode(), headers=list(KAFKA_HEADERS))
+                           for r in rows]
                 await asyncio.wait_for(asyncio.gather(*futures), 15)
                 await execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=utcnow()))
         for r in rows:

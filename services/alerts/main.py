@@ -23,7 +23,7 @@ def spec(settings: AlertsSettings) -> ServiceSpec:
         routers=[rules, alerting, tasks, rounds, webhooks, admin],
         migrations=Path(__file__).parent / "migrations",
         produces=topics.ALERTS,
-        consumes=[topics.REGISTRY, topics.MILESTONES],
+        consumes=topics.CONSUMERS["alerts"],
         handlers=FactHandlers(settings).handlers(),
         background=[daily_scan, deliver_webhooks, refresh_gauges],
     )

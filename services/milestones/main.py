@@ -20,7 +20,7 @@ def spec(settings: MilestonesSettings) -> ServiceSpec:
         routers=[templates, schedules, milestones, delays, scan],
         migrations=Path(__file__).parent / "migrations",
         produces=topics.MILESTONES,
-        consumes=[topics.REGISTRY],
+        consumes=topics.CONSUMERS["milestones"],
         handlers=handlers(settings),
         background=[run_daily],
     )

@@ -24,7 +24,7 @@ from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, 
 from services.reports.projection import changing, node_counts, upsert, ytd_of
 from services.reports.settings import ReportsSettings
 
-CONSUMED_TOPICS = [topics.REGISTRY, topics.MILESTONES, topics.ALERTS]
+CONSUMED_TOPICS = topics.CONSUMERS["reports"]
 # PostgreSQL advisory lock that fences live event handling off a running rebuild (see services.reports.rebuild).
 REBUILD_LOCK = 0x6B70_0404
 # The business day each task event happened on (events written before it was carried: the day published).

@@ -4,18 +4,18 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from contracts.envelope import CloudEvent, encode
+from contracts.envelope import KAFKA_HEADERS, CloudEvent, encode
 
 
 async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]], *,
-                  max_request_size: int = 1048576) -> None:
+                  max_request_size: int = 1048576, headers: list[tuple[str, bytes]] | None = None) -> None:
     """Send (key, value) pairs in order and wait until the broker acknowledged every one (`max_request_size`: an
     attacker's producer sends larger messages than ours)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, request_timeout_ms=10000,
                                 max_request_size=max_request_size)
     await producer.start()
     try:
-        futures = [await producer.send(topic, value=value, key=key) for key, value in messages]
+        futures = [await producer.send(topic, value=value, key=key, headers=headers) for key, value in messages]
         await asyncio.wait_for(asyncio.gather(*futures), 60)
     finally:
         await producer.stop()
@@ -23,7 +23,8 @@ async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None,
 
 async def produce_events(bootstrap: str, topic: str, events: list[CloudEvent]) -> None:
     """Produce CloudEvents as the relay does: structured JSON, keyed by subject (the project id)."""
-    await produce(bootstrap, topic, [(event.subject.encode(), encode(event)) for event in events])
+    await produce(bootstrap, topic, [(event.subject.encode(), encode(event)) for event in events],
+                  headers=list(KAFKA_HEADERS))
 
 
 async def partitions(bootstrap: str, topic: str) -> set[int]:

@@ -46,14 +46,20 @@ async def get_rule(name: str, session: SessionDep, _: Reader, response: Response
     return public(setting)
 
 
-@router.api_route("/rules/{name}", methods=["PUT", "PATCH"], response_model=RulePublic)
 async def update_rule(name: str, body: RuleUpdate, session: SessionDep, principal: Admin, response: Response,
                       if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+    """Change the fields sent (thresholds merged into the current ones); PUT and PATCH do the same."""
     setting = await service.update(session=session, name=name, enabled=body.enabled, opens_task=body.opens_task,
                                    thresholds=body.thresholds, note=body.note, actor=principal.subject,
                                    expected_version=_expected(if_match))
     response.headers["ETag"] = f'W/"{setting.version}"'
     return public(setting)
+
+
+# one operation per method, each with its own operation id (a route with two methods would share one)
+for _method in ("PUT", "PATCH"):
+    router.add_api_route("/rules/{name}", update_rule, methods=[_method], response_model=RulePublic,
+                         operation_id=f"{_method.lower()}_rule")
 
 
 @router.get("/rules/{name}/changes", response_model=list[RuleChangePublic])
