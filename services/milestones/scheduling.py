@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+import chinese_calendar
+
 from contracts.milestones import ScheduleMode as Mode
 from services.milestones.network import ancestors, successors, topological_order
 
@@ -39,16 +41,26 @@ class Calendar:
 
 @dataclass(frozen=True)
 class WorkingCalendar(Calendar):
-    """Working days: weekends and listed holidays are skipped, listed make-up days (调休) are worked."""
+    """Working days as Chinese offices count them: with `official`, the State Council's holidays and make-up days
+    (调休) from the maintained `chinesecalendar` data; listed holidays and make-up days override it; years the data
+    does not cover yet (and `official` off) count weekends only."""
 
     holidays: frozenset[date] = field(default_factory=frozenset)
     extra_workdays: frozenset[date] = field(default_factory=frozenset)
+    official: bool = False
     kind = CalendarKind.working
 
     def is_working(self, day: date) -> bool:
         if day in self.extra_workdays:
             return True
-        return day.weekday() < 5 and day not in self.holidays
+        if day in self.holidays:
+            return False
+        if self.official:
+            try:
+                return chinese_calendar.is_workday(day)
+            except NotImplementedError:  # a year not published yet
+                pass
+        return day.weekday() < 5
 
     def roll(self, day: date, *, later: bool) -> date:
         step = ONE_DAY if later else -ONE_DAY
@@ -72,8 +84,9 @@ class WorkingCalendar(Calendar):
 CALENDAR_DAYS = Calendar()
 
 
-def working_calendar(*, holidays: Iterable[date] = (), extra_workdays: Iterable[date] = ()) -> WorkingCalendar:
-    return WorkingCalendar(holidays=frozenset(holidays), extra_workdays=frozenset(extra_workdays))
+def working_calendar(*, holidays: Iterable[date] = (), extra_workdays: Iterable[date] = (),
+                     official: bool = False) -> WorkingCalendar:
+    return WorkingCalendar(holidays=frozenset(holidays), extra_workdays=frozenset(extra_workdays), official=official)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,11 @@ class MilestonesSettings(ServiceSettings):
     # was configured with may be named too). A category left out, or mapped to a template that does not exist, gets its
     # built-in template, or GENERIC_TEMPLATE when it has none.
     category_templates: dict[CategoryKey, Key] = Field(default_factory=lambda: dict(DEFAULT_FOR_CATEGORY))
-    # Count durations in working days (weekends and KP_HOLIDAYS skipped, KP_EXTRA_WORKDAYS worked) instead of
-    # calendar days, unless a schedule request says otherwise; e.g. KP_HOLIDAYS='["2026-10-01","2026-10-02"]'.
+    # Count durations in working days instead of calendar days, unless a schedule request says otherwise: the official
+    # holidays and make-up days (调休) from the chinesecalendar data (KP_OFFICIAL_CALENDAR), overridden by KP_HOLIDAYS
+    # and KP_EXTRA_WORKDAYS (e.g. a local holiday, or a year the data does not cover yet: '["2027-02-08"]').
     working_calendar: bool = False
+    official_calendar: bool = True
     holidays: list[date] = []
     extra_workdays: list[date] = []
     # A plan drawn up after some of its dates have passed plans those nodes from the day it is made, each at least this
@@ -48,4 +50,5 @@ class MilestonesSettings(ServiceSettings):
         kind = CalendarKind(kind)
         if kind is CalendarKind.calendar:
             return CALENDAR_DAYS
-        return working_calendar(holidays=self.holidays, extra_workdays=self.extra_workdays)
+        return working_calendar(holidays=self.holidays, extra_workdays=self.extra_workdays,
+                                official=self.official_calendar)

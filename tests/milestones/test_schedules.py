@@ -72,14 +72,16 @@ async def test_forward_and_backward_over_parallel_branches(registry, milestones)
                                "e": "2026-06-30"}
 
 
-async def test_working_calendar_skips_weekends(registry, milestones):
+async def test_working_calendar_follows_the_official_holidays_and_make_up_days(registry, milestones):
     template = await parallel_template(milestones)
     project = await known_project(registry, milestones)
     body = await schedule(milestones, project["id"], template=template, mode="forward", anchor_date="2026-01-02",
                           calendar="working")
     assert body["calendar"] == "working"
-    assert dates(body) == {"a": "2026-01-02", "b": "2026-01-16", "c": "2026-01-30", "d": "2026-02-06",
-                           "e": "2026-03-20"}
+    # 2 January 2026 is a New Year holiday: the start rolls to Sunday 4 January, a make-up working day; e's thirty
+    # working days cross the Spring Festival (15-23 February off, Saturdays 14 and 28 February worked).
+    assert dates(body) == {"a": "2026-01-04", "b": "2026-01-16", "c": "2026-01-30", "d": "2026-02-06",
+                           "e": "2026-03-26"}
 
 
 async def test_overrides_pin_and_omit_nodes(registry, milestones):

@@ -176,3 +176,18 @@ def test_a_node_planned_from_today_gets_at_least_the_lead():
     # A (no duration) gets the 15 days' lead; B and C take their durations after it, D and E follow them.
     assert moved == {"a": date(2026, 6, 16), "b": date(2026, 6, 26), "c": date(2026, 7, 6), "d": date(2026, 7, 11),
                      "e": date(2026, 8, 10)}
+
+
+def test_the_official_calendar_knows_the_2026_spring_festival_and_national_day_weeks():
+    """chinesecalendar: Spring Festival 15-23 February 2026 off, Saturdays 14 and 28 February worked; National Day
+    1-7 October off, Sunday 20 September and Saturday 10 October worked."""
+    official = working_calendar(official=True)
+    assert [d for d in range(14, 29) if official.is_working(date(2026, 2, d))] == [14, 24, 25, 26, 27, 28]
+    assert official.is_working(date(2026, 9, 20)) and official.is_working(date(2026, 10, 10))
+    assert not any(official.is_working(date(2026, 10, d)) for d in range(1, 8))
+    # five working days from Friday 13 February: Saturday 14, then 24-27 February
+    assert official.shift(date(2026, 2, 13), 5) == date(2026, 2, 27)
+    # configuration overrides the data: a local holiday, a make-up day of a year not published yet
+    local = working_calendar(official=True, holidays=[date(2026, 2, 24)], extra_workdays=[date(2027, 2, 6)])
+    assert not local.is_working(date(2026, 2, 24)) and local.is_working(date(2027, 2, 6))
+    assert local.is_working(date(2027, 3, 1)) and not local.is_working(date(2027, 3, 6))  # 2027: weekends only
