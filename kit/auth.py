@@ -11,6 +11,9 @@ from kit.clock import utcnow
 from kit.errors import Forbidden, Unauthorized
 
 ADMIN = "admin"
+# Every scope a service checks; a token naming another is a mistake worth catching where it is minted.
+SCOPES = frozenset({"projects:read", "projects:write", "milestones:read", "milestones:write", "alerts:read",
+                    "alerts:write", "tasks:read", "tasks:write", "reports:read", "statistics:review", ADMIN})
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ from typing import Annotated
 
 import typer
 
-from kit.auth import mint
+from kit.auth import ADMIN, SCOPES, mint
 from kit.broker import EmbeddedBroker
 from kit.processes import SERVICES, ServiceProcess
 from kit.settings import ServiceSettings
 
 app = typer.Typer(add_completion=False, help=__doc__)
 
-ALL_SCOPES = ["admin"]
+ALL_SCOPES = [ADMIN]
 
 
 def _settings() -> ServiceSettings:
@@ -31,6 +31,12 @@ def token(
 ) -> None:
     """Mint a bearer JWT signed with KP_JWT_SECRET."""
     settings = _settings()
+    if unknown := sorted(set(scope) - SCOPES):
+        raise typer.BadParameter(f"unknown scope {', '.join(unknown)}; the scopes are {', '.join(sorted(SCOPES))}",
+                                 param_hint="--scope")
+    if unit_id and ADMIN in scope:
+        raise typer.BadParameter("a unit-bound token is never the office's admin: grant the unit's scopes",
+                                 param_hint="--scope")
     if days > settings.jwt_max_lifetime_days:
         raise typer.BadParameter(f"the services refuse tokens living longer than {settings.jwt_max_lifetime_days} "
                                  "days (KP_JWT_MAX_LIFETIME_DAYS)", param_hint="--days")

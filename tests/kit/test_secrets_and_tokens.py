@@ -43,6 +43,17 @@ def test_the_cli_mints_only_with_a_real_secret_and_within_the_lifetime():
     assert too_long.returncode != 0 and "KP_JWT_MAX_LIFETIME_DAYS" in too_long.stderr
 
 
+def test_the_cli_refuses_unknown_scopes_and_a_unit_bound_admin():
+    typo = _cli("--scope", "project:write", KP_JWT_SECRET=STRONG)
+    assert typo.returncode != 0 and "unknown scope project:write" in typo.stderr
+    unit_admin = _cli("--scope", "admin", "--unit-id", "u-1", KP_JWT_SECRET=STRONG)
+    assert unit_admin.returncode != 0 and "never the office's admin" in unit_admin.stderr
+    unit = _cli("--scope", "projects:write", "--scope", "tasks:write", "--unit-id", "u-1", KP_JWT_SECRET=STRONG)
+    assert unit.returncode == 0, unit.stderr
+    claims = jwt.decode(unit.stdout.strip(), STRONG, algorithms=["HS256"])
+    assert (claims["scope"], claims["unit_id"]) == ("projects:write tasks:write", "u-1")
+
+
 async def test_a_token_living_for_years_is_refused(registry):
     """Seen: a token with an exp in year 9999 was accepted."""
     now = datetime.now(timezone.utc)
