@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi_swagger import patch_fastapi
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,8 +92,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             await engine.dispose()
 
-    app = FastAPI(title=spec.title, lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json")
+    # Government intranets have no internet: Swagger UI is served from the package (fastapi-swagger), not a CDN;
+    # ReDoc, which only a CDN would serve, is off.
+    app = FastAPI(title=spec.title, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=None, openapi_url="/openapi.json")
+    patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,
+                  swagger_js_url="/docs/assets/swagger-ui-bundle.js", swagger_css_url="/docs/assets/swagger-ui.css",
+                  swagger_favicon_url="/docs/assets/favicon-32x32.png")
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(MetricsMiddleware, service=spec.name)
