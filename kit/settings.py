@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 # The development secret is public (it is in this file): a deployment that is not KP_ENV=dev must set its own.
 DEV_JWT_SECRET = "dev-secret-change-me-in-production-0123456789"
@@ -17,7 +18,10 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KP_", extra="ignore")
 
     service_name: str
+    # The database: a SQLAlchemy URL; its password may come apart in KP_DATABASE_PASSWORD (any characters, put into
+    # the URL escaped), as compose does, so a password holding @, : or / never breaks the URL.
     database_url: str
+    database_password: SecretStr | None = None
     port: int
     host: str = "127.0.0.1"
     kafka_bootstrap: str = "127.0.0.1:9092"
@@ -62,6 +66,13 @@ class ServiceSettings(BaseSettings):
         if self.env != "dev" and (secret == DEV_JWT_SECRET or len(secret.encode()) < MIN_SECRET_BYTES):
             raise ValueError(f"KP_JWT_SECRET must be set to a secret of at least {MIN_SECRET_BYTES} bytes (the "
                              "development secret is public); only KP_ENV=dev runs without one")
+        return self
+
+    @model_validator(mode="after")
+    def _password_into_the_url(self):
+        if self.database_password is not None:
+            url = make_url(self.database_url).set(password=self.database_password.get_secret_value())
+            self.database_url = url.render_as_string(hide_password=False)
         return self
 
     @model_validator(mode="after")

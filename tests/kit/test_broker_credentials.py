@@ -38,3 +38,15 @@ def test_tls_gets_a_context_from_the_configured_authority():
 def test_sasl_without_the_principals_credentials_is_refused(credentials):
     with pytest.raises(ValidationError, match="KP_KAFKA_USERNAME and KP_KAFKA_PASSWORD"):
         ServiceSettings(**BASE, kafka_security_protocol="SASL_PLAINTEXT", **credentials)
+
+
+@pytest.mark.parametrize("password", ["p@ss:w/rd#1%", "简单密码 with spaces", "a?b=c&d"])
+def test_any_database_password_works_given_apart(password):
+    """compose gives the password apart from the URL: whatever it holds, the URL stays whole and carries it."""
+    from sqlalchemy.engine import make_url
+
+    settings = ServiceSettings(**{**BASE, "database_url": "postgresql+asyncpg://keyproject@postgres:5432/alerts"},
+                               database_password=password)
+    url = make_url(settings.database_url)
+    assert (url.password, url.username, url.host, url.port, url.database) == (
+        password, "keyproject", "postgres", 5432, "alerts")
