@@ -226,6 +226,70 @@ class ResumptionRejected(SuspensionState):
     topic = topics.REGISTRY
 
 
+class ProblemType(StrEnum):
+    """The kinds of problem (堵点) a project meets, as units report them and the office follows them up."""
+
+    approval = "approval"
+    land = "land"
+    funding = "funding"
+    environment = "environment"
+    demolition = "demolition"
+    energy = "energy"
+    other = "other"
+
+
+class ReportingRoundOpened(EventData):
+    """The office opened a month's reporting round (月调度): every project of the year's list reports by the deadline."""
+
+    type = "keyproject.registry.reporting_round.opened.v1"
+    topic = topics.REGISTRY
+    id: str
+    period: str  # YYYY-MM, the month reported
+    year: int
+    deadline: date
+    opened_on: date
+
+
+class RoundReportState(EventData):
+    """One project's report in a round, as it stands."""
+
+    id: str
+    round_id: str
+    period: str
+    project_id: str
+    responsible_unit_id: str
+    status: str  # submitted, returned, approved
+    investment: Money
+    progress: str
+    next_plan: str | None = None
+    photos: list[str] = []
+    problems: list[dict] = []  # {"type": …, "description": …}
+    submitted_on: date
+    late: bool  # submitted after the round's deadline
+    comment: str | None = None  # the office's, on its last decision
+    on: date  # the business day of this step
+
+
+class RoundReportSubmitted(RoundReportState):
+    type = "keyproject.registry.round_report.submitted.v1"
+    topic = topics.REGISTRY
+
+
+class RoundReportReturned(RoundReportState):
+    """退回: the office sends the report back for correction, with its comment."""
+
+    type = "keyproject.registry.round_report.returned.v1"
+    topic = topics.REGISTRY
+
+
+class RoundReportApproved(RoundReportState):
+    """The office approved the report: its investment is the project's monthly investment (investment.reported.v1
+    with the round as origin); its problems become 堵点 for the alerts service."""
+
+    type = "keyproject.registry.round_report.approved.v1"
+    topic = topics.REGISTRY
+
+
 class StartKind(StrEnum):
     piling = "piling"
     controlling_works = "controlling_works"
@@ -256,6 +320,9 @@ class InvestmentReported(EventData):
     ytd_investment: Money
     cumulative_investment: Money
     annual_plan_investment: Money
+    # Where the figure came from: a monthly reporting round approved by the office ("round:<id>"); absent: entered
+    # directly (PUT …/investments/{month}).
+    origin: str | None = None
 
 
 class BudgetChanged(EventData):

@@ -67,17 +67,52 @@ class Unavailable(Problem):
     status, slug, title = 503, "unavailable", "Temporarily unavailable"
 
 
+# Problem titles as the offices read them (zh-CN, the default) beside the English ones; `type` stays the same.
+TITLES_ZH = {
+    "bad-request": "请求有误", "unauthorized": "缺少或无效的凭证", "forbidden": "无权执行此操作", "not-found": "未找到",
+    "conflict": "与当前状态冲突", "precondition-failed": "资源已被他人修改", "precondition-required": "需要 If-Match 请求头",
+    "payload-too-large": "上传内容过大", "validation-error": "请求内容无效", "unavailable": "暂时无法提供服务",
+    "method-not-allowed": "不支持该请求方法", "http-error": "请求无法处理", "database-unavailable": "数据库暂时不可用",
+    "internal-error": "服务器内部错误",
+}
+
+
+def language(accept_language: str | None) -> str:
+    """`en` when the caller prefers English (Accept-Language), else `zh-CN`, this user base's language."""
+    ranked = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        if tag and weight > 0:  # q=0 (or a weight that cannot be read) is "not this one"
+            ranked.append((-weight, position, tag.lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh") or tag == "*":
+            return "zh-CN"
+    return "zh-CN"
+
+
 def field_error(field: str, message: str) -> dict[str, str]:
     return {"field": field, "message": message}
 
 
 def problem_response(*, status: int, slug: str, title: str, detail: str, instance: str,
-                     errors: list | None = None, headers: dict | None = None) -> JSONResponse:
+                     errors: list | None = None, headers: dict | None = None, lang: str = "zh-CN") -> JSONResponse:
+    """The problem document; its title in the caller's language (`lang`), `type` and `status` as they are."""
+    if lang != "en":
+        title = TITLES_ZH.get(slug, title)
     body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail,
                             "instance": instance}
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE,
+                        headers={**(headers or {}), "Content-Language": lang})
 
 
 def _location(loc: tuple, kind: str | None) -> str:
@@ -89,13 +124,18 @@ def _location(loc: tuple, kind: str | None) -> str:
     return ".".join(parts)
 
 
+def _lang(request: Request) -> str:
+    return language(request.headers.get("accept-language"))
+
+
 def install(app: FastAPI) -> None:
     """Every error leaves as problem+json; unexpected ones are logged and hide their internals."""
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
         return problem_response(status=exc.status, slug=exc.slug, title=exc.title, detail=exc.detail,
-                                instance=request.url.path, errors=exc.errors, headers=exc.headers)
+                                instance=request.url.path, errors=exc.errors, headers=exc.headers,
+                                lang=_lang(request))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -103,15 +143,17 @@ def install(app: FastAPI) -> None:
             {"field": _location(tuple(e.get("loc", ())), e.get("type")), "message": e.get("msg", "invalid"), "kind": e.get("type")}
             for e in exc.errors()
         ]
-        return problem_response(status=422, slug=Invalid.slug, title=Invalid.title,
-                                detail=f"{len(errors)} field(s) are not valid", instance=request.url.path,
-                                errors=errors)
+        lang = _lang(request)
+        detail = f"{len(errors)} field(s) are not valid" if lang == "en" else f"有 {len(errors)} 处内容无效"
+        return problem_response(status=422, slug=Invalid.slug, title=Invalid.title, detail=detail,
+                                instance=request.url.path, errors=errors, lang=lang)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem_response(status=exc.status_code, slug=slug, title=str(exc.detail), detail=str(exc.detail),
-                                instance=request.url.path, headers=getattr(exc, "headers", None))
+                                instance=request.url.path, headers=getattr(exc, "headers", None),
+                                lang=_lang(request))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -119,7 +161,8 @@ def install(app: FastAPI) -> None:
             log.warning("database unavailable on %s: %r", request.url.path, exc)
             return problem_response(status=503, slug="database-unavailable", title="Database unavailable",
                                     detail="The database cannot be reached now; nothing was changed, try again",
-                                    instance=request.url.path, headers={"Retry-After": "1"})
+                                    instance=request.url.path, headers={"Retry-After": "1"}, lang=_lang(request))
         log.exception("unhandled error on %s", request.url.path)
         return problem_response(status=500, slug="internal-error", title="Internal error",
-                                detail="The server failed to handle the request", instance=request.url.path)
+                                detail="The server failed to handle the request", instance=request.url.path,
+                                lang=_lang(request))

@@ -2,8 +2,9 @@
 endpoint without a row fails here: without a token 401, with every read scope and no write one 403, and a token
 bound to unit B with every scope a unit may hold, aimed at unit A's records (the record written and every reference
 it takes), refused (403; 404 where another unit's record is not even shown) and changing nothing. What only the
-office does (units, suspension decisions, templates, rules, rounds, webhooks, scoring, targets, snapshots, scans,
-rebuilds) is refused to any unit-bound token, whatever its scopes (a unit-bound admin token included)."""
+office does (units, suspension decisions, reporting rounds and their decisions, templates, rules, supervision
+rounds, webhooks, scoring, targets, snapshots, scans, rebuilds) is refused to any unit-bound token, whatever its
+scopes (a unit-bound admin token included)."""
 import csv
 import io
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class World:
     webhook: dict
     target: dict
     suspension: dict
+    round: dict
     extra: dict = field(default_factory=dict)
 
 
@@ -74,6 +76,11 @@ MATRIX = [
     Write("registry", "POST", "/api/v1/projects/{project_id}/suspensions", {"reason": "land"}),
     Write("registry", "POST", "/api/v1/suspensions/{suspension_id}/resumption", {"resume_on": "2026-02-01"}),
     Write("registry", "POST", "/api/v1/suspensions/{suspension_id}/decision", {"approve": True}, office_only=True),
+    Write("registry", "POST", "/api/v1/reporting-rounds", {"period": "2026-02"}, office_only=True),
+    Write("registry", "PUT", "/api/v1/reporting-rounds/{round_id}/reports/{project_id}",
+          {"investment": "10", "progress": "施工中"}),
+    Write("registry", "POST", "/api/v1/reporting-rounds/{round_id}/reports/{project_id}/decision", {"approve": True},
+          office_only=True),
     Write("registry", "PUT", "/api/v1/projects/{project_id}/investments/{period}", {"amount": "1"}),
     Write("registry", "POST", "/api/v1/projects/{project_id}/budget-adjustments",
           {"amount": "1", "reason": "调整", "approved_on": "2026-02-01"}),
@@ -137,7 +144,7 @@ def _request(write: Write, world: World | None) -> tuple[str, dict]:
         "parcel_id": world.parcel["id"], "alert_id": world.alert["id"], "task_id": world.task["id"],
         "problem_id": world.problem["id"], "key": world.template, "name": "should_have_started",
         "subscription_id": world.webhook["id"], "target_id": world.target["id"], "period": "2026-01",
-        "suspension_id": world.suspension["id"]}
+        "suspension_id": world.suspension["id"], "round_id": world.round["id"]}
     path = write.path.format(**values) if world else write.path.format_map(_Anything())
     if callable(write.body):
         kwargs = write.body(world) if world else {}
@@ -207,12 +214,14 @@ async def world(platform) -> World:
         target = await reports.post("/api/v1/targets", json={"year": 2031, "name": "开工目标",
                                                              "measure": "started_count", "value": "5"})
         suspension = await registry.post(f"/api/v1/projects/{project['id']}/suspensions", json={"reason": "land"})
-        for response in (task, problem, template, webhook, target, suspension):
+        round_ = await registry.post("/api/v1/reporting-rounds", json={"period": "2026-01"})
+        for response in (task, problem, template, webhook, target, suspension, round_):
             assert response.status_code == 201, response.text
         node = next(n for n in found["schedule"]["milestones"] if n["key"] == "signed")
         return World(a=a, b=b, project=project, node=node, parcel=parcel.json(), alert=found["alert"],
                      task=task.json(), problem=problem.json(), template=template.json()["key"],
-                     webhook=webhook.json(), target=target.json(), suspension=suspension.json())
+                     webhook=webhook.json(), target=target.json(), suspension=suspension.json(),
+                     round=round_.json())
 
 
 def _pick(items: list[dict], *fields: str) -> list[tuple]:
@@ -231,6 +240,9 @@ async def _state(platform, world: World) -> dict:
             "investments": (await registry.get(f"/api/v1/projects/{pid}/investments")).json(),
             "documents": (await registry.get(f"/api/v1/projects/{pid}/documents")).json(),
             "statistics": (await registry.get(f"/api/v1/projects/{pid}/statistics")).json(),
+            "rounds_opened": _pick((await registry.get("/api/v1/reporting-rounds")).json(), "id", "period"),
+            "round_reports": _pick((await registry.get(f"/api/v1/reporting-rounds/{world.round['id']}/reports")
+                                    ).json(), "id", "status", "investment"),
             "suspensions": _pick((await registry.get("/api/v1/suspensions", params={"project_id": pid})
                                   ).json()["items"], "id", "status", "resume_on"),
             "parcels": _pick((await registry.get("/api/v1/parcels", params={"unit_id": a_id})).json()["items"],

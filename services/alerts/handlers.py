@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import milestones, registry
 from contracts.catalog import EVENTS
 from contracts.envelope import CloudEvent
+from kit.auth import ADMIN, Principal
 from kit.clock import today, utcnow
 from kit.consumer import Handlers
 from services.alerts.evaluation.service import evaluate_parcels, evaluate_projects
 from services.alerts.models import MilestoneFact, ParcelFact, ProjectFact, Unit
 from services.alerts.tasks import service as tasks
+from services.alerts.tasks.schemas import ProblemCreate
 from services.alerts.settings import AlertsSettings
 
 
@@ -146,6 +148,20 @@ class FactHandlers:
         await session.flush()
         await evaluate_projects(session, project_ids=[schedule.project_id], on=self.today())
 
+    async def on_round_report_approved(self, session: AsyncSession, event: CloudEvent,
+                                       report: registry.RoundReportApproved) -> None:
+        """The problems a unit reported with its approved monthly report become 堵点, each with a task for the
+        project's unit (the office may hand one to another unit afterwards)."""
+        row = await session.get(ProjectFact, report.project_id)
+        if row is None or row.version == 0 or not report.problems:
+            return
+        reporter = Principal(subject=f"月调度 {report.period}", scopes=frozenset({ADMIN}), unit_id=None)
+        for problem in report.problems:
+            await tasks.report_problem(session=session, project_id=report.project_id, today=report.on,
+                                       principal=reporter, problem_in=ProblemCreate(
+                                           type=problem["type"], description=problem["description"],
+                                           solving_unit_id=report.responsible_unit_id))
+
     @staticmethod
     async def _keep_node(session: AsyncSession, node: milestones.MilestoneState) -> None:
         await session.merge(MilestoneFact(id=node.id, project_id=node.project_id, key=node.key, name=node.name,
@@ -170,6 +186,7 @@ class FactHandlers:
             registry.ParcelUpdated: self.on_parcel,
             # Every node state event (planned, rescheduled, completed, reopened, reassigned, due soon, overdue).
             **{model: self.on_milestone for model in EVENTS if issubclass(model, milestones.MilestoneState)},
+            registry.RoundReportApproved: self.on_round_report_approved,
             milestones.MilestoneRemoved: self.on_milestone_removed,
             milestones.ScheduleGenerated: self.on_schedule,
         }

@@ -10,6 +10,8 @@ from services.registry.investments.router import router as investments
 from services.registry.lifecycle.router import router as lifecycle
 from services.registry.parcels.router import router as parcels
 from services.registry.projects.router import router as projects
+from services.registry.rounds.router import router as rounds
+from services.registry.rounds.scheduler import round_opener
 from services.registry.settings import RegistrySettings
 from services.registry.statistics.router import router as statistics
 from services.registry.suspensions.router import router as suspensions
@@ -19,9 +21,10 @@ SPEC = ServiceSpec(
     name="registry",
     title="Key-project registry",
     # imports before projects: /projects/import must not be taken for /projects/{project_id}
-    routers=[units, imports, projects, lifecycle, suspensions, investments, statistics, parcels],
+    routers=[units, imports, projects, lifecycle, suspensions, rounds, investments, statistics, parcels],
     migrations=Path(__file__).parent / "migrations",
     produces=topics.REGISTRY,
+    background=[round_opener],
 )
 
 

@@ -2,7 +2,8 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kit.db import Money
@@ -86,6 +87,45 @@ class Suspension(Base):
     resume_on: Mapped[date | None] = mapped_column(Date)
     new_planned_start_date: Mapped[date | None] = mapped_column(Date)
     new_planned_completion_date: Mapped[date | None] = mapped_column(Date)
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportingRound(Base):
+    """A month's reporting round (月调度): opened by the office (or by itself on the configured day), with a deadline."""
+
+    __tablename__ = "reporting_rounds"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date] = mapped_column(Date)
+    opened_on: Mapped[date] = mapped_column(Date)
+    opened_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoundReport(Base):
+    """One project's report in a round (填报): the month's investment, progress, photos, problems, next month's plan;
+    submitted by its unit, returned (退回) or approved by the office; `steps` keeps each step."""
+
+    __tablename__ = "round_reports"
+    __table_args__ = (UniqueConstraint("round_id", "project_id", name="uq_round_reports_round_project"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("reporting_rounds.id"), index=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    investment: Mapped[Decimal] = mapped_column(Money)
+    progress: Mapped[str] = mapped_column(Text)
+    next_plan: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list] = mapped_column(JSON, default=list)
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    submitted_on: Mapped[date] = mapped_column(Date)
+    first_submitted_on: Mapped[date] = mapped_column(Date)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
     steps: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

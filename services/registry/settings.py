@@ -30,6 +30,11 @@ class RegistrySettings(ServiceSettings):
     import_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 50_000
     import_max_reported_errors: int = 1000
+    # Monthly reporting rounds (月调度): opened by themselves on this day of each month for the month before
+    # (KP_REPORTING_ROUND_DAY, 1-28; 0: only by the office), due KP_REPORTING_ROUND_DAYS days after opening.
+    reporting_round_day: int = Field(default=0, ge=0, le=28)
+    reporting_round_days: int = Field(default=5, ge=0, le=60)
+    reporting_round_check_seconds: float = Field(default=3600.0, gt=0)
     # The reasons a suspension may be requested for (停工原因), code → the office's label (KP_SUSPENSION_REASONS).
     suspension_reasons: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")],
                              Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(

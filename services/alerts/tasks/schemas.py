@@ -7,17 +7,8 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
+from contracts.registry import ProblemType
 from services.alerts.schemas import Day, Id, LongText, Strict, Text
-
-
-class ProblemType(StrEnum):
-    approval = "approval"
-    land = "land"
-    funding = "funding"
-    environment = "environment"
-    demolition = "demolition"
-    energy = "energy"
-    other = "other"
 
 
 PROBLEM_NAMES = {ProblemType.approval: "审批", ProblemType.land: "用地", ProblemType.funding: "资金",

@@ -55,8 +55,9 @@ async def sums(*, session: AsyncSession, project_id: str, year: int) -> tuple[De
 
 
 async def report(*, session: AsyncSession, project_id: str, period: str, amount: Decimal, principal: Principal,
-                 today: date) -> tuple[dict, bool]:
-    """Records (or corrects) one month's completed investment and announces it; True when the month is new."""
+                 today: date, origin: str | None = None) -> tuple[dict, bool]:
+    """Records (or corrects) one month's completed investment and announces it; True when the month is new.
+    `origin` names where the figure came from (an approved reporting round), in the history and the event."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
     period, year = checked_period(period=period, project=project, today=today)
     month = await session.get(Investment, (project_id, period))
@@ -73,9 +74,10 @@ async def report(*, session: AsyncSession, project_id: str, period: str, amount:
     await history.record(
         session, project_id=project_id, actor=principal.subject,
         action="investment_reported" if created else "investment_corrected",
-        changes={f"investments.{period}": {"before": money_text(previous), "after": money_text(amount)}})
+        changes={f"investments.{period}": {"before": money_text(previous), "after": money_text(amount)}},
+        note=origin)
     state = _reported(project, month, previous_amount=previous, ytd=ytd, cumulative=cumulative)
-    await publish(session, InvestmentReported.model_validate(state), subject=project_id)
+    await publish(session, InvestmentReported.model_validate({**state, "origin": origin}), subject=project_id)
     if project.government_funded:
         await announce_budget(session=session, project=project, adjustment_approved=False)
     return state, created
