@@ -99,6 +99,7 @@ class TaskSource(StrEnum):
     alert = "alert"
     problem = "problem"
     manual = "manual"
+    round = "round"  # a unit that had not reported in a monthly reporting round by its deadline (未报)
 
 
 class EscalationLevel(StrEnum):

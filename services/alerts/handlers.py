@@ -17,7 +17,8 @@ from kit.auth import ADMIN, Principal
 from kit.clock import today, utcnow
 from kit.consumer import Handlers
 from services.alerts.evaluation.service import evaluate_parcels, evaluate_projects
-from services.alerts.models import MilestoneFact, ParcelFact, ProjectFact, Unit
+from services.alerts.models import (MilestoneFact, ParcelFact, ProjectFact, ReportingRoundFact, RoundReportFact,
+                                   Unit)
 from services.alerts.tasks import service as tasks
 from services.alerts.tasks.schemas import ProblemCreate
 from services.alerts.settings import AlertsSettings
@@ -45,7 +46,7 @@ def _project_values(project: registry.ProjectState) -> dict:
         "real_start_date": project.real_start_date, "annual_plan_investment": project.annual_plan_investment,
         "government_funded": project.government_funded, "budget": project.budget, "archived": project.archived,
         "version": project.version, "registered_on": project.registered_on or project.listed_on,
-        "suspended_on": project.suspended_on,
+        "suspended_on": project.suspended_on, "listed_on": project.listed_on,
     }
 
 
@@ -148,6 +149,18 @@ class FactHandlers:
         await session.flush()
         await evaluate_projects(session, project_ids=[schedule.project_id], on=self.today())
 
+    async def on_round_opened(self, session: AsyncSession, _event: CloudEvent,
+                              round_: registry.ReportingRoundOpened) -> None:
+        await session.merge(ReportingRoundFact(id=round_.id, period=round_.period, year=round_.year,
+                                               deadline=round_.deadline))
+
+    async def on_round_report(self, session: AsyncSession, event: CloudEvent,
+                              report: registry.RoundReportState) -> None:
+        await session.merge(RoundReportFact(round_id=report.round_id, project_id=report.project_id,
+                                            status=report.status, late=report.late))
+        if isinstance(report, registry.RoundReportApproved):
+            await self.on_round_report_approved(session, event, report)
+
     async def on_round_report_approved(self, session: AsyncSession, event: CloudEvent,
                                        report: registry.RoundReportApproved) -> None:
         """The problems a unit reported with its approved monthly report become 堵点, each with a task for the
@@ -186,7 +199,10 @@ class FactHandlers:
             registry.ParcelUpdated: self.on_parcel,
             # Every node state event (planned, rescheduled, completed, reopened, reassigned, due soon, overdue).
             **{model: self.on_milestone for model in EVENTS if issubclass(model, milestones.MilestoneState)},
-            registry.RoundReportApproved: self.on_round_report_approved,
+            registry.ReportingRoundOpened: self.on_round_opened,
+            registry.RoundReportSubmitted: self.on_round_report,
+            registry.RoundReportReturned: self.on_round_report,
+            registry.RoundReportApproved: self.on_round_report,
             milestones.MilestoneRemoved: self.on_milestone_removed,
             milestones.ScheduleGenerated: self.on_schedule,
         }

@@ -76,6 +76,8 @@ class ProjectFact(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     # The platform's day the project was entered: grace periods for a late or mid-flight entry count from it.
     registered_on: Mapped[date | None] = mapped_column(Date)
+    # The day it joined the key-project list (入库): a reporting round expects it from that month on.
+    listed_on: Mapped[date | None] = mapped_column(Date)
     # Suspended (停工) since this day: not evaluated (its alerts stay as they were, no new task), graded 暂停.
     suspended_on: Mapped[date | None] = mapped_column(Date)
     # The date the project was last evaluated for: events never evaluate it for an earlier date.
@@ -285,6 +287,30 @@ class SupervisionRound(Base):
     totals: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportingRoundFact(Base):
+    """A monthly reporting round (月调度) the registry opened; its non-reporters get a task once its deadline passed."""
+
+    __tablename__ = "reporting_rounds"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7))
+    year: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date] = mapped_column(Date)
+    # The scan day the non-reporters' tasks were opened (once per round).
+    tasks_opened_on: Mapped[date | None] = mapped_column(Date)
+
+
+class RoundReportFact(Base):
+    """A project's report in a round, as the registry announced it."""
+
+    __tablename__ = "round_reports"
+
+    round_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ScanRun(Base):

@@ -123,3 +123,29 @@ async def test_a_month_is_reported_checked_and_becomes_the_projects_figures(city
     assert approved_event.problems == [{"type": "land", "description": "二期用地指标未落实"}]
     investment = await log.wait_for(InvestmentReported, subject=p1["id"])
     assert (investment.period, investment.amount, investment.origin) == ("2026-06", Decimal("1250"), f"round:{june}")
+
+
+async def test_units_that_have_not_reported_by_the_deadline_get_a_task_once(city):
+    """May's round (deadline 5 June) after the first test: 城关镇 reported 物流园 late but not 智能装备产业园, 临港街道
+    nothing; June's deadline (8 July) has not passed."""
+    async with client(city.url("alerts")) as alerts, client(city.url("registry")) as office:
+        units = {u["name"]: u["id"] for u in (await office.get("/api/v1/units", params={"limit": 100})).json()["items"]}
+
+        async def rounds_known():
+            scanned = await alerts.post("/api/v1/admin/scan", params={"date": TODAY})
+            assert scanned.status_code == 200, scanned.text
+            found = (await alerts.get("/api/v1/tasks", params={"source": "round", "limit": 50})).json()["items"]
+            return len(found) == 2
+
+        await eventually(rounds_known, timeout=SLOW, what="the non-reporters' tasks")
+        found = (await alerts.get("/api/v1/tasks", params={"source": "round", "limit": 50})).json()["items"]
+        by_unit = {t["unit_id"]: t for t in found}
+        assert set(by_unit) == {units["城关镇"], units["临港街道"]}
+        assert by_unit[units["城关镇"]]["title"] == "2026年5月调度未报送（1个项目）"
+        assert by_unit[units["临港街道"]]["title"] == "2026年5月调度未报送（1个项目）"
+        detail = (await alerts.get(f"/api/v1/tasks/{by_unit[units['城关镇']]['id']}")).json()
+        assert detail["description"] == "截至 2026-06-05 未报送：智能装备产业园"
+        # once per round: another scan opens nothing more
+        assert (await alerts.post("/api/v1/admin/scan", params={"date": TODAY})).status_code == 200
+        again = (await alerts.get("/api/v1/tasks", params={"source": "round", "limit": 50})).json()["items"]
+        assert len(again) == 2

@@ -20,6 +20,7 @@ from kit.clock import today, utcnow
 from services.alerts.configuration import service as configuration
 from services.alerts.evaluation.engine import Evaluation
 from services.alerts.models import ParcelFact, ScanRun, Task
+from services.alerts.reporting import open_non_reporter_tasks
 from services.alerts.settings import AlertsSettings
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,11 @@ async def _scan(sessionmaker: async_sessionmaker, as_of: date, batch_size: int, 
     while after is not None:
         last = after
         after = await batch(lambda evaluation: evaluation.next_projects(after=last, limit=batch_size))
+    # Units that had not reported in a round whose deadline has passed (未报): a task each, once.
+    async with sessionmaker() as session:
+        if opened := await open_non_reporter_tasks(session, as_of=as_of):
+            counts["round_tasks"] += opened
+        await session.commit()
     summary = {"as_of": as_of.isoformat(), "trigger": trigger, **dict(sorted(counts.items())),
                "seconds": round((utcnow() - started).total_seconds(), 3)}
     async with sessionmaker() as session:

@@ -93,6 +93,13 @@ async def _open(session: AsyncSession, *, project_id: str | None, unit_id: str, 
     return task
 
 
+async def open_system_task(session: AsyncSession, *, unit_id: str, title: str, description: str, deadline: date,
+                           source: TaskSource, actor: str, today: date) -> Task:
+    """A task the service opens by itself (about a unit, no project): e.g. a unit that has not reported."""
+    return await _open(session, project_id=None, unit_id=unit_id, title=title, description=description,
+                       deadline=deadline, source=source, actor=actor, today=today)
+
+
 async def open_task(*, session: AsyncSession, task_in: TaskCreate, principal: Principal, today: date) -> Task:
     """Opens a task by hand for a unit (the project's responsible unit unless another is named)."""
     ensure_supervisor(principal, "open tasks by hand")
