@@ -20,7 +20,8 @@ from contracts.envelope import CloudEvent, EventData
 from kit.consumer import Handler, Handlers
 from services.reports.cells import STAGE_DATE_COLUMNS
 from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, ProjectMove,
-                                     StatisticsHistory, StatusHistory, TaskHistory, TaskView, UnitView)
+                                     RoundReportView, RoundView, StatisticsHistory, StatusHistory, SuspensionView,
+                                     TaskHistory, TaskView, UnitView)
 from services.reports.projection import changing, node_counts, upsert, ytd_of
 from services.reports.settings import ReportsSettings
 
@@ -185,6 +186,32 @@ async def on_task(session: AsyncSession, event: CloudEvent, task: alerts.TaskSta
                                                      resolvable=task.resolvable, on_hold=task.on_hold))
 
 
+async def on_suspension(session: AsyncSession, event: CloudEvent,
+                        project: registry.ProjectSuspended | registry.ProjectResumed) -> None:
+    """The project's state as every state event, and the suspension episode for the month's bulletin."""
+    await on_project_state(session, event, project)
+    if isinstance(project, registry.ProjectSuspended):
+        await upsert(session, SuspensionView, {
+            "id": project.suspension_id, "project_id": project.id, "unit_id": project.responsible_unit_id,
+            "reason": project.reason, "suspended_on": project.suspended_on, "resumed_on": None}, keys=("id",))
+    else:
+        await upsert(session, SuspensionView, {
+            "id": project.suspension_id, "project_id": project.id, "unit_id": project.responsible_unit_id,
+            "reason": None, "suspended_on": project.paused_from, "resumed_on": project.resumed_on}, keys=("id",))
+
+
+async def on_round_opened(session: AsyncSession, _event: CloudEvent, round_: registry.ReportingRoundOpened) -> None:
+    await upsert(session, RoundView, {"id": round_.id, "period": round_.period, "year": round_.year,
+                                      "deadline": round_.deadline}, keys=("id",))
+
+
+async def on_round_report(session: AsyncSession, _event: CloudEvent, report: registry.RoundReportState) -> None:
+    """Where the report stands; late as its first submission was (a correction never makes it late)."""
+    await upsert(session, RoundReportView, {"round_id": report.round_id, "project_id": report.project_id,
+                                            "unit_id": report.responsible_unit_id, "status": report.status,
+                                            "late": report.late}, keys=("round_id", "project_id"))
+
+
 def _subclasses(base: type[EventData], module) -> list[type[EventData]]:
     return [model for model in vars(module).values()
             if isinstance(model, type) and issubclass(model, base) and model is not base and hasattr(model, "type")]
@@ -194,6 +221,10 @@ HANDLERS: Handlers = {
     registry.UnitCreated: on_unit,
     registry.UnitUpdated: on_unit,
     **{model: on_project_state for model in _subclasses(registry.ProjectState, registry)},
+    registry.ProjectSuspended: on_suspension,
+    registry.ProjectResumed: on_suspension,
+    registry.ReportingRoundOpened: on_round_opened,
+    **{model: on_round_report for model in _subclasses(registry.RoundReportState, registry)},
     registry.ProjectStartConfirmed: on_start_confirmed,
     registry.InvestmentReported: on_investment,
     registry.StatisticsStatusChanged: on_statistics,

@@ -14,6 +14,7 @@ from services.reports.projection import batch_writes
 from services.reports.projects.router import router as projects
 from services.reports.rankings.router import router as rankings
 from services.reports.rebuild.router import router as rebuild
+from services.reports.reporting.router import router as reporting
 from services.reports.scoring.router import router as scoring
 from services.reports.settings import ReportsSettings
 from services.reports.snapshots.router import router as snapshots
@@ -30,7 +31,7 @@ async def freeze_startup_objects(_app) -> None:
 SPEC = ServiceSpec(
     name="reports",
     title="Key-project reports",
-    routers=[overview, projects, rankings, scoring, targets, snapshots, exports, bulletin, rebuild],
+    routers=[overview, projects, rankings, scoring, targets, snapshots, exports, bulletin, reporting, rebuild],
     migrations=Path(__file__).parent / "migrations",
     consumes=CONSUMED_TOPICS,
     handlers=LIVE_HANDLERS,

@@ -257,8 +257,44 @@ class UnitYearCell(_Metrics, Base):
     __table_args__ = (Index("ix_unit_year_cell_value", "year", "dimension", "value"),)
 
 
+class RoundView(Base):
+    """A monthly reporting round (月调度) the registry opened."""
+
+    __tablename__ = "round_view"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date] = mapped_column(Date)
+
+
+class RoundReportView(Base):
+    """A project's report in a round: whether it came late (its first submission), where it stands."""
+
+    __tablename__ = "round_report_view"
+
+    round_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))
+    late: Mapped[bool] = mapped_column(Boolean)
+
+
+class SuspensionView(Base):
+    """An approved suspension (停工) and, once approved, its resumption."""
+
+    __tablename__ = "suspension_view"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(36), index=True)
+    unit_id: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    suspended_on: Mapped[date] = mapped_column(Date)
+    resumed_on: Mapped[date | None] = mapped_column(Date)
+
+
 READ_MODELS = (UnitView, ProjectView, InvestmentMonth, MilestoneView, TaskView, TaskHistory, AlertView, ParcelView,
-               StatusHistory, StatisticsHistory, ProjectMove, UnitYearCell)
+               StatusHistory, StatisticsHistory, ProjectMove, UnitYearCell, RoundView, RoundReportView, SuspensionView)
 
 
 # ---- reports' own data: kept across rebuilds ----------------------------------------------------------------------

@@ -10,6 +10,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from contracts import alerts, milestones
+from contracts.envelope import new_event
+from contracts.registry import ReportingRoundOpened, RoundReportSubmitted
 from tests.reports import produced
 from tests.support.api import eventually
 from tests.support.factories import code
@@ -418,6 +420,24 @@ DATED_PROJECTS = {"A": ("P", DATED_YEAR, dated_day(3, 10), None),  # started 1 A
 ALERT_CLEARED, ALERT_LATER = "节点逾期30天以上(5月10日解除)", "投资完成率低于序时进度一半(5月15日起)"
 
 
+def _dated_round(projects: dict[str, ProjectSpec]) -> list:
+    """April's reporting round (due 5 May): A reported on time, D late, C (still listed at April's end) not at all;
+    B was registered after April."""
+    round_id = produced._id("round", APR)
+    opened = new_event(ReportingRoundOpened(id=round_id, period=APR, year=DATED_YEAR,
+                                            deadline=dated_day(5, 5), opened_on=dated_day(5, 1)),
+                       subject=round_id, source=produced.REGISTRY_SOURCE)
+
+    def submitted(key: str, on: date) -> object:
+        spec = projects[key]
+        return new_event(RoundReportSubmitted(
+            id=produced._id("report", APR, key), round_id=round_id, period=APR, project_id=spec.id,
+            responsible_unit_id=spec.unit.id, status="submitted", investment=Decimal(100), progress="施工中",
+            submitted_on=on, late=on > dated_day(5, 5), on=on), subject=spec.id, source=produced.REGISTRY_SOURCE)
+
+    return [opened, submitted("A", dated_day(5, 3)), submitted("D", dated_day(5, 8))]
+
+
 @dataclass
 class DatedCity:
     units: dict[str, UnitSpec]
@@ -476,7 +496,7 @@ async def build_dated_city(platform, registry, reports) -> DatedCity:
                               as_of=dated_day(5, 10)),
                produced.alert(alerts.AlertRaised, a.id, a.unit.id, rule="investment_lag", colour="red",
                               message=ALERT_LATER, raised_on=dated_day(5, 15)),
-               *_dated_tasks(units, projects)]
+               *_dated_tasks(units, projects), *_dated_round(projects)]
     await produced.produce(platform.broker.bootstrap, events)
 
     async def applied():  # the last event of each project (in order on its partitions) is seen

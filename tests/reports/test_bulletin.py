@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from services.reports.bulletin import render
 from services.reports.settings import ReportsSettings
 from tests.reports.cities import APR, DATED_YEAR
+from tests.support.api import eventually
 
 
 async def _bulletin(reports, period: str, **kwargs):
@@ -20,7 +21,17 @@ async def _bulletin(reports, period: str, **kwargs):
     return response
 
 
+async def round_applied(reports) -> None:
+    """April's reporting round (produced with the dated city) applied by reports."""
+    async def applied():
+        response = await reports.get(f"/api/v1/reporting/{APR}")
+        return response.status_code == 200 and response.json()["late"] == 1
+
+    await eventually(applied, timeout=60, what="April's reporting round in reports")
+
+
 async def test_the_docx_bulletin_says_what_the_snapshot_holds(dated, city_reports):
+    await round_applied(city_reports)
     report = (await city_reports.get(f"/api/v1/reports/monthly/{APR}")).json()
     response = await _bulletin(city_reports, APR, params={"format": "docx"})
     assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -55,6 +66,11 @@ async def test_the_docx_bulletin_says_what_the_snapshot_holds(dated, city_report
                    for line in text.splitlines()), project["name"]
     footer = document.sections[0].footer.paragraphs[0]._p.xml
     assert 'w:instr="PAGE"' in footer
+    # April's reporting round (月调度): A on time, D late, C not reported
+    assert "本月调度应报送项目3个，按时报送1个，逾期报送1个，未报送1个（报送截止5月5日）" in text
+    assert "未报送的单位：柳镇（1个）。" in text
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 1"][-2:] == ["五、月调度报送与停复工",
+                                                                                          "六、督办情况"]
 
 
 async def test_markdown_by_accept_and_bad_periods(dated, city_reports):
@@ -66,6 +82,18 @@ async def test_markdown_by_accept_and_bad_periods(dated, city_reports):
     missing = await city_reports.get(f"/api/v1/reports/bulletin/{DATED_YEAR - 5}-01")
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
     assert (await city_reports.get(f"/api/v1/reports/bulletin/{APR}", params={"format": "pdf"})).status_code == 422
+
+
+async def test_reporting_timeliness_per_unit(dated, city_reports):
+    await round_applied(city_reports)
+    body = (await city_reports.get(f"/api/v1/reporting/{APR}")).json()
+    assert (body["expected"], body["on_time"], body["late"], body["missing"], body["deadline"]) == (
+        3, 1, 1, 1, f"{DATED_YEAR}-05-05")
+    rows = {u["unit_name"]: u for u in body["units"]}
+    assert [u["unit_name"] for u in body["units"]] == ["高新区管委会", "临河县", "柳镇"]  # on time first, missing last
+    assert (rows["高新区管委会"]["on_time_rate_percent"], rows["临河县"]["late"]) == ("100.0", 1)
+    assert (rows["柳镇"]["missing"], len(rows["柳镇"]["missing_projects"])) == (1, 1)
+    assert (await city_reports.get(f"/api/v1/reporting/{DATED_YEAR - 5}-01")).status_code == 404
 
 
 def test_an_office_template_words_the_bulletin_and_data_never_breaks_its_layout(tmp_path: Path):

@@ -10,6 +10,7 @@ from services.reports.exports.schemas import MonthlyReport
 from services.reports.figures import percent, yi
 from services.reports.labels import VALUE_LABELS
 from services.reports.rankings.schemas import RankingRow
+from services.reports.reporting.schemas import Timeliness
 from services.reports.snapshots.schemas import FrozenProject
 
 
@@ -41,7 +42,17 @@ def _unit(row: RankingRow) -> UnitLine:
                     start_rate=row.start_or_completion_rate_percent)
 
 
-def context(report: MonthlyReport, frozen: list[FrozenProject], *, ranked: int, plan_threshold: Decimal) -> dict:
+@dataclass(frozen=True)
+class SuspensionLine:
+    project: str
+    unit: str
+    suspended_on: str
+    resumed_on: str | None
+
+
+def context(report: MonthlyReport, frozen: list[FrozenProject], *, ranked: int, plan_threshold: Decimal,
+            reporting: Timeliness | None = None, suspended: list[SuspensionLine] = (),
+            resumed: list[SuspensionLine] = ()) -> dict:
     """The template's context for the month: overview figures, the sector mix, the units ranked (best, worst, not off
     zero, behind the time schedule), red and yellow projects with their reasons, tasks."""
     year, month = (int(part) for part in report.period.split("-"))
@@ -70,6 +81,9 @@ def context(report: MonthlyReport, frozen: list[FrozenProject], *, ranked: int, 
         "no_investment_units": [row.unit_name for row in ranking if not row.ytd_investment],
         "behind_schedule_units": behind,
         "plan_threshold_yi": yi(plan_threshold),
+        "reporting": reporting,  # the month's reporting round (月调度), when one was opened
+        "suspended": list(suspended),  # suspensions approved with effect in the month (停工)
+        "resumed": list(resumed),  # resumptions in the month (复工)
         "red_projects": projects("red"),
         "yellow_projects": projects("yellow"),
         "targets": report.targets.items,

@@ -1,0 +1,53 @@
+"""Reporting timeliness read from the rounds the registry announced and the projects on the list at the month's end."""
+import calendar
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.errors import NotFound
+from services.reports.figures import decimal_of, percent, rate
+from services.reports.models import ProjectView, RoundReportView, RoundView, UnitView
+from services.reports.reporting.schemas import Timeliness, UnitTimeliness
+from services.reports.sources import counted
+
+
+def month_end(period: str) -> date:
+    year, month = int(period[:4]), int(period[5:])
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+async def timeliness(session: AsyncSession, period: str) -> Timeliness:
+    """Per unit: its projects on the list at the month's end (suspended ones excepted), reported on time, late, not
+    at all (未报); units ranked by their on-time rate, most missing last."""
+    round_ = (await session.scalars(select(RoundView).where(RoundView.period == period))).first()
+    if round_ is None:
+        raise NotFound(f"no reporting round of {period} has been opened")
+    end = month_end(period)
+    projects = (await session.execute(select(ProjectView.id, ProjectView.unit_id, ProjectView.name).where(
+        counted(end), ProjectView.year == round_.year,
+        (ProjectView.grade.is_(None)) | (ProjectView.grade != "suspended")))).all()
+    reports = {r.project_id: r for r in (await session.scalars(select(RoundReportView).where(
+        RoundReportView.round_id == round_.id))).all()}
+    names = dict((await session.execute(select(UnitView.id, UnitView.name))).tuples().all())
+    units: dict[str, dict] = {}
+    for project in projects:
+        entry = units.setdefault(project.unit_id, {"expected": 0, "on_time": 0, "late": 0, "missing": 0,
+                                                   "approved": 0, "missing_projects": []})
+        entry["expected"] += 1
+        report = reports.get(project.id)
+        if report is None:
+            entry["missing"] += 1
+            entry["missing_projects"].append(project.name)
+        else:
+            entry["late" if report.late else "on_time"] += 1
+            entry["approved"] += report.status == "approved"
+    rows = []
+    for unit_id, entry in units.items():
+        on_time = rate(entry["on_time"], entry["expected"])
+        rows.append(UnitTimeliness(unit_id=unit_id, unit_name=names.get(unit_id, unit_id), **entry,
+                                   on_time_rate=decimal_of(on_time), on_time_rate_percent=percent(on_time)))
+    rows.sort(key=lambda r: (-(r.on_time_rate or 0), r.missing, r.unit_name))
+    return Timeliness(period=period, deadline=round_.deadline, expected=sum(r.expected for r in rows),
+                      on_time=sum(r.on_time for r in rows), late=sum(r.late for r in rows),
+                      missing=sum(r.missing for r in rows), units=rows)
