@@ -1,4 +1,6 @@
 """Bearer JWTs with scopes and an optional unit claim: minting, verifying, and the FastAPI dependency."""
+import asyncio
+import functools
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,13 +52,58 @@ def _verify(token: str, secret: str, algorithm: str) -> tuple[Principal, float, 
     return principal, float(claims["exp"]), float(issued) if isinstance(issued, (int, float)) else None
 
 
-def verify(token: str, *, secret: str, algorithm: str, max_lifetime: timedelta = timedelta(days=30)) -> Principal:
-    """Decode a token; the cache spares the signature check on repeat calls, the expiry is checked on every one.
-    A token meant to live longer than `max_lifetime` is refused (a leaked one must not work for years)."""
-    try:
-        principal, expires, issued = _verify(token, secret, algorithm)
-    except jwt.PyJWTError as exc:
-        raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
+def _claimed_scopes(value) -> frozenset[str]:
+    """Scopes as a space-separated string (OAuth 2) or a list (some identity providers)."""
+    if isinstance(value, str):
+        return frozenset(value.split())
+    if isinstance(value, (list, tuple)):
+        return frozenset(str(v) for v in value)
+    return frozenset()
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    """The government identity provider (OIDC): its issuer, the audience tokens are meant for, its JWKS (fetched
+    and cached by PyJWT, refreshed for a key id it does not know), and the claims that carry scopes and the unit."""
+
+    issuer: str
+    audience: str
+    jwks_url: str
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    scope_claim: str = "scope"
+    unit_claim: str = "unit_id"
+
+    @functools.cached_property
+    def _keys(self) -> jwt.PyJWKClient:
+        return jwt.PyJWKClient(self.jwks_url, cache_keys=True, lifespan=300, timeout=5)
+
+    async def verify(self, token: str) -> tuple[Principal, float, float | None]:
+        # the JWKS is fetched over blocking HTTP when a key id is new: off the event loop
+        key = await asyncio.to_thread(self._keys.get_signing_key_from_jwt, token)
+        claims = jwt.decode(token, key.key, algorithms=list(self.algorithms), audience=self.audience,
+                            issuer=self.issuer, options={"require": ["exp", "sub", "iss", "aud"]})
+        unit = claims.get(self.unit_claim)
+        principal = Principal(subject=str(claims["sub"]), scopes=_claimed_scopes(claims.get(self.scope_claim)),
+                              unit_id=str(unit) if unit else None)
+        issued = claims.get("iat")
+        return principal, float(claims["exp"]), float(issued) if isinstance(issued, (int, float)) else None
+
+
+@lru_cache(maxsize=8)
+def _provider(issuer: str, audience: str, jwks_url: str, algorithms: tuple[str, ...], scope_claim: str,
+              unit_claim: str) -> IdentityProvider:
+    return IdentityProvider(issuer, audience, jwks_url, algorithms, scope_claim, unit_claim)
+
+
+def identity_provider(settings) -> IdentityProvider | None:
+    """The deployment's identity provider (one per configuration, so its key cache lives as long as the process)."""
+    if not settings.oidc_issuer:
+        return None
+    return _provider(settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url,
+                     tuple(settings.oidc_algorithms), settings.oidc_scope_claim, settings.oidc_unit_claim)
+
+
+def _checked(principal: Principal, expires: float, issued: float | None, max_lifetime: timedelta) -> Principal:
     now = time.time()
     if expires <= now:  # as PyJWT decides it (no leeway)
         raise Unauthorized("invalid token: Signature has expired", headers={"WWW-Authenticate": "Bearer"})
@@ -66,6 +113,37 @@ def verify(token: str, *, secret: str, algorithm: str, max_lifetime: timedelta =
     return principal
 
 
+def verify(token: str, *, secret: str, algorithm: str, max_lifetime: timedelta = timedelta(days=30)) -> Principal:
+    """Decode a token signed with the deployment's secret; the cache spares the signature check on repeat calls,
+    the expiry is checked on every one. A token meant to live longer than `max_lifetime` is refused (a leaked one
+    must not work for years)."""
+    try:
+        principal, expires, issued = _verify(token, secret, algorithm)
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
+    return _checked(principal, expires, issued, max_lifetime)
+
+
+async def verify_any(token: str, *, secret: str, algorithm: str, provider: IdentityProvider | None,
+                     max_lifetime: timedelta) -> Principal:
+    """A token of the identity provider (its algorithms, when one is configured) or one signed with the deployment's
+    secret; `alg: none` and any other algorithm are refused, so a token cannot choose how it is checked."""
+    try:
+        chosen = jwt.get_unverified_header(token).get("alg")
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
+    if provider is not None and chosen in provider.algorithms:
+        try:
+            principal, expires, issued = await provider.verify(token)
+        except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
+            raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
+        return _checked(principal, expires, issued, max_lifetime)
+    if chosen != algorithm:
+        raise Unauthorized(f"invalid token: the algorithm {chosen} is not accepted",
+                           headers={"WWW-Authenticate": "Bearer"})
+    return verify(token, secret=secret, algorithm=algorithm, max_lifetime=max_lifetime)
+
+
 async def authenticate(request: Request) -> Principal:
     """async (it never blocks): a plain def would make FastAPI run it in a worker thread on every request."""
     header = request.headers.get("authorization", "")
@@ -73,8 +151,9 @@ async def authenticate(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     settings = request.app.state.settings
-    return verify(token.strip(), secret=settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm,
-                  max_lifetime=timedelta(days=settings.jwt_max_lifetime_days))
+    return await verify_any(token.strip(), secret=settings.jwt_secret.get_secret_value(),
+                            algorithm=settings.jwt_algorithm, provider=identity_provider(settings),
+                            max_lifetime=timedelta(days=settings.jwt_max_lifetime_days))
 
 
 def require(scope: str):

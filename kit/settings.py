@@ -1,6 +1,5 @@
 """Settings every service reads from KP_* environment variables."""
 from datetime import date
-
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -48,6 +47,15 @@ class ServiceSettings(BaseSettings):
     jwt_algorithm: str = "HS256"
     # A token living longer than this (exp - iat) is refused, whoever signed it (KP_JWT_MAX_LIFETIME_DAYS).
     jwt_max_lifetime_days: int = Field(default=30, ge=1, le=366)
+    # The government identity provider (OIDC): tokens it signs (RS256/ES256, keys from its JWKS, cached and refreshed
+    # for an unknown key id) are accepted beside those signed with KP_JWT_SECRET; `iss` and `aud` must match. Scopes
+    # and the unit come from the claims named by KP_OIDC_SCOPE_CLAIM and KP_OIDC_UNIT_CLAIM.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_algorithms: list[Literal["RS256", "RS384", "RS512", "ES256", "ES384", "PS256"]] = ["RS256", "ES256"]
+    oidc_scope_claim: str = "scope"
+    oidc_unit_claim: str = "unit_id"
     # When set, GET /metrics needs `Authorization: Bearer <it>` (Prometheus' scrape credentials): the series carry
     # unit names and completion ratios (KP_METRICS_TOKEN).
     metrics_token: SecretStr | None = None
@@ -80,6 +88,13 @@ class ServiceSettings(BaseSettings):
         if self.kafka_security_protocol.startswith("SASL") and not (self.kafka_username and self.kafka_password):
             raise ValueError(f"KP_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KP_KAFKA_USERNAME and "
                              "KP_KAFKA_PASSWORD (the service's principal)")
+        return self
+
+    @model_validator(mode="after")
+    def _a_whole_identity_provider(self):
+        given = [self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url]
+        if any(given) and not all(given):
+            raise ValueError("KP_OIDC_ISSUER, KP_OIDC_AUDIENCE and KP_OIDC_JWKS_URL go together")
         return self
 
     @property
