@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 # The CloudEvents Kafka protocol binding, structured mode: the whole event is the message value, and this header
 # tells any standard client (the CloudEvents SDKs) so.
 CONTENT_TYPE = "application/cloudevents+json"
+# Where each event type's JSON Schema lives: its `$id`, carried as the event's `dataschema` (each service also serves
+# the schemas at /schemas/<type>.json).
+SCHEMA_BASE = "https://keyproject.gov.cn/schemas/"
 KAFKA_HEADERS = (("content-type", CONTENT_TYPE.encode()),)
 
 
@@ -32,6 +35,7 @@ class CloudEvent(BaseModel):
     time: datetime
     subject: str
     datacontenttype: str = "application/json"
+    dataschema: str | None = None
     data: dict[str, Any]
 
 
@@ -45,6 +49,7 @@ def new_event(data: EventData, *, subject: str, source: str) -> CloudEvent:
         source=source,
         type=data.type,
         specversion="1.0",
+        dataschema=f"{SCHEMA_BASE}{data.type}.json",
         time=datetime.now(timezone.utc),
         subject=subject,
         data=data.model_dump(mode="json"),

@@ -14,13 +14,12 @@ import yaml
 from contracts import topics
 from contracts.catalog import EVENTS
 from contracts.compat import breaking_changes
-from contracts.envelope import CONTENT_TYPE, CloudEvent, EventData
+from contracts.envelope import CONTENT_TYPE, SCHEMA_BASE, CloudEvent, EventData
 
 ROOT = Path(__file__).parent
 SCHEMAS = "schemas"
 ENVELOPE = "cloudevent"
 ASYNCAPI = "asyncapi.yaml"
-SCHEMA_BASE = "https://keyproject.gov.cn/schemas/"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KAFKA_BINDING_VERSION = "0.5.0"
 

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Path as FastAPIPath
 from fastapi.responses import JSONResponse, Response
 from fastapi_swagger import patch_fastapi
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import contracts
 from contracts.topics import dead_letter
 from kit import errors
 from kit.bus import broker_reachable, ensure_topics
@@ -25,7 +27,7 @@ from kit.consumer import BatchScope, Consumer, Handlers
 from kit.db import make_engine, make_sessionmaker
 from kit.metrics import MetricsMiddleware
 from kit.migrations import upgrade
-from kit.outbox import Relay
+from kit.outbox import Relay, identify_deployment
 from kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                   swagger_js_url="/docs/assets/swagger-ui-bundle.js", swagger_css_url="/docs/assets/swagger-ui.css",
                   swagger_favicon_url="/docs/assets/favicon-32x32.png")
     app.state.settings = settings
+    identify_deployment(settings.event_source_prefix)
     errors.install(app)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.include_router(_operations_router())
@@ -137,8 +140,19 @@ async def _ensure_topics_when_broker_is_up(settings: ServiceSettings, topics: li
             delay = min(delay * 2, 5.0)
 
 
+SCHEMAS = Path(contracts.__file__).parent / "schemas"
+
+
 def _operations_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
+
+    @router.get("/schemas/{name}", include_in_schema=False)
+    async def event_schema(name: Annotated[str, FastAPIPath(pattern=r"^[a-z0-9_.]+\.json$", max_length=200)]):
+        """The JSON Schema an event's `dataschema` names (and the envelope's), as the contracts package holds it."""
+        path = SCHEMAS / name
+        if not path.is_file():
+            raise errors.NotFound(f"no event schema {name}")
+        return Response(path.read_bytes(), media_type="application/schema+json")
 
     @router.get("/healthz")
     async def healthz():

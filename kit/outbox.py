@@ -16,7 +16,7 @@ from kit import metrics
 from kit.bus import cluster_id, ensure_topics, make_producer, total_end_offset
 from kit.clock import utcnow
 from kit.db import database_unavailable
-from kit.settings import ServiceSettings
+from kit.settings import DEFAULT_SOURCE_PREFIX, ServiceSettings
 from kit.tables import outbox
 
 log = logging.getLogger(__name__)
@@ -28,8 +28,23 @@ _INSERT = insert(outbox)  # built once: the values go as parameters, so the comp
 _OUTBOX_COLUMNS = ("event_id", "topic", "key", "type", "body", "created_at")  # what `_outbox_row` fills
 
 
+# The deployment's prefix of every event source (/keyproject/<city-code>/registry): set once per process from
+# KP_EVENT_SOURCE_PREFIX, so two cities' events can be told apart on a shared broker.
+_SOURCE = {"prefix": DEFAULT_SOURCE_PREFIX}
+
+
+def identify_deployment(prefix: str) -> None:
+    _SOURCE["prefix"] = prefix.rstrip("/")
+
+
+def _deployment(source: str) -> str:
+    """A service's own source (/keyproject/<service>) under the deployment's prefix."""
+    return _SOURCE["prefix"] + source[len(DEFAULT_SOURCE_PREFIX):] if source.startswith(
+        DEFAULT_SOURCE_PREFIX + "/") else source
+
+
 def _outbox_row(data: EventData, *, subject: str, source: str) -> tuple[CloudEvent, dict]:
-    cloud_event = new_event(data, subject=subject, source=source)
+    cloud_event = new_event(data, subject=subject, source=_deployment(source))
     row = {"event_id": cloud_event.id, "topic": data.topic, "key": subject, "type": data.type,
            "body": encode(cloud_event), "created_at": cloud_event.time}
     return cloud_event, row

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 # The development secret is public (it is in this file): a deployment that is not KP_ENV=dev must set its own.
 DEV_JWT_SECRET = "dev-secret-change-me-in-production-0123456789"
 MIN_SECRET_BYTES = 32
+DEFAULT_SOURCE_PREFIX = "/keyproject"
 
 
 class ServiceSettings(BaseSettings):
@@ -38,6 +39,9 @@ class ServiceSettings(BaseSettings):
     # CA bundle that signed the brokers' certificates (SSL / SASL_SSL); the system's when unset.
     kafka_ssl_cafile: str | None = None
     consumer_group: str | None = None
+    # Events' `source` is <prefix>/<service> (KP_EVENT_SOURCE_PREFIX, e.g. /keyproject/330100 for a city's code):
+    # every service of one deployment sets the same; consumers check the last segment names the topic's producer.
+    event_source_prefix: str = Field(default=DEFAULT_SOURCE_PREFIX, pattern=r"^/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$")
     fetch_max_wait_ms: int = 10
     # A consumed message above this size is never parsed: it is dead-lettered (by reference) and skipped.
     max_event_bytes: int = Field(default=1 << 20, ge=1024)

@@ -5,12 +5,13 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_kafka, from_structured
 from cloudevents.core.formats.json import JSONFormat
 
 from contracts import topics
-from contracts.envelope import CONTENT_TYPE
-from tests.support.api import eventually
+from contracts.envelope import CONTENT_TYPE, SCHEMA_BASE
+from tests.support.api import client, eventually
 from tests.support.factories import create_project, create_unit
 from tests.support.kafka import read_topic
 
@@ -47,6 +48,10 @@ async def test_real_messages_parse_with_the_cloudevents_sdk_and_validate_against
         assert from_kafka(message, JSONFormat()).get_attributes()["id"] == raw["id"]
         assert list(official.iter_errors(raw)) == []
         assert list(ours.iter_errors(raw)) == []
+        # dataschema names the type's JSON Schema (its $id), which the producer serves at a stable path
+        assert raw["dataschema"] == f"{SCHEMA_BASE}{raw['type']}.json"
+        served = await registry.get(f"/schemas/{raw['type']}.json")
+        assert served.status_code == 200 and served.json()["$id"] == raw["dataschema"]
     assert {json.loads(r.value)["type"] for r in found} >= {"keyproject.registry.unit.created.v1",
                                                              "keyproject.registry.project.registered.v1"}
 
@@ -61,3 +66,28 @@ def test_the_envelope_is_as_strict_as_the_official_schema():
                    {k: v for k, v in valid.items() if k != "specversion"}):
         assert not official.is_valid(broken)
         assert not ours.is_valid(broken), broken
+
+
+@pytest.fixture(scope="module")
+def city_registry(platform):
+    """A registry of a deployment that names itself (a city's code) in its events' source."""
+    with platform.configured("registry", "registry-330100", {"KP_EVENT_SOURCE_PREFIX": "/keyproject/330100"}) as url:
+        yield url
+
+
+async def test_a_deployment_names_itself_in_every_events_source(platform, city_registry):
+    async with client(city_registry) as registry:
+        unit = await create_unit(registry)
+        assert (await registry.get("/schemas/../../kit/settings.py")).status_code == 404
+        assert (await registry.get("/schemas/nope.json")).status_code == 404
+    found = []
+
+    async def published():
+        found[:] = [r for r in await read_topic(platform.broker.bootstrap, topics.REGISTRY)
+                    if r.key == unit["id"].encode()]
+        return bool(found)
+
+    await eventually(published, timeout=60, what="the city's unit event on the broker")
+    event = json.loads(found[0].value)
+    assert event["source"] == "/keyproject/330100/registry"
+    assert topics.from_its_producer(topics.REGISTRY, event["source"])
