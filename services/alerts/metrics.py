@@ -4,7 +4,7 @@ import logging
 from datetime import date
 
 from fastapi import FastAPI
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,10 @@ from services.alerts.rules.definitions import RULES
 
 log = logging.getLogger(__name__)
 
+# Labelled series exist at zero from the start, so a rate over them is defined before the first delivery.
+WEBHOOK_ATTEMPTS = Counter("kp_alerts_webhook_attempts_total", "Webhook delivery attempts by outcome", ["outcome"])
+for _outcome in ("delivered", "failed"):
+    WEBHOOK_ATTEMPTS.labels(_outcome)
 ALERTS_ACTIVE = Gauge("kp_alerts_active", "Active (or acknowledged) alerts", ["colour", "rule"])
 PROJECTS = Gauge("kp_alerts_projects", "Projects by colour and grade", ["colour", "grade"])
 TASKS_OPEN = Gauge("kp_alerts_tasks_open", "Supervision tasks not closed (open or feedback submitted)")

@@ -350,11 +350,11 @@ def test_prometheus_is_pinned_and_mounts_the_config_from_deploy(services):
     prometheus = services["prometheus"]
     repository, _, tag = prometheus["image"].partition(":")
     assert repository == "prom/prometheus" and re.fullmatch(r"v\d+\.\d+\.\d+", tag)
-    assert "./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
+    assert "./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
 
 
 def test_prometheus_scrapes_every_service_metrics_at_its_compose_address():
-    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
     scraped = set()
     for job in config["scrape_configs"]:
         if job.get("metrics_path", "/metrics") != "/metrics" or job.get("scheme", "http") != "http":
@@ -439,7 +439,7 @@ def test_dockerignore_keeps_the_build_context_small():
 
 
 def test_prometheus_scrapes_with_the_token_the_services_require(services):
-    config = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
     [job] = [j for j in config["scrape_configs"] if j["job_name"] == "keyproject"]
     assert job["authorization"] == {"type": "Bearer", "credentials_file": "/prometheus/metrics-token"}
     assert services["prometheus"]["environment"]["KP_METRICS_TOKEN"].startswith("${KP_METRICS_TOKEN:?")

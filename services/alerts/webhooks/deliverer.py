@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from kit.clock import utcnow
+from services.alerts.metrics import WEBHOOK_ATTEMPTS
 from services.alerts.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from services.alerts.settings import AlertsSettings
 from services.alerts.webhooks import destinations, service
@@ -90,6 +91,7 @@ class Deliverer:
         for delivery in pending:
             status, error, elapsed = await self._post(http, subscription, delivery)
             ok = status is not None and 200 <= status < 300
+            WEBHOOK_ATTEMPTS.labels("delivered" if ok else "failed").inc()
             failures = 0 if ok else failures + 1
             now = utcnow()
             async with self.sessionmaker() as session:
