@@ -1,13 +1,16 @@
 """Command line: run the whole platform locally, or mint a token (`python -m kit.cli --help`)."""
+import asyncio
+import functools
 import os
-from datetime import timedelta
 import signal
+from datetime import timedelta
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from kit import dead_letters
 from kit.auth import ADMIN, SCOPES, mint
 from kit.broker import EmbeddedBroker
 from kit.processes import SERVICES, ServiceProcess
@@ -44,8 +47,78 @@ def token(
                     ttl=timedelta(days=days)))
 
 
+def _bus_settings() -> ServiceSettings:
+    """The broker connection (KP_KAFKA_*) for the dead-letter commands, which sign nothing: no secret needed."""
+    return ServiceSettings(service_name="dlq", database_url="", port=0, env="dev")
+
+
+dlq = typer.Typer(add_completion=False, help="Dead letters: list them, replay them once the cause is fixed.")
+app.add_typer(dlq, name="dlq")
+
+
+@dlq.command("list")
+def dlq_list(topic: Annotated[list[str] | None, typer.Option(help="dead-letter topic; repeat (default: all)")] = None,
+             ) -> None:
+    """What each dead-letter topic holds: where, when, which consumer, why, which event."""
+    letters = asyncio.run(dead_letters.list_letters(_bus_settings(), topic or None))
+    for letter in letters:
+        typer.echo(f"{letter.ref}\t{letter.at:%Y-%m-%d %H:%M:%S}Z\t{letter.service or '-'}\t"
+                   f"{letter.consumer_group or '-'}\t{letter.kind}\t{letter.event_type or '-'}\t"
+                   f"{letter.event_id or '-'}\t{letter.reason}")
+    typer.echo(f"{len(letters)} dead letter(s)", err=True)
+
+
+@dlq.command("replay")
+def dlq_replay(ref: Annotated[list[str], typer.Argument(help="<dead-letter topic>:<partition>:<offset>, as listed")]
+               ) -> None:
+    """Send dead letters back to their topic; consumers that applied them already skip them (exactly once)."""
+    try:
+        for line in asyncio.run(dead_letters.replay(_bus_settings(), ref)):
+            typer.echo(line)
+    except (LookupError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="REF") from exc
+
+
 def _interrupt(*_):
     raise KeyboardInterrupt
+
+
+def _supervise(broker: EmbeddedBroker, services: list[ServiceProcess], data_dir: Path) -> None:
+    """Keep the platform up: a process that exits (a crash, a kill) is started again, backing off while it keeps
+    dying (1 s doubling to 60 s; reset after a minute up), logged to stderr and to data_dir/restarts.log. The broker
+    keeps no log (memory storage): producers re-feed it from their outboxes when it comes back."""
+    backoff: dict[str, float] = {}
+    due: dict[str, float] = {}
+    started: dict[str, float] = {svc.name: time.monotonic() for svc in services} | {"broker": time.monotonic()}
+    def write_pids() -> None:  # for operators (and the test): who is who now
+        (data_dir / "pids").write_text(f"broker {broker.process.pid}\n" + "".join(
+            f"{svc.name} {svc.process.pid}\n" for svc in services))
+
+    write_pids()
+    while True:
+        time.sleep(0.5)
+        now = time.monotonic()
+        for name, process, restart in [("broker", broker.process, broker.start),
+                                       *[(svc.name, svc.process, functools.partial(svc.start, wait=False))
+                                         for svc in services]]:
+            if process is not None and process.poll() is None:
+                if now - started[name] > 60:
+                    backoff.pop(name, None)
+                continue
+            if name not in due:
+                delay = backoff.get(name, 0.5) * 2 if name in backoff else 1.0
+                backoff[name] = min(delay, 60.0)
+                due[name] = now + backoff[name]
+                code = process.returncode if process is not None else None
+                message = f"{name} exited ({code}); restarting in {backoff[name]:.0f}s"
+                typer.echo(message, err=True)
+                with open(data_dir / "restarts.log", "a") as log:
+                    log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}\n")
+            elif now >= due[name]:
+                del due[name]
+                restart()
+                started[name] = time.monotonic()
+                write_pids()
 
 
 @app.command()
@@ -73,9 +146,7 @@ def run(
         typer.echo(mint(secret=_settings().jwt_secret.get_secret_value(), subject="admin", scopes=ALL_SCOPES))
         typer.echo(f"\nlogs in {data_dir}/; Ctrl-C stops everything")
         signal.signal(signal.SIGTERM, _interrupt)
-        while all(svc.process.poll() is None for svc in services):
-            time.sleep(0.5)
-        typer.echo("a service exited; stopping", err=True)
+        _supervise(broker, services, data_dir)
     except KeyboardInterrupt:
         typer.echo("\nstopping")
     finally:

@@ -1,0 +1,125 @@
+"""Dead letters an operator can act on: list what each dead-letter topic holds, and replay chosen ones to their
+source topic once the cause is fixed. A replayed event reaches every consumer of the topic again; those that had
+applied it skip it (their inbox), the one that could not applies it now: exactly once."""
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from contracts.envelope import KAFKA_HEADERS
+from contracts.topics import PRODUCERS, dead_letter
+from kit.bus import connection
+from kit.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    topic: str  # the dead-letter topic
+    partition: int
+    offset: int
+    at: datetime
+    kind: str  # whole | reference
+    reason: str
+    service: str
+    consumer_group: str
+    source_topic: str
+    source_partition: int | None
+    source_offset: int | None
+    key: bytes | None
+    value: bytes
+    event_id: str | None
+    event_type: str | None
+
+    @property
+    def ref(self) -> str:
+        """How an operator names it: <dead-letter topic>:<partition>:<offset>."""
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+
+def _letter(record) -> DeadLetter:
+    headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+    event_id = event_type = None
+    if headers.get("dead_letter_kind", "whole") == "whole":
+        try:
+            body = json.loads(record.value or b"")
+            event_id, event_type = body.get("id"), body.get("type")
+        except (ValueError, AttributeError):
+            pass
+    number = lambda name: int(headers[name]) if headers.get(name, "").isdigit() else None  # noqa: E731
+    return DeadLetter(topic=record.topic, partition=record.partition, offset=record.offset,
+                      at=datetime.fromtimestamp(record.timestamp / 1000, timezone.utc),
+                      kind=headers.get("dead_letter_kind", "whole"), reason=headers.get("error", ""),
+                      service=headers.get("service", ""), consumer_group=headers.get("consumer_group", ""),
+                      source_topic=headers.get("source_topic", record.topic.removesuffix(".dlq")),
+                      source_partition=number("source_partition"), source_offset=number("source_offset"),
+                      key=record.key, value=record.value or b"", event_id=event_id, event_type=event_type)
+
+
+async def _read(settings: ServiceSettings, topic: str, *, partition: int | None = None,
+                offset: int | None = None) -> list:
+    """Every record of a topic (or the one at partition/offset), without a consumer group."""
+    consumer = AIOKafkaConsumer(**connection(settings), enable_auto_commit=False, request_timeout_ms=10000)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = sorted(consumer.partitions_for_topic(topic) or ())
+        tps = [TopicPartition(topic, p) for p in partitions if partition is None or p == partition]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        for tp in tps:
+            if offset is None:
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, offset)
+        records = []
+
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < ends[tp] for tp in tps])
+
+        while await behind():
+            for batch in (await consumer.getmany(timeout_ms=1000)).values():
+                records.extend(r for r in batch if offset is None or r.offset == offset)
+            if offset is not None and records:
+                break
+        return sorted(records, key=lambda r: (r.partition, r.offset))
+    finally:
+        await consumer.stop()
+
+
+async def list_letters(settings: ServiceSettings, topics: list[str] | None = None) -> list[DeadLetter]:
+    """The dead letters of the given topics (default: every event topic's)."""
+    found = []
+    for topic in topics or [dead_letter(t) for t in PRODUCERS]:
+        found += [_letter(r) for r in await _read(settings, topic)]
+    return found
+
+
+async def replay(settings: ServiceSettings, refs: list[str]) -> list[str]:
+    """Send the named dead letters back to their source topic (a reference: the original message, read from its
+    source topic); returns what was sent, as `<ref> -> <topic> (<event id>)`."""
+    sent = []
+    producer = AIOKafkaProducer(**connection(settings), acks="all", enable_idempotence=settings.kafka_idempotence,
+                                request_timeout_ms=10000, max_request_size=max(settings.max_event_bytes, 1 << 20))
+    await producer.start()
+    try:
+        for ref in refs:
+            topic, partition, offset = ref.rsplit(":", 2)
+            records = await _read(settings, topic, partition=int(partition), offset=int(offset))
+            if not records:
+                raise LookupError(f"no dead letter {ref}")
+            letter = _letter(records[0])
+            key, value = letter.key, letter.value
+            if letter.kind == "reference":
+                originals = await _read(settings, letter.source_topic, partition=letter.source_partition,
+                                        offset=letter.source_offset)
+                if not originals:
+                    raise LookupError(f"{ref}: the original message is no longer on {letter.source_topic}")
+                key, value = originals[0].key, originals[0].value
+            await producer.send_and_wait(letter.source_topic, value=value, key=key, headers=list(KAFKA_HEADERS))
+            sent.append(f"{ref} -> {letter.source_topic} ({letter.event_id or 'by reference'})")
+    finally:
+        await producer.stop()
+    return sent
