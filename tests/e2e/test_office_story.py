@@ -11,10 +11,9 @@ from decimal import Decimal
 
 import pytest
 
-from kit.broker import EmbeddedBroker
 from tests.support.api import client, eventually
 from tests.support.factories import code, create_unit
-from tests.support.platform import Platform
+from tests.support.platform import own_platform
 
 IMPORT_DAY, WEEK_LATER, GRACE_OVER = "2026-06-20", "2026-06-27", "2026-07-05"
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
@@ -25,14 +24,10 @@ QUIET = {"KP_DAILY_SCAN": "false", "KP_SNAPSHOT_CHECK_SECONDS": "1", "KP_METRICS
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
     """A platform whose clock says 20 June 2026."""
-    workdir = tmp_path_factory.mktemp("office")
-    running = Platform(broker=EmbeddedBroker(log_path=workdir / "broker.log").start(), workdir=workdir)
-    try:
-        for name in ("registry", "milestones", "alerts", "reports"):
-            running.start_service(name, extra_env={"KP_FIXED_TODAY": IMPORT_DAY, **QUIET})
+    with own_platform(tmp_path_factory.mktemp("office"), {
+            name: {"KP_FIXED_TODAY": IMPORT_DAY, **QUIET} for name in ("registry", "milestones", "alerts", "reports")
+    }) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def _row(unit_code: str, index: int, kind: str) -> list:

@@ -11,11 +11,10 @@ import pytest
 from contracts import topics
 from contracts.registry import (InvestmentReported, ReportingRoundOpened, RoundReportApproved, RoundReportReturned,
                                 RoundReportSubmitted)
-from kit.broker import EmbeddedBroker
 from tests.support.api import client, eventually
 from tests.support.events import EventLog
 from tests.support.factories import create_project, create_unit
-from tests.support.platform import Platform
+from tests.support.platform import own_platform
 
 TODAY = "2026-07-03"
 SLOW = 120.0
@@ -24,15 +23,10 @@ PHOTO = "https://files.example.gov.cn/site/2026-06.jpg"
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("rounds")
-    running = Platform(broker=EmbeddedBroker(log_path=workdir / "broker.log").start(), workdir=workdir)
-    try:
-        running.start_service("registry", extra_env={"KP_FIXED_TODAY": TODAY, "KP_REPORTING_ROUND_DAY": "2",
-                                                     "KP_REPORTING_ROUND_DAYS": "5"})
-        running.start_service("alerts", extra_env={"KP_FIXED_TODAY": TODAY, "KP_DAILY_SCAN": "false"})
+    with own_platform(tmp_path_factory.mktemp("rounds"), {
+            "registry": {"KP_FIXED_TODAY": TODAY, "KP_REPORTING_ROUND_DAY": "2", "KP_REPORTING_ROUND_DAYS": "5"},
+            "alerts": {"KP_FIXED_TODAY": TODAY, "KP_DAILY_SCAN": "false"}}) as running:
         yield running
-    finally:
-        running.stop()
 
 
 async def _ok(response, status: int = 200):

@@ -13,12 +13,11 @@ import pytest
 from contracts import topics
 from contracts.registry import (ProjectResumed, ProjectSuspended, ResumptionRequested, SuspensionRejected,
                                 SuspensionRequested)
-from kit.broker import EmbeddedBroker
 from tests.milestones.flows import PARALLEL_NODES, unique_key
 from tests.support.api import client, eventually
 from tests.support.events import EventLog
 from tests.support.factories import create_project, create_unit
-from tests.support.platform import Platform
+from tests.support.platform import own_platform
 
 TODAY = "2026-09-30"
 SLOW = 120.0
@@ -28,14 +27,10 @@ EVIDENCE = ["https://files.example.gov.cn/停工报告.pdf"]
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("suspension")
-    running = Platform(broker=EmbeddedBroker(log_path=workdir / "broker.log").start(), workdir=workdir)
-    try:
-        for name in ("registry", "milestones", "alerts", "reports"):
-            running.start_service(name, extra_env={"KP_FIXED_TODAY": TODAY, **QUIET})
+    with own_platform(tmp_path_factory.mktemp("suspension"), {
+            name: {"KP_FIXED_TODAY": TODAY, **QUIET} for name in ("registry", "milestones", "alerts", "reports")
+    }) as running:
         yield running
-    finally:
-        running.stop()
 
 
 async def _ok(response, status: int = 200) -> dict:

@@ -6,29 +6,23 @@ import json
 import pytest
 
 from contracts import topics
-from kit.broker import EmbeddedBroker
 from tests.milestones.flows import PARALLEL_NODES, WAIT, unique_key
 from tests.support.api import client, eventually
 from tests.support.factories import project_registered
 from tests.support.kafka import produce_events
-from tests.support.platform import Platform
+from tests.support.platform import own_platform
 
 CUSTOM = unique_key("social-parallel")
 
 
 @pytest.fixture(scope="module")
 def configured(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("milestones-category-templates")
-    platform = Platform(broker=EmbeddedBroker(log_path=workdir / "broker.log").start(), workdir=workdir)
-    try:
-        # social and the configured tourism → a custom template; agriculture → one that does not exist; the other
-        # categories, and the configured mining, are left out.
-        platform.start_service("milestones", extra_env={
+    # social and the configured tourism → a custom template; agriculture → one that does not exist; the other
+    # categories, and the configured mining, are left out.
+    with own_platform(tmp_path_factory.mktemp("milestones-category-templates"), {"milestones": {
             "KP_CATEGORY_TEMPLATES": json.dumps({"social": CUSTOM, "agriculture": "no-such-template",
-                                                 "tourism": CUSTOM})})
+                                                 "tourism": CUSTOM})}}) as platform:
         yield platform
-    finally:
-        platform.stop()
 
 
 async def default_for(milestones) -> dict[str, list[str]]:

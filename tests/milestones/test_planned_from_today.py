@@ -7,25 +7,20 @@ from datetime import date
 import pytest
 
 from contracts import topics
-from kit.broker import EmbeddedBroker
 from tests.milestones.flows import WAIT, unique_key
 from tests.support.api import client, eventually
 from tests.support.factories import project_registered
 from tests.support.kafka import produce_events
-from tests.support.platform import Platform
+from tests.support.platform import own_platform
 
 TODAY = "2026-06-20"
 
 
 @pytest.fixture(scope="module")
 def june(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("milestones-june-20")
-    platform = Platform(broker=EmbeddedBroker(log_path=workdir / "broker.log").start(), workdir=workdir)
-    try:
-        platform.start_service("milestones", extra_env={"KP_FIXED_TODAY": TODAY, "KP_DAILY_SCAN": "false"})
+    with own_platform(tmp_path_factory.mktemp("milestones-june-20"),
+                      {"milestones": {"KP_FIXED_TODAY": TODAY, "KP_DAILY_SCAN": "false"}}) as platform:
         yield platform
-    finally:
-        platform.stop()
 
 
 async def registered(june, milestones, **facts) -> dict:

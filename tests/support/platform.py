@@ -49,3 +49,15 @@ class Platform:
         for process in self.services.values():
             process.stop()
         self.broker.stop()
+
+
+@contextlib.contextmanager
+def own_platform(workdir: Path, services: dict[str, dict[str, str]]) -> Iterator[Platform]:
+    """A broker and services of their own (a clock of their own, settings of their own), for one test module."""
+    running = Platform(broker=EmbeddedBroker(log_path=workdir / "broker.log").start(), workdir=workdir)
+    try:
+        for name, env in services.items():
+            running.start_service(name, extra_env=env)
+        yield running
+    finally:
+        running.stop()

@@ -94,13 +94,16 @@ class UnitStanding(BaseModel):
     missing_projects: list[dict]  # {id, code, name}
 
 
-class RoundPublic(BaseModel):
+class RoundSummary(BaseModel):
     id: str
     period: str
     year: int
     deadline: date
     opened_on: date
     opened_by: str
+
+
+class RoundPublic(RoundSummary):
     closed: bool  # past its deadline
     expected: int
     reported: int
@@ -109,12 +112,3 @@ class RoundPublic(BaseModel):
     late: int
     missing: int
     units: list[UnitStanding]
-
-
-class RoundSummary(BaseModel):
-    id: str
-    period: str
-    year: int
-    deadline: date
-    opened_on: date
-    opened_by: str

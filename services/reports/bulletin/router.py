@@ -3,8 +3,6 @@ from enum import StrEnum
 from typing import Annotated
 from urllib.parse import quote
 
-from datetime import date
-
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -15,7 +13,7 @@ from services.reports.bulletin import content, render, word
 from services.reports.dependencies import ReadSession, Reader, Settings, Today
 from services.reports.exports import service as exports
 from services.reports.models import ProjectView, SuspensionView, UnitView
-from services.reports.periods import MONTH_PATTERN
+from services.reports.periods import MONTH_PATTERN, first_day, last_day
 from services.reports.reporting import service as reporting
 from services.reports.snapshots import service as snapshots
 from services.reports.snapshots.schemas import FrozenProject
@@ -37,7 +35,7 @@ def _format(request: Request, asked: BulletinFormat | None) -> BulletinFormat:
 
 async def episodes(session, period: str) -> tuple[list[content.SuspensionLine], list[content.SuspensionLine]]:
     """Suspensions that took effect in the month, and resumptions in it."""
-    first, last = date(int(period[:4]), int(period[5:]), 1), reporting.month_end(period)
+    first, last = first_day(period), last_day(period)
     rows = (await session.execute(select(SuspensionView, ProjectView.name, UnitView.name.label("unit_name"))
                                   .join(ProjectView, ProjectView.id == SuspensionView.project_id, isouter=True)
                                   .join(UnitView, UnitView.id == SuspensionView.unit_id, isouter=True)

@@ -1,20 +1,13 @@
 """Reporting timeliness read from the rounds the registry announced and the projects on the list at the month's end."""
-import calendar
-from datetime import date
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.errors import NotFound
 from services.reports.figures import decimal_of, percent, rate
 from services.reports.models import ProjectView, RoundReportView, RoundView, UnitView
+from services.reports.periods import last_day
 from services.reports.reporting.schemas import Timeliness, UnitTimeliness
 from services.reports.sources import counted
-
-
-def month_end(period: str) -> date:
-    year, month = int(period[:4]), int(period[5:])
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 async def timeliness(session: AsyncSession, period: str) -> Timeliness:
@@ -23,7 +16,7 @@ async def timeliness(session: AsyncSession, period: str) -> Timeliness:
     round_ = (await session.scalars(select(RoundView).where(RoundView.period == period))).first()
     if round_ is None:
         raise NotFound(f"no reporting round of {period} has been opened")
-    end = month_end(period)
+    end = last_day(period)
     projects = (await session.execute(select(ProjectView.id, ProjectView.unit_id, ProjectView.name).where(
         counted(end), ProjectView.year == round_.year,
         (ProjectView.grade.is_(None)) | (ProjectView.grade != "suspended")))).all()
