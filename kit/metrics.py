@@ -53,3 +53,15 @@ def _route_template(scope) -> str:
     own path relative to its router's prefix and puts the full one in its effective route context."""
     effective = scope.get("fastapi", {}).get("effective_route_context")
     return getattr(effective, "path", None) or getattr(scope.get("route"), "path", "unmatched")
+
+
+def series_at_zero(service: str, *, produces: str | None, consumes: list[str], dead_letter) -> None:
+    """Create the service's labelled counters at zero, so a rate (or an alert on an increase) is defined before the
+    first event: published on its topic, dead-lettered from each topic it consumes, retried, re-fed."""
+    if produces:
+        EVENTS_PUBLISHED.labels(service, produces)
+        OUTBOX_REFEEDS.labels(service)
+    for topic in consumes:
+        EVENTS_DEAD_LETTERED.labels(service, dead_letter(topic))
+    if consumes:
+        EVENTS_FAILED.labels(service)

@@ -21,7 +21,7 @@ PROJECTS_BY_COLOUR = Gauge("kp_reports_projects_by_colour", "Projects of the cur
 INVESTMENT_COMPLETION = Gauge("kp_reports_investment_completion_ratio",
                               "Year-to-date investment / annual plan; unit_id 'all' for every unit together",
                               ["year", "unit_id", "unit"])
-START_OR_COMPLETION = Gauge("kp_reports_start_or_completion_rate",
+START_OR_COMPLETION = Gauge("kp_reports_start_or_completion_ratio",
                             "Projects started or completed / projects, with the target beside it",
                             ["year", "kind"])
 RANKING_SCORE = Gauge("kp_reports_ranking_score", "Score of the top and bottom unit of each ranking group",

@@ -65,3 +65,13 @@ async def test_published_consumed_and_lag_follow_known_traffic(platform):
         return set(lags) == registry_partitions and not any(lags.values())
 
     await eventually(lag_gone, timeout=30, interval=0.2, what="reports' lag back to 0 on every registry partition")
+
+
+async def test_labelled_counters_exist_at_zero_from_the_start(platform):
+    """An alert on `increase(kp_events_dead_lettered_total[10m])` needs the series before the first dead letter."""
+    text = await scrape(platform.url("alerts"))
+    names = {(name, labels.get("service"), labels.get("topic")) for name, labels, _ in samples(text)}
+    for consumed in (topics.REGISTRY, topics.MILESTONES):
+        assert ("kp_events_dead_lettered_total", "alerts", topics.dead_letter(consumed)) in names
+    assert ("kp_events_published_total", "alerts", topics.ALERTS) in names
+    assert ("kp_events_failed_total", "alerts", None) in names and ("kp_outbox_refeeds_total", "alerts", None) in names

@@ -27,8 +27,8 @@ async def test_gauges_follow_the_figures(city, city_platform, city_reports):
     assert math.isclose(overall, float(Decimal(overview["investment_completion_rate"])), rel_tol=1e-9)
     t1 = value(text, "kp_reports_investment_completion_ratio", year=year, unit_id=city.units["T1"].id)
     assert math.isclose(t1, 0.05000000005, rel_tol=1e-9)
-    assert math.isclose(value(text, "kp_reports_start_or_completion_rate", year=year, kind="actual"), 66 / 116)
-    assert value(text, "kp_reports_start_or_completion_rate", year=year, kind="target") == 0.7
+    assert math.isclose(value(text, "kp_reports_start_or_completion_ratio", year=year, kind="actual"), 66 / 116)
+    assert value(text, "kp_reports_start_or_completion_ratio", year=year, kind="target") == 0.7
     ranking = (await city_reports.get("/api/v1/rankings", params={"year": YEAR, "group": "town"})).json()["items"]
     ends = {s[1]["position"]: s for s in samples(text)
             if s[0] == "kp_reports_ranking_score" and s[1]["group"] == "town" and s[1]["year"] == year}
