@@ -1,5 +1,6 @@
 """Bearer JWTs with scopes and an optional unit claim: minting, verifying, and the FastAPI dependency."""
 import asyncio
+import contextvars
 import functools
 import time
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from kit.clock import utcnow
 from kit.errors import Forbidden, Unauthorized
 
 ADMIN = "admin"
+# Who the current request authenticated as (subject and unit): what belongs to a caller, e.g. its idempotency keys.
+current_caller: contextvars.ContextVar[str] = contextvars.ContextVar("current_caller", default="")
 # Every scope a service checks; a token naming another is a mistake worth catching where it is minted.
 SCOPES = frozenset({"projects:read", "projects:write", "milestones:read", "milestones:write", "alerts:read",
                     "alerts:write", "tasks:read", "tasks:write", "reports:read", "statistics:review", ADMIN})
@@ -151,9 +154,11 @@ async def authenticate(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     settings = request.app.state.settings
-    return await verify_any(token.strip(), secret=settings.jwt_secret.get_secret_value(),
-                            algorithm=settings.jwt_algorithm, provider=identity_provider(settings),
-                            max_lifetime=timedelta(days=settings.jwt_max_lifetime_days))
+    principal = await verify_any(token.strip(), secret=settings.jwt_secret.get_secret_value(),
+                                 algorithm=settings.jwt_algorithm, provider=identity_provider(settings),
+                                 max_lifetime=timedelta(days=settings.jwt_max_lifetime_days))
+    current_caller.set(f"{principal.subject}\n{principal.unit_id or ''}")
+    return principal
 
 
 def require(scope: str):

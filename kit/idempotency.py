@@ -1,4 +1,5 @@
-"""Idempotency-Key for creating writes: the same key and body replay the first response, another body is 409."""
+"""Idempotency-Key for creating writes: the same key and body replay the first response, another body is 422; a key
+belongs to its caller (another caller's same key is another key: it never replays someone else's response)."""
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
@@ -12,7 +13,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kit.errors import Conflict
+from kit.auth import current_caller
+from kit.errors import Conflict, Invalid, field_error
 from kit.tables import idempotency_keys
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -31,7 +33,8 @@ async def replay(session: AsyncSession, *, key: str, request_hash: str) -> tuple
     if row is None:
         return None
     if row.request_hash != request_hash:
-        raise Conflict("this Idempotency-Key was already used with a different request body")
+        raise Invalid("this Idempotency-Key was already used with a different request body",
+                      errors=[field_error("Idempotency-Key", "already used with a different request body")])
     return row.status, orjson.loads(row.body)
 
 
@@ -62,11 +65,12 @@ def _replayed(stored: tuple[int, object]) -> JSONResponse:
 
 async def create_once(session: AsyncSession, *, key: str | None, scope: str, request_body: BaseModel,
                       create: Callable[[], Awaitable[BaseModel]]) -> JSONResponse:
-    """Run `create` once per Idempotency-Key (scoped to the route); respond 201 with its JSON."""
+    """Run `create` once per Idempotency-Key (scoped to the route and the caller); respond 201 with its JSON."""
     if key is None:
         return Response((await create()).model_dump_json(), status_code=201, media_type="application/json")
     # Hashed: a 200-character header plus its scope always fits the key column.
-    scoped_key = f"{scope}:{fingerprint(key.encode())}"
+    owned = f"{current_caller.get()}\n{key}"
+    scoped_key = f"{scope}:{fingerprint(owned.encode())}"
     request_hash = fingerprint(request_body.model_dump_json().encode())
     stored = await replay(session, key=scoped_key, request_hash=request_hash)
     if stored is not None:

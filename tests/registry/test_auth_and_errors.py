@@ -224,13 +224,32 @@ async def test_concurrent_requests_with_one_idempotency_key_create_once(registry
     assert len(await _projects_of(registry, unit["id"])) == 1
 
 
-async def test_the_same_idempotency_key_with_another_body_is_409(registry, unit):
+async def test_the_same_idempotency_key_with_another_body_is_422(registry, unit):
     key = {"Idempotency-Key": str(uuid.uuid4())}
     first = await registry.post(PROJECTS, json=project_body(unit["id"]), headers=key)
     assert first.status_code == 201, first.text
     other = await registry.post(PROJECTS, json=project_body(unit["id"]), headers=key)
-    assert_problem(other, 409, "conflict")
+    assert_problem(other, 422, "validation-error")
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
     assert [p["id"] for p in await _projects_of(registry, unit["id"])] == [first.json()["id"]]
+
+
+async def test_an_idempotency_key_belongs_to_its_caller(registry_url, unit):
+    """Seen in probing: another caller sending a key already used got the first caller's response back."""
+    key = {"Idempotency-Key": f"order-{uuid.uuid4().hex[:6]}"}
+    body = project_body(unit["id"])
+    def caller(subject: str) -> httpx.AsyncClient:
+        signed = mint(secret=JWT_SECRET, subject=subject, scopes=["projects:write"], unit_id=unit["id"],
+                      ttl=timedelta(hours=1))
+        return httpx.AsyncClient(base_url=registry_url, headers={"Authorization": f"Bearer {signed}"}, timeout=30)
+
+    async with caller("clerk-1@town") as first_caller, caller("clerk-2@town") as other_caller:
+        first = await first_caller.post(PROJECTS, json=body, headers=key)
+        other = await other_caller.post(PROJECTS, json=body, headers=key)
+    assert first.status_code == 201, first.text
+    # the other caller's key is its own: not a replay of the first response (here, the same code is a conflict)
+    assert other.headers.get("idempotent-replayed") is None
+    assert_problem(other, 409, "conflict")
 
 
 async def test_without_a_key_each_request_creates(registry, unit):
