@@ -103,7 +103,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                   swagger_favicon_url="/docs/assets/favicon-32x32.png")
     app.state.settings = settings
     identify_deployment(settings.event_source_prefix)
-    series_at_zero(spec.name, produces=spec.produces, consumes=spec.consumes, dead_letter=dead_letter)
+    series_at_zero(spec.name, produces=spec.produces, consumes=spec.consumes)
     errors.install(app)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.include_router(_operations_router())

@@ -35,6 +35,11 @@ class Principal:
         if self.unit_id is not None and self.unit_id != unit_id:
             raise Forbidden("this token may only write records of its own unit")
 
+    def ensure_office(self, refusal: str) -> None:
+        """What only the office does (a token without a unit): a unit-bound token is refused with `refusal`."""
+        if self.unit_id is not None:
+            raise Forbidden(refusal)
+
 
 def mint(*, secret: str, subject: str, scopes: list[str], unit_id: str | None = None,
          ttl: timedelta = timedelta(days=30), algorithm: str = "HS256") -> str:
@@ -169,8 +174,8 @@ def require(scope: str):
         principal = await authenticate(request)  # called, not a nested Depends: one dependency less to solve
         if not principal.has(scope):
             raise Forbidden(f"the token lacks the '{scope}' scope")
-        if scope == ADMIN and principal.unit_id is not None:
-            raise Forbidden("a unit-bound token may not do what only the office's admin does")
+        if scope == ADMIN:
+            principal.ensure_office("a unit-bound token may not do what only the office's admin does")
         return principal
 
     return dependency

@@ -3,6 +3,8 @@ import time
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from contracts.topics import dead_letter
+
 HTTP_REQUESTS = Counter("kp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "kp_http_request_duration_seconds",
@@ -55,7 +57,7 @@ def _route_template(scope) -> str:
     return getattr(effective, "path", None) or getattr(scope.get("route"), "path", "unmatched")
 
 
-def series_at_zero(service: str, *, produces: str | None, consumes: list[str], dead_letter) -> None:
+def series_at_zero(service: str, *, produces: str | None, consumes: list[str]) -> None:
     """Create the service's labelled counters at zero, so a rate (or an alert on an increase) is defined before the
     first event: published on its topic, dead-lettered from each topic it consumes, retried, re-fed."""
     if produces:

@@ -22,8 +22,7 @@ def require_any(*scopes: str):
 
 def ensure_supervisor(principal: Principal, action: str) -> None:
     """Closing, returning and opening tasks by hand is the supervisors' (督查) work, not the units'."""
-    if principal.unit_id is not None:
-        raise Forbidden(f"a unit-bound token may not {action}; that is for a supervisor")
+    principal.ensure_office(f"a unit-bound token may not {action}; that is for a supervisor")
 
 
 Reader = Annotated[Principal, Depends(require_any(*READ_SCOPES))]

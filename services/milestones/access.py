@@ -18,8 +18,7 @@ def _reader(principal: Principal = Depends(authenticate)) -> Principal:
 
 
 def _template_writer(principal: Principal = Depends(require(WRITE_SCOPE))) -> Principal:
-    if principal.unit_id is not None:
-        raise Forbidden("templates are shared by every unit; a unit-bound token may not change them")
+    principal.ensure_office("templates are shared by every unit; a unit-bound token may not change them")
     return principal
 
 

@@ -39,7 +39,7 @@ async def open_round(body: RoundCreate, session: SessionDep, principal: Writer, 
                      idempotency_key: IdempotencyKey = None):
     """The office opens a month's round (下发调度) with its deadline."""
     settings = request.app.state.settings
-    service._office_only(principal, "open a reporting round")
+    principal.ensure_office(service.OFFICE_ONLY.format("open a reporting round"))
 
     async def create():
         round_ = await service.open_round(session=session, body=body, actor=principal.subject,

@@ -13,7 +13,7 @@ from contracts.registry import (ReportingRoundOpened, RoundReportApproved, Round
                                 RoundReportSubmitted)
 from kit.auth import Principal
 from kit.clock import utcnow
-from kit.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from kit.errors import Conflict, Invalid, NotFound, field_error
 from services.registry.events import publish
 from services.registry.investments import service as investments
 from services.registry.models import Project, ReportingRound, RoundReport, Unit
@@ -23,9 +23,7 @@ from services.registry.rounds.schemas import Decision, ReportIn, ReportStatus, R
 SYSTEM = "registry"  # the actor of a round opened on the configured day
 
 
-def _office_only(principal: Principal, action: str) -> None:
-    if principal.unit_id is not None:
-        raise Forbidden(f"月调度由项目办组织：a unit-bound token may not {action}")
+OFFICE_ONLY = "月调度由项目办组织：a unit-bound token may not {}"
 
 
 def month_end(period: str) -> date:
@@ -88,8 +86,7 @@ async def submit(*, session: AsyncSession, round_id: str, project_id: str, body:
     """A unit reports its project (or corrects what it reported or what was returned); once approved it is final."""
     round_ = await get_round(session=session, round_id=round_id)
     project = await get_writable(session=session, project_id=project_id, principal=principal)
-    if project.id not in set((await session.scalars(expected(round_).with_only_columns(Project.id)
-                                                   .where(Project.id == project.id))).all()):
+    if await session.scalar(expected(round_).with_only_columns(Project.id).where(Project.id == project.id)) is None:
         raise Conflict(f"项目 {project.code} 不在 {round_.period} 调度的项目清单中")
     report = (await session.scalars(select(RoundReport).where(RoundReport.round_id == round_id,
                                                               RoundReport.project_id == project_id)
@@ -120,7 +117,7 @@ async def submit(*, session: AsyncSession, round_id: str, project_id: str, body:
 async def decide(*, session: AsyncSession, round_id: str, project_id: str, decision: Decision, principal: Principal,
                  today: date) -> RoundReport:
     """The office approves a submitted report (its investment becomes the month's fact) or returns it (退回)."""
-    _office_only(principal, "decide on reports")
+    principal.ensure_office(OFFICE_ONLY.format("decide on reports"))
     round_ = await get_round(session=session, round_id=round_id)
     report = (await session.scalars(select(RoundReport).where(RoundReport.round_id == round_id,
                                                               RoundReport.project_id == project_id)

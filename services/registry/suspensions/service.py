@@ -12,7 +12,7 @@ from contracts.registry import (ProjectResumed, ProjectSuspended, ResumptionReje
                                 SuspensionRejected, SuspensionRequested, SuspensionState)
 from kit.auth import Principal
 from kit.clock import utcnow
-from kit.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from kit.errors import Conflict, Invalid, NotFound, field_error
 from kit.pagination import PageParams, keyset, page_of
 from services.registry import history
 from services.registry.events import project_state, publish
@@ -123,8 +123,7 @@ async def decide(*, session: AsyncSession, suspension_id: str, decision: Decisio
                  today: date) -> Suspension:
     """The office approves or rejects what is pending: a suspension (the project is suspended from the day asked)
     or a resumption (it runs again from the day asked, with its new planned dates; the pause is announced)."""
-    if principal.unit_id is not None:
-        raise Forbidden("停复工由项目办审核：a unit-bound token may not decide")
+    principal.ensure_office("停复工由项目办审核：a unit-bound token may not decide")
     suspension = await get(session=session, suspension_id=suspension_id, for_update=True)
     pending = suspension.status
     if pending not in (SuspensionStatus.requested.value, SuspensionStatus.resume_requested.value):
