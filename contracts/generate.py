@@ -51,7 +51,7 @@ def schemas() -> dict[str, dict[str, Any]]:
 def topic_names() -> dict[str, str]:
     """Constant name (lowercased) to topic, as declared in contracts.topics."""
     return {name.lower(): value for name, value in sorted(vars(topics).items())
-            if name.isupper() and isinstance(value, str)}
+            if name.isupper() and isinstance(value, str) and value in topics.PRODUCERS}
 
 
 def key_description(model: type[EventData]) -> str:
@@ -173,7 +173,10 @@ def asyncapi() -> dict[str, Any]:
             "description": (
                 "CloudEvents 1.0 in structured JSON mode (header content-type: application/cloudevents+json). "
                 "The event type carries its version "
-                "(e.g. keyproject.registry.project.registered.v1); each payload schema is in schemas/<type>.json."
+                "(e.g. keyproject.registry.project.registered.v1); each payload schema is in schemas/<type>.json. "
+                "Topic names are a deployment's with the default prefix: a deployment sharing a broker (a district "
+                "whose city reads its events) names them with its own (KP_TOPIC_PREFIX, e.g. "
+                "keyproject.330102.registry) and its events' source with KP_EVENT_SOURCE_PREFIX."
             ),
         },
         "defaultContentType": CONTENT_TYPE,

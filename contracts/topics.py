@@ -1,4 +1,8 @@
-"""One topic per producing service; keys are project ids (unit ids for unit events)."""
+"""One topic per producing service; keys are project ids (unit ids for unit events).
+
+The names below are a deployment's with the default prefix; a deployment that shares its broker with others (a city
+reading its districts' events) names its topics with its own prefix (KP_TOPIC_PREFIX): `<prefix>.registry`."""
+DEFAULT_PREFIX = "keyproject"
 REGISTRY = "keyproject.registry"
 MILESTONES = "keyproject.milestones"
 ALERTS = "keyproject.alerts"
@@ -11,11 +15,26 @@ PRODUCERS = {REGISTRY: "registry", MILESTONES: "milestones", ALERTS: "alerts"}
 CONSUMERS = {"milestones": [REGISTRY], "alerts": [REGISTRY, MILESTONES], "reports": [REGISTRY, MILESTONES, ALERTS]}
 
 
+def named(topic: str, prefix: str) -> str:
+    """A topic's name in a deployment whose topics carry `prefix` (e.g. keyproject.330102.registry)."""
+    return prefix + topic.removeprefix(DEFAULT_PREFIX)
+
+
+def producer_of(topic: str) -> str | None:
+    """The service that alone publishes on a topic, whatever its prefix (None for dead-letter topics)."""
+    return PRODUCERS.get(DEFAULT_PREFIX + "." + topic.rpartition(".")[2])
+
+
 def dead_letter(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-def from_its_producer(topic: str, source: str) -> bool:
-    """Whether an event on `topic` says it comes from the topic's producer (topics without one: any source)."""
-    producer = PRODUCERS.get(topic)
-    return producer is None or source.rstrip("/").rpartition("/")[2] == producer
+def from_its_producer(topic: str, source: str, deployment: str | None = None) -> bool:
+    """Whether an event on `topic` says it comes from the topic's producer (topics without one: any source) and, when
+    the topic is known to be one deployment's, from that deployment (`source` is `<deployment>/<producer>`)."""
+    producer = producer_of(topic)
+    if producer is None:
+        return True
+    if deployment is not None:
+        return source == f"{deployment}/{producer}"
+    return source.rstrip("/").rpartition("/")[2] == producer

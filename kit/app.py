@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as FastAPIPath
@@ -41,8 +41,11 @@ class ServiceSpec:
     title: str
     routers: list[APIRouter]
     migrations: Path
-    produces: str | None = None
-    consumes: list[str] = field(default_factory=list)
+    produces: str | None = None  # topics by their canonical names (contracts.topics); the app names them with
+    consumes: list[str] = field(default_factory=list)  # the deployment's prefix (KP_TOPIC_PREFIX)
+    # Other deployments' topics the service also reads (a city's reports reading its districts'): each with the
+    # `source` prefix its events must carry.
+    remote_topics: Callable[[ServiceSettings], dict[str, str]] | None = None
     handlers: Handlers = field(default_factory=dict)
     batch_scope: BatchScope | None = None  # see kit.consumer.Consumer
     # Long-running jobs of the service (schedulers, deliverers): each is called with the app once the database is
@@ -72,14 +75,15 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         def start(name: str, job: Callable[[], Awaitable[None]]) -> None:
             tasks.append(asyncio.create_task(supervised(name, job), name=name))
 
-        topics = [t for t in [spec.produces, *spec.consumes, *map(dead_letter, spec.consumes)] if t]
+        produces, consumes, remote = app.state.topics
+        topics = [t for t in [produces, *consumes, *map(dead_letter, consumes)] if t]
         tasks.append(asyncio.create_task(_ensure_topics_when_broker_is_up(settings, topics)))
-        if spec.produces:
-            app.state.relay = Relay(settings=settings, sessionmaker=sessionmaker, topic=spec.produces)
+        if produces:
+            app.state.relay = Relay(settings=settings, sessionmaker=sessionmaker, topic=produces)
             start("relay", app.state.relay.run)
-        if spec.consumes:
-            app.state.consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=spec.consumes,
-                                          handlers=spec.handlers, batch_scope=spec.batch_scope)
+        if consumes:
+            app.state.consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=consumes,
+                                          handlers=spec.handlers, batch_scope=spec.batch_scope, deployments=remote)
             start("consumer", app.state.consumer.run)
         for job in spec.background:
             start(getattr(job, "__name__", "background"), functools.partial(job, app))
@@ -102,14 +106,30 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                   swagger_js_url="/docs/assets/swagger-ui-bundle.js", swagger_css_url="/docs/assets/swagger-ui.css",
                   swagger_favicon_url="/docs/assets/favicon-32x32.png")
     app.state.settings = settings
+    app.state.topics = topics = topics_of(spec, settings)
     identify_deployment(settings.event_source_prefix)
-    series_at_zero(spec.name, produces=spec.produces, consumes=spec.consumes)
+    series_at_zero(spec.name, produces=topics.produces, consumes=topics.consumes)
     errors.install(app)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.include_router(_operations_router())
     for router in spec.routers:
         app.include_router(router, prefix="/api/v1")
     return app
+
+
+class Topics(NamedTuple):
+    """A service's topics as its deployment names them: what it publishes on, what it consumes (its own deployment's
+    and others'), and the other deployments' topics with the `source` prefix their events carry."""
+
+    produces: str | None
+    consumes: list[str]
+    remote: dict[str, str]
+
+
+def topics_of(spec: ServiceSpec, settings: ServiceSettings) -> Topics:
+    remote = spec.remote_topics(settings) if spec.remote_topics else {}
+    return Topics(produces=settings.topic(spec.produces) if spec.produces else None,
+                  consumes=[*map(settings.topic, spec.consumes), *remote], remote=remote)
 
 
 async def supervised(name: str, job: Callable[[], Awaitable[None]]) -> None:

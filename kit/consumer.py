@@ -5,7 +5,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError, RecordTooLargeError
@@ -35,14 +35,16 @@ MAX_HANDLER_ATTEMPTS = 5
 REFERENCE_BYTES = 1024  # of a message dead-lettered by reference: its first bytes, for whoever looks into it
 
 
-def decode_record(record: ConsumerRecord, *, max_bytes: int) -> tuple[CloudEvent, EventData]:
+def decode_record(record: ConsumerRecord, *, max_bytes: int, deployments: Mapping[str, str] | None = None
+                  ) -> tuple[CloudEvent, EventData]:
     """A consumed record as an event. UndecodableEvent for a message above `max_bytes` (never parsed), one that is
-    not a known event, or one whose source is not its topic's producer (anyone who can reach the broker can write)."""
+    not a known event, or one whose source is not its topic's producer (anyone who can reach the broker can write) or,
+    on another deployment's topic (`deployments`: topic -> source prefix), not that deployment's."""
     size = len(record.value or b"")
     if size > max_bytes:
         raise UndecodableEvent(f"the message has {size} bytes, more than KP_MAX_EVENT_BYTES ({max_bytes})")
     cloud_event, data = decode(record.value, CATALOG)
-    if not from_its_producer(record.topic, cloud_event.source):
+    if not from_its_producer(record.topic, cloud_event.source, (deployments or {}).get(record.topic)):
         raise UndecodableEvent(f"source {cloud_event.source!r} is not the producer of {record.topic}")
     return cloud_event, data
 
@@ -70,8 +72,10 @@ class Consumer:
         topics: list[str],
         handlers: Handlers,
         batch_scope: BatchScope | None = None,
+        deployments: Mapping[str, str] | None = None,
     ):
         self.settings = settings
+        self.deployments = dict(deployments or {})  # another deployment's topic -> the source prefix it carries
         self.sessionmaker = sessionmaker
         self.topics = topics
         self.handlers = {model.type: handler for model, handler in handlers.items()}
@@ -146,7 +150,7 @@ class Consumer:
         await self._dlq.start()
 
     def _decode(self, record: ConsumerRecord) -> tuple[CloudEvent, EventData]:
-        return decode_record(record, max_bytes=self.settings.max_event_bytes)
+        return decode_record(record, max_bytes=self.settings.max_event_bytes, deployments=self.deployments)
 
     async def _process(self, record: ConsumerRecord) -> None:
         try:

@@ -199,19 +199,21 @@ class Relay:
         """Publish one batch; rows are marked only after the broker acknowledged all of them."""
         async with self._statements() as execute:
             rows = await execute(
-                select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.body)
+                select(outbox.c.id, outbox.c.key, outbox.c.body)
                 .where(outbox.c.published_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(self.settings.relay_batch_size)
             )
             if rows:
                 producer = self._producer
-                futures = [await producer.send(r.topic, value=r.body, key=r.key.encode(), headers=list(KAFKA_HEADERS))
-                           for r in rows]
+                # rows name the topic canonically (contracts.topics); a service publishes on its one topic, under
+                # its deployment's name
+                futures = [await producer.send(self.topic, value=r.body, key=r.key.encode(),
+                                               headers=list(KAFKA_HEADERS)) for r in rows]
                 await asyncio.wait_for(asyncio.gather(*futures), 15)
                 await execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=utcnow()))
-        for r in rows:
-            metrics.EVENTS_PUBLISHED.labels(self.settings.service_name, r.topic).inc()
+        if rows:
+            metrics.EVENTS_PUBLISHED.labels(self.settings.service_name, self.topic).inc(len(rows))
         if len(rows) < self.settings.relay_batch_size:
             metrics.OUTBOX_BACKLOG.labels(self.settings.service_name).set(0)  # all there was is published
         return len(rows)
@@ -255,7 +257,7 @@ class Relay:
         async with self.sessionmaker() as session:
             published = await session.scalar(
                 select(func.count()).select_from(outbox)
-                .where(outbox.c.published_at.is_not(None), outbox.c.topic == self.topic)
+                .where(outbox.c.published_at.is_not(None))
             )
             await session.commit()
         if not published:

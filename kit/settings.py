@@ -6,6 +6,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from contracts.topics import DEFAULT_PREFIX as DEFAULT_TOPIC_PREFIX, named
+
 # The development secret is public (it is in this file): a deployment that is not KP_ENV=dev must set its own.
 DEV_JWT_SECRET = "dev-secret-change-me-in-production-0123456789"
 MIN_SECRET_BYTES = 32
@@ -42,6 +44,11 @@ class ServiceSettings(BaseSettings):
     # Events' `source` is <prefix>/<service> (KP_EVENT_SOURCE_PREFIX, e.g. /keyproject/330100 for a city's code):
     # every service of one deployment sets the same; consumers check the last segment names the topic's producer.
     event_source_prefix: str = Field(default=DEFAULT_SOURCE_PREFIX, pattern=r"^/[A-Za-z0-9._~/-]*[A-Za-z0-9._~-]$")
+    # The deployment's topics are <prefix>.registry, <prefix>.milestones, <prefix>.alerts (KP_TOPIC_PREFIX): a
+    # district sharing a broker with its city names its own (e.g. keyproject.330102); every service of one
+    # deployment sets the same.
+    topic_prefix: str = Field(default=DEFAULT_TOPIC_PREFIX, pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
+                              max_length=200)
     fetch_max_wait_ms: int = 10
     # A consumed message above this size is never parsed: it is dead-lettered (by reference) and skipped.
     max_event_bytes: int = Field(default=1 << 20, ge=1024)
@@ -100,6 +107,10 @@ class ServiceSettings(BaseSettings):
         if any(given) and not all(given):
             raise ValueError("KP_OIDC_ISSUER, KP_OIDC_AUDIENCE and KP_OIDC_JWKS_URL go together")
         return self
+
+    def topic(self, canonical: str) -> str:
+        """This deployment's name of a topic (contracts.topics names them with the default prefix)."""
+        return named(canonical, self.topic_prefix)
 
     @property
     def group_id(self) -> str:

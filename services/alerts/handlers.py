@@ -158,6 +158,9 @@ class FactHandlers:
                               report: registry.RoundReportState) -> None:
         await session.merge(RoundReportFact(round_id=report.round_id, project_id=report.project_id,
                                             status=report.status, late=report.late))
+        await session.flush()
+        # a report that came after the deadline takes away the yellow mark (round_not_reported) at once
+        await evaluate_projects(session, project_ids=[report.project_id], on=self.today())
         if isinstance(report, registry.RoundReportApproved):
             await self.on_round_report_approved(session, event, report)
 

@@ -1,6 +1,5 @@
 """Monthly reporting rounds (月调度) seen from the alerts service: once a round's deadline has passed, each unit that
 has not reported every project of its list gets one supervision task (未报), opened by the daily scan, once."""
-import calendar
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -8,6 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.alerts import TaskSource
+from contracts.types import month_end
 from services.alerts.configuration import service as configuration
 from services.alerts.models import ProjectFact, ReportingRoundFact, RoundReportFact
 from services.alerts.tasks import service as tasks
@@ -26,14 +26,13 @@ async def open_non_reporter_tasks(session: AsyncSession, *, as_of: date) -> int:
     opened = 0
     for round_ in due:
         year, month = int(round_.period[:4]), int(round_.period[5:])
-        month_end = date(year, month, calendar.monthrange(year, month)[1])
         reported = set((await session.scalars(select(RoundReportFact.project_id).where(
             RoundReportFact.round_id == round_.id))).all())
         missing: dict[str, list[str]] = defaultdict(list)
         for project in (await session.execute(select(ProjectFact.id, ProjectFact.name, ProjectFact.unit_id).where(
                 ProjectFact.year == round_.year, ProjectFact.archived.is_(False), ProjectFact.version > 0,
                 ProjectFact.suspended_on.is_(None),
-                or_(ProjectFact.listed_on.is_(None), ProjectFact.listed_on <= month_end))
+                or_(ProjectFact.listed_on.is_(None), ProjectFact.listed_on <= month_end(round_.period)))
                 .order_by(ProjectFact.name))).all():
             if project.id not in reported:
                 missing[project.unit_id].append(project.name)

@@ -16,6 +16,7 @@ from contracts.registry import Stage
 ALL_UNITS = "*"
 ALL = "all"
 UNRATED = "unrated"
+SUSPENDED = "suspended"  # the grade of a project whose suspension was approved
 DIMENSIONS = ("stage", "sector", "category", "level", "bracket", "colour", "grade", "statistics")
 METRICS = ("project_count", "total_investment", "annual_plan_investment", "ytd_investment",
            "started_or_completed_count", "completed_count", "real_start_count",
@@ -181,6 +182,20 @@ class CellSet:
         if unit_id == ALL_UNITS:
             return sum(o for o, _ in self.tasks.values()), sum(late for _, late in self.tasks.values())
         return self.tasks.get(unit_id, (0, 0))
+
+    def start_counts(self, units: Iterable[str], *, with_suspended: bool) -> tuple[int, int]:
+        """The start-or-completion rate's (started or completed, of how many) over some units: every project on the
+        list, or (not `with_suspended`, KP_SUSPENDED_IN_START_RATE=false) those not suspended; without them needs
+        the units' ('grade', 'suspended') cells."""
+        started = count = 0
+        for unit in units:
+            total = self.total(unit)
+            started, count = started + total["started_or_completed_count"], count + total["project_count"]
+            if not with_suspended:
+                suspended = self.by("grade", unit).get(SUSPENDED, zero())
+                started -= suspended["started_or_completed_count"]
+                count -= suspended["project_count"]
+        return started, count
 
     def items(self) -> list[Cell]:
         return [Cell(unit, dimension, value, metrics) for (unit, dimension), values in sorted(self._cells.items())

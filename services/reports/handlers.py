@@ -50,9 +50,14 @@ def _effective_on(event: CloudEvent, project: registry.ProjectState) -> date:
     return getattr(project, "effective_on", None) or day_of(event)
 
 
-async def on_unit(session: AsyncSession, _event: CloudEvent, unit: registry.UnitState) -> None:
+def deployment_of(event: CloudEvent) -> str:
+    """The deployment an event comes from: its source without the producing service (/keyproject/330102)."""
+    return event.source.rstrip("/").rpartition("/")[0]
+
+
+async def on_unit(session: AsyncSession, event: CloudEvent, unit: registry.UnitState) -> None:
     await upsert(session, UnitView, {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind.value,
-                                     "parent_id": unit.parent_id}, keys=("id",))
+                                     "parent_id": unit.parent_id, "deployment": deployment_of(event)}, keys=("id",))
 
 
 async def on_project_state(session: AsyncSession, event: CloudEvent, project: registry.ProjectState) -> None:
@@ -74,6 +79,7 @@ async def on_project_state(session: AsyncSession, event: CloudEvent, project: re
         row.registered_on = project.listed_on or project.registered_on or first_seen
         row.entered_on = project.registered_on or row.entered_on or first_seen
         row.registered = True
+        row.deployment = deployment_of(event)
         row.archived = project.archived
         row.archived_on = (project.delisted_on or row.archived_on or day_of(event)) if project.archived else None
         row.version = project.version

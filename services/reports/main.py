@@ -15,10 +15,11 @@ from services.reports.projects.router import router as projects
 from services.reports.rankings.router import router as rankings
 from services.reports.rebuild.router import router as rebuild
 from services.reports.reporting.router import router as reporting
+from services.reports.rollup.router import router as rollup
 from services.reports.scoring.router import router as scoring
 from services.reports.settings import ReportsSettings
 from services.reports.snapshots.router import router as snapshots
-from services.reports.snapshots.scheduler import scheduler
+from services.reports.snapshots.scheduler import snapshot_scheduler
 from services.reports.targets.router import router as targets
 
 
@@ -31,12 +32,13 @@ async def freeze_startup_objects(_app) -> None:
 SPEC = ServiceSpec(
     name="reports",
     title="Key-project reports",
-    routers=[overview, projects, rankings, scoring, targets, snapshots, exports, bulletin, reporting, rebuild],
+    routers=[overview, projects, rankings, scoring, targets, snapshots, exports, bulletin, reporting, rollup, rebuild],
     migrations=Path(__file__).parent / "migrations",
     consumes=CONSUMED_TOPICS,
+    remote_topics=ReportsSettings.district_topics,  # a city's: its districts' topics
     handlers=LIVE_HANDLERS,
     batch_scope=batch_writes,  # a fetch applied in one transaction writes each row and aggregate cell once
-    background=[freeze_startup_objects, open_reader, scheduler(CONSUMED_TOPICS), gauges_refresher],
+    background=[freeze_startup_objects, open_reader, snapshot_scheduler, gauges_refresher],
 )
 
 

@@ -42,9 +42,11 @@ async def refresh(app: FastAPI) -> None:
     async with reading_sessionmaker(app)() as session:
         overview = await overview_service.overview(session=session, year=year, as_of=None, period=None, unit_id=None,
                                                    target_rate=settings.target_rate,
-                                                   target_rounding=settings.target_rounding, today=today)
+                                                   target_rounding=settings.target_rounding, today=today,
+                                                   with_suspended=settings.suspended_in_start_rate)
         standings = {group: await rankings.ranking(session=session, year=year, period=None, as_of=None, group=group,
-                                                   metric=RankingMetric.score, filters=rankings.Filters(), today=today)
+                                                   metric=RankingMetric.score, filters=rankings.Filters(), today=today,
+                                                   with_suspended=settings.suspended_in_start_rate)
                      for group in UnitGroup}
     label = str(year)
     for stage in VALUE_LABELS["stage"]:

@@ -27,6 +27,7 @@ class UnitView(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[str | None] = mapped_column(String(36))
+    deployment: Mapped[str | None] = mapped_column(String(200))  # the source prefix of its events (NULL: our own)
 
 
 class ProjectView(Base):
@@ -40,6 +41,7 @@ class ProjectView(Base):
     __tablename__ = "project_view"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deployment: Mapped[str | None] = mapped_column(String(200))  # the source prefix of its events (NULL: our own)
     registered: Mapped[bool] = mapped_column(Boolean, default=False)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # On the list from / until (the registry's 入库 and 出库 business dates, else the day first seen).
@@ -344,6 +346,8 @@ class Snapshot(Base):
     taken_by: Mapped[str] = mapped_column(String(200))
     scoring_version: Mapped[int] = mapped_column(Integer)
     target_rate: Mapped[str] = mapped_column(String(20))
+    # whether suspended projects counted in the start-or-completion rate when it was taken (KP_SUSPENDED_IN_START_RATE)
+    suspended_in_start_rate: Mapped[bool] = mapped_column(Boolean, default=True)
     targets: Mapped[list] = mapped_column(JSON)  # target progress rows as of `as_of`
     parcels: Mapped[dict] = mapped_column(JSON)  # land parcel figures by unit ('*' = all) as of `as_of`
     # A month re-frozen with a reason is a new version; the earlier ones are kept in snapshot_versions.

@@ -1,8 +1,8 @@
 """Report periods: months (YYYY-MM), quarters (YYYY-Qn) and years, their last days and their months."""
-import calendar
 import re
 from datetime import date, timedelta
 
+from contracts.types import month_end
 from kit.errors import Invalid, field_error
 
 # The years the platform knows (the registry's list years): periods, years and dates outside them are 422, not 500.
@@ -25,8 +25,7 @@ def month_of(day: date) -> str:
 
 
 def last_day(period: str) -> date:
-    year, month = parse_month(period)
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return month_end(period)
 
 
 def first_day(period: str) -> date:

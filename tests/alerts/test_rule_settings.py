@@ -9,7 +9,7 @@ async def test_every_rule_is_listed_with_its_defaults(alerts):
     rules = {r["name"]: r for r in (await alerts.get("/api/v1/rules")).json()}
     assert set(rules) == {"node_overdue", "investment_lag", "should_have_started", "signed_without_land",
                           "land_without_start", "paper_start", "not_in_statistics", "budget_overrun", "idle_parcel",
-                          "task_late", "tasks"}
+                          "task_late", "round_not_reported", "tasks"}
     assert rules["node_overdue"]["defaults"] == {"yellow_days": 1, "red_days": 30, "critical_yellow_days": 1,
                                                  "critical_red_days": 15}
     assert rules["tasks"]["defaults"] == {"deadline_days": 15, "grace_days": 15, "entry_days": 7, "unit_head_days": 1,
@@ -17,6 +17,9 @@ async def test_every_rule_is_listed_with_its_defaults(alerts):
     assert rules["investment_lag"]["defaults"]["yellow_ratio"] == "0.8"
     assert rules["task_late"]["opens_task"] is False and rules["should_have_started"]["opens_task"] is True
     assert rules["idle_parcel"]["subject"] == "parcel" and rules["node_overdue"]["title"] == "节点逾期"
+    # the yellow mark for a project not reported in a monthly round is there to switch on, off until then
+    assert (rules["round_not_reported"]["enabled"], rules["round_not_reported"]["title"]) == (False, "月调度逾期未报送")
+    assert rules["node_overdue"]["enabled"] is True
 
 
 async def test_a_change_is_a_new_version_and_is_recorded(alerts, restore):

@@ -143,3 +143,41 @@ async def test_units_that_have_not_reported_by_the_deadline_get_a_task_once(city
         assert (await alerts.post("/api/v1/admin/scan", params={"date": TODAY})).status_code == 200
         again = (await alerts.get("/api/v1/tasks", params={"source": "round", "limit": 50})).json()["items"]
         assert len(again) == 2
+
+
+async def test_a_project_not_reported_gets_a_yellow_mark_when_the_office_switches_it_on(city):
+    """Off by default; switched on, each project not reported in May's round (deadline 5 June) is marked yellow by
+    the scan (物流园 reported late: not marked), and a report that comes in takes the mark away at once."""
+    async with client(city.url("alerts")) as alerts, client(city.url("registry")) as office:
+        projects = {p["name"]: p for p in (await office.get("/api/v1/projects", params={"limit": 100})).json()["items"]}
+
+        async def marks() -> dict[str, list[str]]:
+            found = {}
+            for name in ("智能装备产业园", "物流园", "滨海公园"):
+                status = await _ok(await alerts.get(f"/api/v1/projects/{projects[name]['id']}/status"))
+                found[name] = [a["message"] for a in status["alerts"] if a["rule"] == "round_not_reported"]
+            return found
+
+        await _ok(await alerts.post("/api/v1/admin/scan", params={"date": TODAY}))
+        assert await marks() == {"智能装备产业园": [], "物流园": [], "滨海公园": []}  # off by default
+        await _ok(await alerts.patch("/api/v1/rules/round_not_reported", json={"enabled": True}))
+        try:
+            await _ok(await alerts.post("/api/v1/admin/scan", params={"date": TODAY}))
+            mark = "2026年5月调度逾期未报送（截止 2026-06-05）"
+            assert await marks() == {"智能装备产业园": [mark], "物流园": [], "滨海公园": [mark]}
+            status = await _ok(await alerts.get(f"/api/v1/projects/{projects['滨海公园']['id']}/status"))
+            assert status["colour"] == "yellow"
+
+            may = [r for r in await _ok(await office.get("/api/v1/reporting-rounds")) if r["period"] == "2026-05"][0]
+            town = projects["智能装备产业园"]["responsible_unit_id"]
+            async with client(city.url("registry"), "projects:read", "projects:write", unit_id=town) as unit:
+                await _ok(await unit.put(f"/api/v1/reporting-rounds/{may['id']}/reports/"
+                                         f"{projects['智能装备产业园']['id']}", json=report("800")))
+
+            async def lifted():
+                return (await marks())["智能装备产业园"] == []
+
+            await eventually(lifted, timeout=SLOW, what="the mark lifted by the late report")
+            assert (await marks())["滨海公园"] == [mark]
+        finally:
+            await _ok(await alerts.patch("/api/v1/rules/round_not_reported", json={"enabled": False}))

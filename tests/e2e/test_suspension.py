@@ -188,3 +188,38 @@ async def test_a_rejected_suspension_leaves_the_project_running(city):
     event = await EventLog(city.broker.bootstrap, topics.REGISTRY).wait_for(SuspensionRejected,
                                                                             subject=project["id"])
     assert event.comment == "资金已落实，不予停工"
+
+
+async def test_whether_suspended_projects_count_in_the_start_rate_is_a_setting(city):
+    """By default a suspended project stays in the start-or-completion rate (offices are judged on the list they
+    were given); KP_SUSPENDED_IN_START_RATE=false leaves it out of both sides, in the overview, its target, the
+    per-unit breakdown and the rankings."""
+    async with client(city.url("registry")) as office:
+        street = await create_unit(office, name="东城街道", kind="street")
+        await create_project(office, street["id"], stage="started", stage_dates={"started": "2026-03-01"})
+        waiting = await create_project(office, street["id"])
+        asked = await _ok(await office.post(f"/api/v1/projects/{waiting['id']}/suspensions",
+                                            json={"reason": "funding", "suspend_from": "2026-09-01"}), 201)
+        await _ok(await office.post(f"/api/v1/suspensions/{asked['id']}/decision", json={"approve": True}))
+    scope = {"year": 2026, "unit_id": street["id"]}
+    excluding = {"KP_FIXED_TODAY": TODAY, **QUIET, "KP_CONSUMER_GROUP": "reports-excluding-suspended",
+                 "KP_SUSPENDED_IN_START_RATE": "false"}
+    with city.configured("reports", "reports-excluding-suspended", excluding) as other:
+        for url, (percent, base, target) in ((city.url("reports"), ("50.0", 2, 1)), (other, ("100.0", 1, 1))):
+            async with client(url) as reports:
+                async def suspended():
+                    body = (await reports.get("/api/v1/overview", params=scope)).json()
+                    return body.get("by_grade", {}).get("suspended", {}).get("count") == 1
+
+                await eventually(suspended, timeout=SLOW, what="the suspended project in reports")
+                overview = await _ok(await reports.get("/api/v1/overview", params=scope))
+                assert (overview["project_count"], overview["started_or_completed_count"]) == (2, 1)
+                assert (overview["start_or_completion_rate_percent"], overview["start_rate_project_count"],
+                        overview["target_count"]) == (percent, base, target), url
+                ranking = await _ok(await reports.get("/api/v1/rankings", params={
+                    "year": 2026, "metric": "start_or_completion_rate"}))
+                [row] = [r for r in ranking["items"] if r["unit_id"] == street["id"]]
+                assert row["start_or_completion_rate_percent"] == percent
+                by_unit = await _ok(await reports.get("/api/v1/breakdowns", params={"by": "unit", "year": 2026}))
+                [unit_row] = [r for r in by_unit["groups"] if r["key"] == street["id"]]
+                assert unit_row["start_or_completion_rate_percent"] == percent

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from contracts import topics
 from contracts.envelope import EventData, encode, new_event

@@ -58,3 +58,17 @@ async def query(url: str, sql: str, **params) -> list[tuple]:
             return [tuple(row) for row in (await conn.execute(text(sql), params)).all()]
     finally:
         await engine.dispose()
+
+
+async def execute(url: str, sql: str, **params) -> None:
+    """Run one changing statement against a service's database from outside the service (a fault a test sets up)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(sql), params)
+    finally:
+        await engine.dispose()

@@ -24,10 +24,12 @@ class Entry:
     subject: str | None
     model: type[Thresholds]
     opens_task: bool
+    enabled: bool = True
 
 
 ENTRIES: dict[str, Entry] = {
-    **{r.name: Entry(r.name, r.title, "rule", r.subject, r.thresholds, r.opens_task) for r in RULES.values()},
+    **{r.name: Entry(r.name, r.title, "rule", r.subject, r.thresholds, r.opens_task, r.enabled)
+       for r in RULES.values()},
     TASKS: Entry(TASKS, "督办事项期限与升级", "settings", None, TaskSettings, False),
 }
 
@@ -68,7 +70,7 @@ class Configuration:
 
 
 def default(entry: Entry) -> Setting:
-    return Setting(entry.name, True, entry.opens_task, entry.model(), 1, "default", None)
+    return Setting(entry.name, entry.enabled, entry.opens_task, entry.model(), 1, "default", None)
 
 
 def _setting(row: RuleSetting) -> Setting:

@@ -17,17 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import alerts as contract
 from contracts.alerts import AlertStatus, Colour, EscalationLevel, Grade, TaskSource, TaskStatus
+from contracts.types import month_end
 from kit.clock import utcnow
 from services.alerts import events
 from services.alerts.configuration.service import Configuration
-from services.alerts.models import (Alert, AlertChange, MilestoneFact, ParcelFact, ProjectFact, ProjectStatus, Task,
-                                    TaskChange, Unit)
+from services.alerts.models import (Alert, AlertChange, MilestoneFact, ParcelFact, ProjectFact, ProjectStatus,
+                                    ReportingRoundFact, RoundReportFact, Task, TaskChange, Unit)
 from services.alerts.rules.definitions import PROJECT_RULES, RULES, investment_ratio
 from services.alerts.rules.escalation import level_due, steps_to
 from services.alerts.rules.facts import NodeFacts, ParcelFacts, ProjectFacts, TaskFacts
 from services.alerts.rules.status import Active, Step, grade, has_late_node, reconcile, worst
 
 ACTOR = "rules"
+ROUND_NOT_REPORTED = "round_not_reported"
 IDLE_PARCEL = "idle_parcel"
 ACCOUNTABILITY_NAME = "问责"
 
@@ -44,7 +46,7 @@ FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact
                 ProjectFact.annual_plan_investment, ProjectFact.ytd_investment, ProjectFact.ytd_year,
                 ProjectFact.government_funded, ProjectFact.overrun_ratio,
                 ProjectFact.unit_id, ProjectFact.archived, ProjectFact.version, ProjectFact.registered_on,
-                ProjectFact.suspended_on]
+                ProjectFact.suspended_on, ProjectFact.listed_on]
 _FACT_FIELDS = 15
 ALERT_COLUMNS = [Alert.id, Alert.subject_id, Alert.project_id, Alert.parcel_id, Alert.unit_id, Alert.rule,
                  Alert.colour, Alert.message, Alert.status, Alert.escalated_to, Alert.raised_on, Alert.as_of]
@@ -54,11 +56,12 @@ STATUS_COLUMNS = [ProjectStatus.project_id, ProjectStatus.unit_id, ProjectStatus
                   ProjectStatus.changed_on]
 
 
-def _facts(row: Any, nodes, tasks) -> ProjectFacts:
+def _facts(row: Any, nodes, tasks, unreported=()) -> ProjectFacts:
     """project_facts for a row of FACT_COLUMNS (the scan's hot path)."""
     return ProjectFacts(*row[:_FACT_FIELDS],
                         tuple(NodeFacts(n.name, n.planned_date, n.critical) for n in nodes) if nodes else (),
-                        tuple(TaskFacts(t.title, t.deadline, t.status, t.resolvable) for t in tasks) if tasks else ())
+                        tuple(TaskFacts(t.title, t.deadline, t.status, t.resolvable) for t in tasks) if tasks else (),
+                        unreported)
 
 
 def project_facts(row: Any, nodes: list[Any], tasks: list[Any]) -> ProjectFacts:
@@ -123,6 +126,7 @@ class Evaluation:
         self._resolved_alerts: list[str] = []
         self._open_alert_tasks: dict[tuple[str, str], dict] = {}
         self._entered: dict[str, date] = {}  # project id -> the day it was entered (when known)
+        self._rounds: list | None = None  # reporting rounds past their deadline, read once
 
     # ---- projects ---------------------------------------------------------------------------------------------
 
@@ -176,6 +180,7 @@ class Evaluation:
         as_of = self.as_of
         checks = [(rule.name, rule.check, self.configuration.thresholds(rule.name)) for rule in PROJECT_RULES
                   if self.configuration.enabled(rule.name)]
+        unreported = await self._unreported(rows, of) if self.configuration.enabled(ROUND_NOT_REPORTED) else {}
         entry_days = self.configuration.tasks.entry_days
         for row in rows:
             if row.suspended_on is not None and not row.archived:
@@ -184,7 +189,7 @@ class Evaluation:
                 self._status(row, None, Colour(current.colour) if current else Colour.blue, current,
                              new_grade=Grade.suspended)
                 continue
-            facts = _facts(row, nodes.get(row.id), tasks.get(row.id))
+            facts = _facts(row, nodes.get(row.id), tasks.get(row.id), unreported.get(row.id, ()))
             subject = Subject(row.id, row.id, None, row.unit_id, row.name)
             found = alerts.get(row.id, ())
             own = {a.rule: a for a in found if a.subject_id == row.id}
@@ -204,6 +209,27 @@ class Evaluation:
         await session.execute(update(ProjectFact).where(
             of(ProjectFact.id), or_(ProjectFact.evaluated_on.is_(None), ProjectFact.evaluated_on != self.as_of))
             .values(evaluated_on=self.as_of))
+
+    async def _unreported(self, rows: list[Any], of) -> dict[str, tuple[tuple[str, date], ...]]:
+        """Per project, the reporting rounds past their deadline it was due in (on the list of the round's year by
+        the month's end) and has not reported."""
+        if self._rounds is None:
+            self._rounds = (await self.session.execute(
+                select(ReportingRoundFact.id, ReportingRoundFact.period, ReportingRoundFact.year,
+                       ReportingRoundFact.deadline).where(ReportingRoundFact.deadline < self.as_of)
+                .order_by(ReportingRoundFact.period))).all()
+        if not self._rounds:
+            return {}
+        reported = set((await self.session.execute(select(RoundReportFact.round_id, RoundReportFact.project_id).where(
+            of(RoundReportFact.project_id), RoundReportFact.round_id.in_([r.id for r in self._rounds])))).tuples())
+        found = {}
+        for row in rows:
+            due = tuple((r.period, r.deadline) for r in self._rounds
+                        if r.year == row.year and (r.id, row.id) not in reported
+                        and (row.listed_on or row.registered_on or date.min) <= month_end(r.period))
+            if due:
+                found[row.id] = due
+        return found
 
     def _status(self, row: Any, facts: ProjectFacts | None, colour: Colour, current: Any,
                 new_grade: Grade | None = None) -> None:

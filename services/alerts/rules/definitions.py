@@ -187,6 +187,20 @@ def task_late(facts: ProjectFacts, limits: t.TaskLate, as_of: date) -> Finding |
     return Finding(Colour.red, message)
 
 
+def round_not_reported(facts: ProjectFacts, limits: t.RoundNotReported, as_of: date) -> Finding | None:
+    """The project's monthly report (月调度) not in past a round's deadline: a yellow mark until it is (off unless the
+    office switches it on; the unit's task for the round comes either way)."""
+    late = [(period, deadline) for period, deadline in facts.unreported_rounds
+            if _days(as_of, deadline) > limits.yellow_over_days]
+    if not late:
+        return None
+    period, deadline = max(late)
+    message = f"{int(period[:4])}年{int(period[5:])}月调度逾期未报送（截止 {deadline}）"
+    if len(late) > 1:
+        message += f"，另有 {len(late) - 1} 个月未报送"
+    return Finding(Colour.yellow, message)
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -195,6 +209,7 @@ class Rule:
     thresholds: type[t.Thresholds]
     check: Callable
     opens_task: bool = True
+    enabled: bool = True  # as configured before the office changes it
 
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
@@ -209,5 +224,8 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
     Rule("idle_parcel", "闲置地块", "parcel", t.IdleParcel, idle_parcel),
     # Its red alert never opens another task: the late task itself is already escalating.
     Rule("task_late", "督办事项超期", "project", t.TaskLate, task_late, opens_task=False),
+    # the unit's task for a round it has not reported comes from the scan (services.alerts.reporting), once per unit
+    Rule("round_not_reported", "月调度逾期未报送", "project", t.RoundNotReported, round_not_reported,
+         opens_task=False, enabled=False),
 )}
 PROJECT_RULES = [rule for rule in RULES.values() if rule.subject == "project"]

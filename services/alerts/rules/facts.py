@@ -42,6 +42,8 @@ class ProjectFacts:
     overrun_ratio: Decimal | None = None
     nodes: tuple[NodeFacts, ...] = field(default_factory=tuple)
     tasks: tuple[TaskFacts, ...] = field(default_factory=tuple)
+    # Monthly reporting rounds (period, deadline) whose deadline has passed without the project's report.
+    unreported_rounds: tuple[tuple[str, date], ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,13 @@ class TaskLate(Thresholds):
     red_over_days: int = Field(15, ge=0, le=3650)
 
 
+class RoundNotReported(Thresholds):
+    """Days past a monthly reporting round's deadline without the project's report: yellow beyond
+    `yellow_over_days`."""
+
+    yellow_over_days: int = Field(0, ge=0, le=365)
+
+
 class TaskSettings(Thresholds):
     """Deadline of a task opened by a red alert, and the escalation ladder in days past a task's deadline."""
 

@@ -22,7 +22,7 @@ from contracts.registry import ProjectRegistered, ProjectUpdated
 from kit.auth import Principal
 from kit.clock import today as clock_today
 from kit.clock import utcnow
-from kit.errors import Conflict, Invalid, TooLarge
+from kit.errors import Conflict, Invalid
 from kit.outbox import stage_many
 from services.registry import history
 from services.registry.categories import sector_of

@@ -1,6 +1,5 @@
 """Reporting round API models."""
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 

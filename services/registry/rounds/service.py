@@ -1,7 +1,6 @@
 """Reporting round use-cases: the office opens a month and decides on each report, units report their own projects;
 an approved report's investment becomes the project's monthly investment (the same fact as PUT …/investments/{month},
 with the round as its origin) and its problems go to the alerts service as 堵点. Never commit."""
-import calendar
 import uuid
 from datetime import date, timedelta
 
@@ -11,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registry import (ReportingRoundOpened, RoundReportApproved, RoundReportReturned, RoundReportState,
                                 RoundReportSubmitted)
+from contracts.types import month_end
 from kit.auth import Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, NotFound, field_error
@@ -24,11 +24,6 @@ SYSTEM = "registry"  # the actor of a round opened on the configured day
 
 
 OFFICE_ONLY = "月调度由项目办组织：a unit-bound token may not {}"
-
-
-def month_end(period: str) -> date:
-    year, month = int(period[:4]), int(period[5:])
-    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 async def open_round(*, session: AsyncSession, body: RoundCreate, actor: str, today: date,

@@ -63,7 +63,8 @@ async def board_data(*, session: AsyncSession, settings: ReportsSettings, year: 
     year = year or today.year
     overview = await overview_service.overview(session=session, year=year, as_of=None, period=None, unit_id=None,
                                                target_rate=settings.target_rate,
-                                               target_rounding=settings.target_rounding, today=today)
+                                               target_rounding=settings.target_rounding, today=today,
+                                               with_suspended=settings.suspended_in_start_rate)
     totals = {  # each rate exact beside its display percentage; 亿元 to two places
         "project_count": overview.project_count,
         "total_investment_yi": str(overview.total_investment_yi),
@@ -95,7 +96,8 @@ async def board_data(*, session: AsyncSession, settings: ReportsSettings, year: 
     board_rankings, previous_period = {}, None
     for group in (UnitGroup.town, UnitGroup.department, UnitGroup.other):
         ranking = await rankings.ranking(session=session, year=year, period=None, as_of=None, group=group,
-                                         metric=RankingMetric.score, filters=rankings.Filters(), today=today)
+                                         metric=RankingMetric.score, filters=rankings.Filters(), today=today,
+                                         with_suspended=settings.suspended_in_start_rate)
         previous_period = ranking.previous_period
         board_rankings[group.value] = [BoardRankingRow(
             rank=r.rank, rank_change=r.rank_change, unit_id=r.unit_id, unit_name=r.unit_name,

@@ -19,14 +19,17 @@ async def overview(session: ReadSession, _: Reader, settings: Settings, today: T
     of a unit and (unless include_descendants=false) the units below it."""
     return await service.overview(session=session, year=year, as_of=as_of, period=period, unit_id=unit_id,
                                   target_rate=settings.target_rate, target_rounding=settings.target_rounding,
-                                  today=today, include_descendants=include_descendants)
+                                  today=today, include_descendants=include_descendants,
+                                  with_suspended=settings.suspended_in_start_rate)
 
 
 @router.get("/breakdowns", response_model=Breakdown)
-async def breakdowns(session: ReadSession, _: Reader, today: Today, by: BreakdownBy, year: Year = None,
+async def breakdowns(session: ReadSession, _: Reader, settings: Settings, today: Today, by: BreakdownBy,
+                     year: Year = None,
                      as_of: AsOf = None, period: Period = None, unit_id: UnitId = None,
                      group: UnitGroup = UnitGroup.all, include_descendants: IncludeDescendants = True):
     """Counts, investment and rates per group of a dimension (by=unit: per responsible unit of a `group`, each with
     the units below it unless include_descendants=false)."""
     return await service.breakdown(session=session, by=by, year=year, as_of=as_of, period=period, unit_id=unit_id,
-                                   group=group, today=today, include_descendants=include_descendants)
+                                   group=group, today=today, include_descendants=include_descendants,
+                                   with_suspended=settings.suspended_in_start_rate)

@@ -84,6 +84,8 @@ class Overview(BaseModel):
     started_or_completed_count: int
     start_or_completion_rate: Rate | None
     start_or_completion_rate_percent: str | None
+    start_rate_project_count: int  # the rate's denominator: the list, without suspended projects if so configured
+    suspended_in_start_rate: bool  # KP_SUSPENDED_IN_START_RATE
     completion_rate: Rate | None
     completion_rate_percent: str | None
     target_rate: Decimal

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registry import Stage
 from services.reports import sources
-from services.reports.cells import ALL_UNITS, CellSet, Metrics, zero
+from services.reports.cells import ALL_UNITS, SUSPENDED, CellSet, Metrics, zero
 from services.reports.figures import (TargetRounding, decimal_of, needed_to_reach, percent, rate, target_count,
                                       yi)
 from services.reports.labels import TARGET_ROUNDING_NOTES, VALUE_LABELS, label
@@ -60,11 +60,13 @@ def _groups(cells: CellSet, dimension: str, unit_id: str, total: Metrics) -> dic
 
 
 def overview_of(figures: Figures, *, unit_id: str | None, target_rate: Decimal, target_rounding: TargetRounding,
-                parcels: ParcelFigures | None) -> Overview:
-    """The overview of one unit (None: every unit) from a set of cells; the target count rounded by the rule."""
+                parcels: ParcelFigures | None, with_suspended: bool = True) -> Overview:
+    """The overview of one unit (None: every unit) from a set of cells; the target count rounded by the rule, and
+    the start-or-completion rate over the list with or without its suspended projects."""
     cells, scope = figures.cells, unit_id or ALL_UNITS
     total = cells.total(scope)
     count, started = total["project_count"], total["started_or_completed_count"]
+    rated_started, rated_count = cells.start_counts((scope,), with_suspended=with_suspended)
     stages = {value: group.count for value, group in _groups(cells, "stage", scope, total).items()}
     statistics = cells.by("statistics", scope)
     on_time, due = node_on_time(total)
@@ -80,12 +82,13 @@ def overview_of(figures: Figures, *, unit_id: str | None, target_rate: Decimal, 
         **rate_fields("investment_completion_rate", total["ytd_investment"], total["annual_plan_investment"]),
         started_count=started - total["completed_count"], completed_count=total["completed_count"],
         started_or_completed_count=started,
-        **rate_fields("start_or_completion_rate", started, count),
+        **rate_fields("start_or_completion_rate", rated_started, rated_count),
+        start_rate_project_count=rated_count, suspended_in_start_rate=with_suspended,
         **rate_fields("completion_rate", total["completed_count"], count),
         target_rate=target_rate, target_rate_percent=percent(Fraction(target_rate)),
-        target_count=target_count(target_rate, count, target_rounding),
+        target_count=target_count(target_rate, rated_count, target_rounding),
         target_rounding=target_rounding, target_rounding_note=TARGET_ROUNDING_NOTES[target_rounding],
-        needed_to_reach_target=needed_to_reach(target_rate, count, started, target_rounding),
+        needed_to_reach_target=needed_to_reach(target_rate, rated_count, rated_started, target_rounding),
         real_start_count=total["real_start_count"], paper_start_count=started - total["real_start_count"],
         **{f"by_{d}": _groups(cells, d, scope, total)
            for d in ("colour", "grade", "stage", "sector", "category", "level", "bracket")},
@@ -145,7 +148,7 @@ async def scoped_figures(session: AsyncSession, *, units: frozenset[str] | None,
 
 async def overview(*, session: AsyncSession, year: int | None, as_of: date | None, period: str | None,
                    unit_id: str | None, target_rate: Decimal, target_rounding: TargetRounding, today: date,
-                   include_descendants: bool = True) -> Overview:
+                   include_descendants: bool = True, with_suspended: bool = True) -> Overview:
     """The overview of the projects in scope - every unit, or a unit with (by default) the units below it: live
     today, computed for a past date, or a month's snapshot."""
     units = await scope_of(session, unit_id, include_descendants=include_descendants)
@@ -159,10 +162,14 @@ async def overview(*, session: AsyncSession, year: int | None, as_of: date | Non
         found = await parcel_figures(session, as_of=figures.as_of, unit_ids=units)
         parcels = found[ALL_UNITS] if units is None or len(found) > 1 else None
     return overview_of(figures, unit_id=unit_id, target_rate=target_rate, target_rounding=target_rounding,
-                       parcels=parcels)
+                       parcels=parcels, with_suspended=with_suspended)
 
 
-def breakdown_row(key: str, name: str, metrics: Metrics, total: Metrics, unit_kind: str | None = None) -> BreakdownRow:
+def breakdown_row(key: str, name: str, metrics: Metrics, total: Metrics, unit_kind: str | None = None,
+                  start_counts: tuple[int, int] | None = None) -> BreakdownRow:
+    """One row: its counts, investment and rates (the start-or-completion rate from `start_counts` when given, e.g.
+    without suspended projects)."""
+    started, count = start_counts or (metrics["started_or_completed_count"], metrics["project_count"])
     return BreakdownRow(
         key=key, label=name, unit_kind=unit_kind, project_count=metrics["project_count"],
         **rate_fields("share", metrics["project_count"], total["project_count"]),
@@ -171,7 +178,7 @@ def breakdown_row(key: str, name: str, metrics: Metrics, total: Metrics, unit_ki
         annual_plan_investment=metrics["annual_plan_investment"], ytd_investment=metrics["ytd_investment"],
         **rate_fields("investment_completion_rate", metrics["ytd_investment"], metrics["annual_plan_investment"]),
         started_or_completed_count=metrics["started_or_completed_count"],
-        **rate_fields("start_or_completion_rate", metrics["started_or_completed_count"], metrics["project_count"]),
+        **rate_fields("start_or_completion_rate", started, count),
         completed_count=metrics["completed_count"],
         **rate_fields("completion_rate", metrics["completed_count"], metrics["project_count"]),
         **rate_fields("node_on_time_rate", *node_on_time(metrics)),
@@ -180,13 +187,15 @@ def breakdown_row(key: str, name: str, metrics: Metrics, total: Metrics, unit_ki
 
 async def breakdown(*, session: AsyncSession, by: BreakdownBy, year: int | None, as_of: date | None,
                     period: str | None, unit_id: str | None, group: str, today: date,
-                    include_descendants: bool = True) -> Breakdown:
+                    include_descendants: bool = True, with_suspended: bool = True) -> Breakdown:
     """Counts, investment and rates per value of a dimension, or per unit (each, by default, with the units below
-    it), of every unit or of a unit (and, by default, those below it)."""
+    it), of every unit or of a unit (and, by default, those below it). Per unit, the start-or-completion rate
+    leaves suspended projects out when not `with_suspended`; per value of a dimension it counts them (cells are not
+    crossed by grade)."""
     units = await scope_of(session, unit_id, include_descendants=include_descendants)
     if by == BreakdownBy.unit:
         figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today,
-                                        per_unit=True, dimensions=("all",))
+                                        per_unit=True, only=(("all", ""), ("grade", SUSPENDED)))
         tree = await unit_tree(session)
         rows, covered = [], set()
         for unit in sorted(set(figures.cells.units()) | set(figures.units)):
@@ -196,11 +205,14 @@ async def breakdown(*, session: AsyncSession, by: BreakdownBy, year: int | None,
             members = tree.subtree(unit, include_descendants=include_descendants)
             metrics = total_of(figures.cells, members)[0]
             if metrics["project_count"]:
-                rows.append((unit, info, metrics))
+                rows.append((unit, info, metrics, figures.cells.start_counts(members, with_suspended=with_suspended)))
                 covered |= members
         total = total_of(figures.cells, covered)[0]  # each project once, though a unit's row counts its children's
-        groups = [breakdown_row(unit, info.name if info else unit, metrics, total, info.kind if info else None)
-                  for unit, info, metrics in sorted(rows, key=lambda r: (r[1].code if r[1] else r[0]))]
+        groups = [breakdown_row(unit, info.name if info else unit, metrics, total, info.kind if info else None,
+                                start_counts)
+                  for unit, info, metrics, start_counts in sorted(rows, key=lambda r: (r[1].code if r[1] else r[0]))]
+        total_row = breakdown_row("total", "合计", total, total,
+                                  start_counts=figures.cells.start_counts(covered, with_suspended=with_suspended))
     else:
         figures = await scoped_figures(session, units=units, unit_id=unit_id, year=year, as_of=as_of, period=period,
                                        today=today, dimensions=("all", by.value))
@@ -209,5 +221,6 @@ async def breakdown(*, session: AsyncSession, by: BreakdownBy, year: int | None,
         found = figures.cells.by(by.value, scope)
         values = list(VALUE_LABELS[by.value]) + sorted(v for v in found if v not in VALUE_LABELS[by.value])
         groups = [breakdown_row(value, label(by.value, value), found.get(value, zero()), total) for value in values]
+        total_row = breakdown_row("total", "合计", total, total)
     return Breakdown(year=figures.year, unit_id=unit_id, as_of=figures.as_of, source=figures.source,
-                     period=figures.period, snapshot_version=figures.version, by=by, total=breakdown_row("total", "合计", total, total), groups=groups)
+                     period=figures.period, snapshot_version=figures.version, by=by, total=total_row, groups=groups)

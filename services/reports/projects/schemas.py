@@ -16,6 +16,7 @@ class ThreeClass(StrEnum):
 
 class ProjectFigures(BaseModel):
     id: str
+    deployment: str | None  # the source prefix of the deployment that announced it (None: from before they were kept)
     code: str
     name: str
     year: int

@@ -1,7 +1,7 @@
 """The projects behind a figure: the live project rows filtered as the overview counts them."""
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.alerts import AlertStatus, TaskStatus
@@ -40,6 +40,11 @@ def _conditions(filters: dict) -> list:
         found.append(p.real_start_date.is_not(None) if filters["real_started"] else p.real_start_date.is_(None))
     if filters.get("late_nodes") is not None:
         found.append(p.nodes_late > 0 if filters["late_nodes"] else p.nodes_late == 0)
+    if filters.get("deployment") is not None:
+        # rows from before deployments were recorded are this deployment's own
+        own = filters["deployment"] == filters.get("own_deployment")
+        found.append(or_(p.deployment == filters["deployment"], p.deployment.is_(None)) if own
+                     else p.deployment == filters["deployment"])
     if filters.get("q"):
         pattern = f"%{filters['q']}%"
         found.append(p.name.like(pattern) | p.code.like(pattern))
@@ -73,7 +78,7 @@ async def list_(*, session: AsyncSession, filters: dict, params: PageParams, tod
 def public(row: ProjectView, unit_name: str | None, tasks: tuple[int, int], alerts: list[str]) -> ProjectFigures:
     completion = rate(row.ytd_investment, row.annual_plan_investment)
     return ProjectFigures(
-        id=row.id, code=row.code, name=row.name, year=row.year, unit_id=row.unit_id, unit_name=unit_name,
+        id=row.id, deployment=row.deployment, code=row.code, name=row.name, year=row.year, unit_id=row.unit_id, unit_name=unit_name,
         level=row.level, category=row.category, sector=row.sector, bracket=row.bracket, stage=row.stage,
         stage_dates={stage.value: getattr(row, column) for stage, column in STAGE_DATE_COLUMNS.items()
                      if getattr(row, column) is not None},

@@ -4,7 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.reports.dependencies import AsOf, IncludeDescendants, Period, ReadSession, Reader, Today, UnitId, Year
+from services.reports.dependencies import (AsOf, IncludeDescendants, Period, ReadSession, Reader, Settings, Today,
+                                           UnitId, Year)
 from services.reports.rankings import service
 from services.reports.rankings.schemas import Ranking, RankingMetric, RateMetric, UnitGroup
 
@@ -14,7 +15,8 @@ Rate = Annotated[Decimal | None, Query(ge=0, le=100)]
 
 
 @router.get("/rankings", response_model=Ranking)
-async def rankings(session: ReadSession, _: Reader, today: Today, year: Year = None, period: Period = None,
+async def rankings(session: ReadSession, _: Reader, settings: Settings, today: Today, year: Year = None,
+                   period: Period = None,
                    as_of: AsOf = None, group: UnitGroup = UnitGroup.all, metric: RankingMetric = RankingMetric.score,
                    min_annual_plan: Annotated[Decimal | None, Query(ge=0, description="万元")] = None,
                    rate_metric: RateMetric = RateMetric.investment_completion_rate,
@@ -29,4 +31,5 @@ async def rankings(session: ReadSession, _: Reader, today: Today, year: Year = N
                               max_rate=max_rate)
     return await service.ranking(session=session, year=year, period=period, as_of=as_of, group=group, metric=metric,
                                  filters=filters, today=today, unit_id=unit_id,
-                                 include_descendants=include_descendants)
+                                 include_descendants=include_descendants,
+                                 with_suspended=settings.suspended_in_start_rate)

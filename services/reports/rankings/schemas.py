@@ -52,6 +52,7 @@ class RankingRow(BaseModel):
     score: Rate
     score_display: Decimal
     project_count: int
+    total_investment: Money
     annual_plan_investment: Money
     ytd_investment: Money
     investment_completion_rate: Rate | None

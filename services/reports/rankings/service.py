@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from services.reports import sources
-from services.reports.cells import Metrics
+from services.reports.cells import SUSPENDED, Metrics
 from services.reports.figures import competition_ranks, decimal_of, display, percent, rate
 from services.reports.models import Snapshot
 from services.reports.overview.service import in_group, node_on_time
@@ -22,7 +22,9 @@ from services.reports.unit_tree import UnitTree, total_of, unit_tree
 
 RATES = tuple(m.value for m in RateMetric)
 COUNTS = ("red_count", "yellow_count", "open_tasks", "late_tasks")
-RANKING_CELLS = (("all", ""),)  # a unit's ranking figures are all on its 'all' cell
+# a unit's ranking figures are all on its 'all' cell; its suspended projects' (left out of the start rate if so
+# configured) on one more
+RANKING_CELLS = (("all", ""), ("grade", SUSPENDED))
 _FROZEN_RANKS: dict[tuple, dict[str, int]] = {}  # snapshots never change: their ranks neither
 
 
@@ -67,9 +69,10 @@ def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights:
 
 
 def standings(figures: Figures, weights: Weights, group: str = "all", *, tree: UnitTree | None = None,
-              within: frozenset[str] | None = None) -> list[Standing]:
+              within: frozenset[str] | None = None, with_suspended: bool = True) -> list[Standing]:
     """The group's units (of `within`, when given) with projects in the figures, in unit code order; each counting
-    the units below it when given the `tree`."""
+    the units below it when given the `tree`; suspended projects left out of the start rate when not
+    `with_suspended`."""
     exact = exact_weights(weights)
     found = []
     candidates = set(figures.cells.units()) | (set(figures.units) if tree else set())
@@ -77,12 +80,13 @@ def standings(figures: Figures, weights: Weights, group: str = "all", *, tree: U
         unit = figures.units.get(unit_id) or UnitInfo(unit_id, unit_id, unit_id, "unknown")
         if not in_group(unit.kind, group):
             continue
-        metrics, open_tasks, late_tasks = total_of(figures.cells, tree.subtree(unit_id) if tree else (unit_id,))
+        members = tree.subtree(unit_id) if tree else (unit_id,)
+        metrics, open_tasks, late_tasks = total_of(figures.cells, members)
         if not metrics["project_count"]:
             continue
         rates = {
             "investment_completion_rate": rate(metrics["ytd_investment"], metrics["annual_plan_investment"]),
-            "start_or_completion_rate": rate(metrics["started_or_completed_count"], metrics["project_count"]),
+            "start_or_completion_rate": rate(*figures.cells.start_counts(members, with_suspended=with_suspended)),
             "completion_rate": rate(metrics["completed_count"], metrics["project_count"]),
             "node_on_time_rate": rate(*node_on_time(metrics)),
         }
@@ -121,7 +125,8 @@ def row(standing: Standing, rank: int, previous_rank: int | None, metric: str) -
         standing.counts[metric],
         value_percent=fields[f"{metric}_percent"] if metric in RATES else None,
         score=score, score_display=display(standing.score),
-        project_count=metrics["project_count"], annual_plan_investment=metrics["annual_plan_investment"],
+        project_count=metrics["project_count"], total_investment=metrics["total_investment"],
+        annual_plan_investment=metrics["annual_plan_investment"],
         ytd_investment=metrics["ytd_investment"], **fields, **standing.counts)
 
 
@@ -129,7 +134,8 @@ async def previous_snapshot(session: AsyncSession, *, year: int, before: str) ->
     """The latest snapshot of the year taken for a month before `before`."""
     # only what the rank changes need: not the frozen targets and parcels (JSON) of the snapshot
     return await session.scalar(select(Snapshot).options(load_only(Snapshot.period, Snapshot.year, Snapshot.as_of,
-                                                                   Snapshot.scoring_version, Snapshot.version))
+                                                                   Snapshot.scoring_version, Snapshot.version,
+                                                                   Snapshot.suspended_in_start_rate))
                                 .where(Snapshot.year == year, Snapshot.period < before)
                                 .order_by(Snapshot.period.desc()).limit(1))
 
@@ -140,17 +146,19 @@ async def weights_of(session: AsyncSession, version: int) -> Weights:
 
 async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str, metric: str,
                        tree: UnitTree | None, within: frozenset[str] | None) -> dict[str, int]:
-    """Each unit's rank in a snapshot, ranked with the weights that snapshot used (kept once computed; the unit tree
+    """Each unit's rank in a snapshot, ranked by the rules that snapshot froze (kept once computed; the unit tree
     is the current one)."""
+    with_suspended = snapshot.suspended_in_start_rate
     key = (str(session.bind.url), snapshot.period, snapshot.version, str(group), str(metric),
-           tree and tuple(sorted(tree.children.items())), within)
+           tree and tuple(sorted(tree.children.items())), within, with_suspended)
     if key not in _FROZEN_RANKS:
         figures = await sources.frozen(session, snapshot, per_unit=True, only=RANKING_CELLS)
         weights = await weights_of(session, snapshot.scoring_version)
         if len(_FROZEN_RANKS) > 1000:
             _FROZEN_RANKS.clear()
         _FROZEN_RANKS[key] = {s.unit.id: rank for s, rank in ranked(
-            standings(figures, weights, group, tree=tree, within=within), group=group, metric=metric)}
+            standings(figures, weights, group, tree=tree, within=within, with_suspended=with_suspended), group=group,
+            metric=metric)}
     return _FROZEN_RANKS[key]
 
 
@@ -176,16 +184,26 @@ class Filters:
         return self.max_rate is None or value < Fraction(self.max_rate)
 
 
-async def ranking(*, session: AsyncSession, year: int | None, period: str | None, as_of: date | None, group: UnitGroup,
-                  metric: RankingMetric, filters: Filters, today: date, unit_id: str | None = None,
-                  include_descendants: bool = True) -> Ranking:
-    """Ranks the group's units (of every unit, or `unit_id` and the units below it) by the metric, each counting
-    (by default) the projects of the units below it: live, as of a past date, or from a month's snapshot; each row
-    with its change since the snapshot before (the latest of the same year). Filters leave ranks as they are."""
-    tree = await unit_tree(session) if include_descendants else None
-    within = None if unit_id is None else tree.subtree(unit_id) if tree else frozenset({unit_id})
+@dataclass
+class Weighed:
+    """What a ranking reads: every unit's ranking cells, the scoring it is ranked with, whether suspended projects
+    count in the start rate, and the snapshot rank changes are counted from."""
+
+    figures: Figures
+    scoring_version: int
+    weights: Weights
+    with_suspended: bool
+    previous: Snapshot | None
+
+
+async def weighed(session: AsyncSession, *, year: int | None, period: str | None, as_of: date | None, today: date,
+                  with_suspended: bool) -> Weighed:
+    """A month's snapshot, ranked by the rules it froze; or live / as of a date of the year (this year by default)
+    by today's: the weights in force and `with_suspended`. Rank changes count from the latest snapshot of the same
+    year before."""
     if period is not None:
         snapshot = await sources.snapshot_of(session, period)
+        with_suspended = snapshot.suspended_in_start_rate
         figures = await sources.resolve(session, year=year, as_of=as_of, period=period, today=today, per_unit=True,
                                         only=RANKING_CELLS)
         scoring_version = snapshot.scoring_version
@@ -197,16 +215,36 @@ async def ranking(*, session: AsyncSession, year: int | None, period: str | None
         in_force = await scoring.current(session=session)
         scoring_version, weights = in_force.version, in_force.weights
         before = month_of(figures.as_of)
-    year = figures.year
-    previous = await previous_snapshot(session, year=year, before=before)
+    return Weighed(figures, scoring_version, weights, with_suspended,
+                   await previous_snapshot(session, year=figures.year, before=before))
+
+
+async def rows_of(session: AsyncSession, figures: Figures, weights: Weights, previous: Snapshot | None, *,
+                  group: str, metric: str, tree: UnitTree | None, within: frozenset[str] | None,
+                  filters: Filters | None = None, with_suspended: bool = True) -> list[RankingRow]:
+    """The group's units ranked, each with its rank in the previous snapshot."""
     previous_ranks = await frozen_ranks(session, previous, group=group, metric=metric, tree=tree,
                                         within=within) if previous else {}
-    rows = [row(standing, rank, previous_ranks.get(standing.unit.id), metric)
-            for standing, rank in ranked(standings(figures, weights, group, tree=tree, within=within), group=group,
-                                         metric=metric)
-            if filters.keeps(standing)]
-    return Ranking(year=year, period=figures.period, snapshot_version=figures.version, as_of=figures.as_of,
+    return [row(standing, rank, previous_ranks.get(standing.unit.id), metric)
+            for standing, rank in ranked(standings(figures, weights, group, tree=tree, within=within,
+                                                   with_suspended=with_suspended), group=group, metric=metric)
+            if filters is None or filters.keeps(standing)]
+
+
+async def ranking(*, session: AsyncSession, year: int | None, period: str | None, as_of: date | None, group: UnitGroup,
+                  metric: RankingMetric, filters: Filters, today: date, unit_id: str | None = None,
+                  include_descendants: bool = True, with_suspended: bool = True) -> Ranking:
+    """Ranks the group's units (of every unit, or `unit_id` and the units below it) by the metric, each counting
+    (by default) the projects of the units below it: live, as of a past date, or from a month's snapshot; each row
+    with its change since the snapshot before (the latest of the same year). Filters leave ranks as they are."""
+    tree = await unit_tree(session) if include_descendants else None
+    within = None if unit_id is None else tree.subtree(unit_id) if tree else frozenset({unit_id})
+    read = await weighed(session, year=year, period=period, as_of=as_of, today=today, with_suspended=with_suspended)
+    figures = read.figures
+    rows = await rows_of(session, figures, read.weights, read.previous, group=group, metric=metric, tree=tree,
+                         within=within, filters=filters, with_suspended=read.with_suspended)
+    return Ranking(year=figures.year, period=figures.period, snapshot_version=figures.version, as_of=figures.as_of,
                    source=figures.source, group=group,
                    unit_id=unit_id, include_descendants=include_descendants, metric=metric,
-                   higher_is_better=higher_is_better(metric), scoring_version=scoring_version, weights=weights,
-                   previous_period=previous.period if previous else None, items=rows)
+                   higher_is_better=higher_is_better(metric), scoring_version=read.scoring_version,
+                   weights=read.weights, previous_period=read.previous.period if read.previous else None, items=rows)

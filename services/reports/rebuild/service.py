@@ -27,12 +27,13 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import UndecodableEvent
+from kit.app import Topics
 from kit.bus import connection
 from kit.clock import utcnow
 from kit.consumer import Handlers, decode_record
 from kit.errors import Conflict, NotFound
 from kit.tables import inbox
-from services.reports.handlers import CONSUMED_TOPICS, HANDLERS, REBUILD_LOCK
+from services.reports.handlers import HANDLERS, REBUILD_LOCK
 from services.reports.models import READ_MODELS, RebuildRun
 from services.reports.offsets import exact_ends, partitions_of
 from services.reports.projection import insert_for, summing_cells
@@ -41,10 +42,10 @@ from services.reports.settings import ReportsSettings
 log = logging.getLogger(__name__)
 
 
-async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: list[str], handlers: Handlers
+async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: Topics, handlers: Handlers
                  ) -> tuple[int, int]:
-    """Apply every event the topics hold now, in order per partition, in the session's transaction; (applied,
-    skipped: undecodable or not handled)."""
+    """Apply every event the consumed topics hold now, in order per partition, in the session's transaction;
+    (applied, skipped: undecodable or not handled)."""
     by_type = {model.type: handler for model, handler in handlers.items()}
     consumer = AIOKafkaConsumer(**connection(settings), group_id=None, enable_auto_commit=False,
                                 request_timeout_ms=10000, client_id=f"keyproject-{settings.service_name}-rebuild")
@@ -52,7 +53,7 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: li
     applied = skipped = 0
     try:
         await consumer._client.force_metadata_update()
-        partitions = partitions_of(consumer, topics)
+        partitions = partitions_of(consumer, topics.consumes)
         if not partitions:
             return 0, 0
         consumer.assign(partitions)
@@ -67,7 +68,8 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: li
                     if record.offset >= ends[partition]:
                         continue  # published after the rebuild began: the live consumer applies it
                     try:
-                        event, data = decode_record(record, max_bytes=settings.max_event_bytes)
+                        event, data = decode_record(record, max_bytes=settings.max_event_bytes,
+                                                    deployments=topics.remote)
                     except UndecodableEvent:
                         skipped += 1  # dead-lettered when it was first consumed
                         continue
@@ -85,7 +87,7 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: li
         await consumer.stop()
 
 
-async def rebuild(*, sessionmaker, settings: ReportsSettings, topics: list[str]) -> tuple[int, int]:
+async def rebuild(*, sessionmaker, settings: ReportsSettings, topics: Topics) -> tuple[int, int]:
     """Clear the read models and replay every retained event, in one transaction."""
     async with sessionmaker() as session:
         async with session.begin():
@@ -105,7 +107,7 @@ async def _record(sessionmaker, run_id: str, **values) -> None:
                 setattr(run, name, value)
 
 
-async def _run(app: FastAPI, run_id: str, topics: list[str]) -> None:
+async def _run(app: FastAPI, run_id: str, topics: Topics) -> None:
     sessionmaker, settings = app.state.sessionmaker, app.state.settings
     consumer = getattr(app.state, "consumer", None)
     try:
@@ -138,7 +140,7 @@ async def start(*, app: FastAPI, session: AsyncSession, requested_by: str) -> Re
 async def launch(app: FastAPI, run_id: str) -> None:
     """Runs the recorded rebuild in the background; its run row tells how it goes."""
     placeholder = app.state.rebuild_task
-    app.state.rebuild_task = asyncio.create_task(_run(app, run_id, CONSUMED_TOPICS), name=f"rebuild-{run_id}")
+    app.state.rebuild_task = asyncio.create_task(_run(app, run_id, app.state.topics), name=f"rebuild-{run_id}")
     if isinstance(placeholder, asyncio.Future) and not placeholder.done():
         placeholder.cancel()
 

@@ -15,7 +15,6 @@ from kit.pagination import Page, PageParams, page_params
 from services.reports import sources
 from services.reports.dependencies import Admin, ReadSession, Reader, Settings, Today, UnitId, Year
 from services.reports.periods import MONTH_PATTERN
-from services.reports.handlers import CONSUMED_TOPICS
 from services.reports.periods import FIRST_DAY
 from services.reports.snapshots import service
 from services.reports.snapshots.scheduler import take_if_due
@@ -34,7 +33,8 @@ async def take_snapshot(body: SnapshotCreate, session: SessionDep, principal: Ad
     try:
         snapshot = await service.take(session=session, period=body.period, kind="manual", taken_by=principal.subject,
                                       target_rate=settings.target_rate, today=today,
-                                      target_rounding=settings.target_rounding, reason=body.reason)
+                                      target_rounding=settings.target_rounding, reason=body.reason,
+                                      suspended_in_start_rate=settings.suspended_in_start_rate)
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"{body.period} was frozen at the same time by another request") from exc
@@ -83,4 +83,4 @@ async def run_scheduler(request: Request, _: Admin, today: Today,
     while the consumer has not caught up."""
     if date_ is not None and date_ > today:
         raise Invalid("the date is in the future", errors=[field_error("date", f"{date_} is after today {today}")])
-    return await take_if_due(request.app, CONSUMED_TOPICS, today=date_ or today)
+    return await take_if_due(request.app, today=date_ or today)

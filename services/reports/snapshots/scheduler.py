@@ -72,7 +72,7 @@ async def due_months(session: AsyncSession, *, today: date, delay_days: int, go_
     return [month for month in months if month not in frozen]
 
 
-async def take_if_due(app: FastAPI, topics: list[str], *, today: date | None = None) -> list[str]:
+async def take_if_due(app: FastAPI, *, today: date | None = None) -> list[str]:
     """Freeze every month that is due (as of `today`, default the clock's) and not frozen yet; the periods taken."""
     settings: ReportsSettings = app.state.settings
     today = today or clock_today(settings)
@@ -81,7 +81,7 @@ async def take_if_due(app: FastAPI, topics: list[str], *, today: date | None = N
                                go_live=settings.go_live, backfill_days=settings.snapshot_backfill_days)
     if not due:
         return []
-    if not await caught_up(settings, topics):
+    if not await caught_up(settings, app.state.topics.consumes):
         log.info("snapshots of %s wait for the consumer to catch up", ", ".join(due))
         return []
     taken = []
@@ -91,7 +91,8 @@ async def take_if_due(app: FastAPI, topics: list[str], *, today: date | None = N
                 async with session.begin():
                     await service.take(session=session, period=period, kind="auto", taken_by="scheduler",
                                        target_rate=settings.target_rate, today=today,
-                                       target_rounding=settings.target_rounding)
+                                       target_rounding=settings.target_rounding,
+                                       suspended_in_start_rate=settings.suspended_in_start_rate)
             except (Conflict, IntegrityError):
                 continue  # another instance (or an admin) froze it first
         log.info("snapshot of %s taken", period)
@@ -99,21 +100,17 @@ async def take_if_due(app: FastAPI, topics: list[str], *, today: date | None = N
     return taken
 
 
-def scheduler(topics: list[str]):
+async def snapshot_scheduler(app: FastAPI) -> None:
     """The background job: look every KP_SNAPSHOT_CHECK_SECONDS whether a month is due."""
-
-    async def snapshot_scheduler(app: FastAPI) -> None:
-        settings: ReportsSettings = app.state.settings
-        if not settings.auto_snapshots:
-            return
-        while True:
-            # first look one interval after start-up: the consumer has not even joined its group before
-            await asyncio.sleep(settings.snapshot_check_seconds)
-            try:
-                await take_if_due(app, topics)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the broker or database may be away; the next look retries
-                log.warning("automatic snapshot failed; retrying later", exc_info=True)
-
-    return snapshot_scheduler
+    settings: ReportsSettings = app.state.settings
+    if not settings.auto_snapshots:
+        return
+    while True:
+        # first look one interval after start-up: the consumer has not even joined its group before
+        await asyncio.sleep(settings.snapshot_check_seconds)
+        try:
+            await take_if_due(app)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the broker or database may be away; the next look retries
+            log.warning("automatic snapshot failed; retrying later", exc_info=True)

@@ -40,7 +40,7 @@ async def _insert(session: AsyncSession, model, rows: list[dict]) -> None:
 
 async def take(*, session: AsyncSession, period: str, kind: str, taken_by: str, target_rate: Decimal,
                today: date, target_rounding: TargetRounding = TargetRounding.nearest,
-               reason: str | None = None) -> SnapshotPublic:
+               reason: str | None = None, suspended_in_start_rate: bool = True) -> SnapshotPublic:
     """Freezes the month's figures as of its last day: overview cells of every unit, units, projects, targets
     progress, land parcels. Events that arrive later change the live figures, never the snapshot; a month already
     frozen is frozen again only with a reason, as a new version (the one it replaces is kept, readable)."""
@@ -66,7 +66,8 @@ async def take(*, session: AsyncSession, period: str, kind: str, taken_by: str, 
     parcels = await parcel_figures(session, as_of=as_of)
     snapshot = Snapshot(period=period, year=year, as_of=as_of, kind=kind, taken_at=utcnow(), taken_by=taken_by,
                         scoring_version=(await scoring.current(session=session)).version,
-                        target_rate=str(target_rate), targets=progress.model_dump(mode="json"),
+                        target_rate=str(target_rate), suspended_in_start_rate=suspended_in_start_rate,
+                        targets=progress.model_dump(mode="json"),
                         parcels={unit: p.model_dump() for unit, p in parcels.items()}, version=version,
                         reason=reason)
     session.add(snapshot)
@@ -148,7 +149,7 @@ async def detail(*, session: AsyncSession, period: str, unit_id: str | None,
     figures = await sources.frozen(session, snapshot, unit_id=unit_id)
     frozen_parcels = snapshot.parcels.get(unit_id or ALL_UNITS)
     overview = overview_of(figures, unit_id=unit_id, target_rate=Decimal(snapshot.target_rate),
-                           target_rounding=target_rounding,
+                           target_rounding=target_rounding, with_suspended=snapshot.suspended_in_start_rate,
                            parcels=ParcelFigures(**frozen_parcels) if frozen_parcels else None)
     return SnapshotDetail(**public(snapshot, await _project_count(session, period)).model_dump(), overview=overview)
 

@@ -1,0 +1,1 @@
+"""District to city roll-up (纵向报送)."""
