@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-pg bench token up down schemas browser
+.PHONY: run test test-pg bench token up down schemas browser demo verify chaos
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,12 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)  ## embedded broker + four services on SQLite; prints URLs and an admin token
 	$(BIN)/python -m kit.cli run
+
+demo: $(STAMP)  ## a demo city through the public APIs (into make run's platform, or one started here that lives its weeks)
+	$(BIN)/python -m proof demo $(ARGS)
+
+verify: $(STAMP)  ## recompute every service's figures from the others'; differences printed, exit 1 on any
+	$(BIN)/python -m proof verify $(ARGS)
 
 browser:  ## headless Chromium for the board test (Debian package)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)

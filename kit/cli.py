@@ -79,11 +79,11 @@ def dlq_replay(ref: Annotated[list[str], typer.Argument(help="<dead-letter topic
         raise typer.BadParameter(str(exc), param_hint="REF") from exc
 
 
-def _interrupt(*_):
+def interrupt(*_):
     raise KeyboardInterrupt
 
 
-def _supervise(broker: EmbeddedBroker, services: list[ServiceProcess], data_dir: Path) -> None:
+def supervise(broker: EmbeddedBroker, services: list[ServiceProcess], data_dir: Path) -> None:
     """Keep the platform up: a process that exits (a crash, a kill) is started again, backing off while it keeps
     dying (1 s doubling to 60 s; reset after a minute up), logged to stderr and to data_dir/restarts.log. The broker
     keeps no log (memory storage): producers re-feed it from their outboxes when it comes back."""
@@ -121,12 +121,10 @@ def _supervise(broker: EmbeddedBroker, services: list[ServiceProcess], data_dir:
                 write_pids()
 
 
-@app.command()
-def run(
-    data_dir: Annotated[Path, typer.Option(help="where the SQLite files live")] = Path("data"),
-    broker_port: Annotated[int, typer.Option(help="embedded broker port (0: a free one)")] = 0,
-) -> None:
-    """Start the embedded broker and the four services on SQLite; Ctrl-C stops everything."""
+def start_platform(data_dir: Path, *, broker_port: int = 0, env: dict[str, str] | None = None
+                   ) -> tuple[EmbeddedBroker, list[ServiceProcess]]:
+    """The embedded broker and the four services on SQLite files in data_dir (make run's ports, or
+    KP_<SERVICE>_PORT), each with `env` besides; stopped again if one does not come up."""
     os.environ.setdefault("KP_ENV", "dev")  # the local platform may run on the development secret
     data_dir.mkdir(parents=True, exist_ok=True)
     broker = EmbeddedBroker(port=broker_port or None, log_path=data_dir / "broker.log").start()
@@ -134,25 +132,49 @@ def run(
     try:
         for name, default_port in SERVICES.items():
             port = int(os.environ.get(f"KP_{name.upper()}_PORT", default_port))
-            env = {
+            service_env = {
                 "KP_KAFKA_BOOTSTRAP": broker.bootstrap,
                 "KP_DATABASE_URL": f"sqlite+aiosqlite:///{(data_dir / f'{name}.db').resolve()}",
+                **(env or {}),
             }
-            services.append(ServiceProcess(name, port=port, env=env, log_path=data_dir / f"{name}.log").start())
-        typer.echo(f"{'broker':<11}{broker.bootstrap} (embedded tansu, memory storage)")
-        for svc in services:
-            typer.echo(f"{svc.name:<11}{svc.url}   docs {svc.url}/docs")
-        typer.echo("\nadmin token (export TOKEN=...):")
-        typer.echo(mint(secret=_settings().jwt_secret.get_secret_value(), subject="admin", scopes=ALL_SCOPES))
+            services.append(ServiceProcess(name, port=port, env=service_env, log_path=data_dir / f"{name}.log").start())
+    except BaseException:
+        stop_platform(broker, services)
+        raise
+    return broker, services
+
+
+def stop_platform(broker: EmbeddedBroker, services: list[ServiceProcess]) -> None:
+    for svc in services:
+        svc.stop()
+    broker.stop()
+
+
+def announce(broker: EmbeddedBroker, services: list[ServiceProcess]) -> None:
+    """Where everything is, and an admin token."""
+    typer.echo(f"{'broker':<11}{broker.bootstrap} (embedded tansu, memory storage)")
+    for svc in services:
+        typer.echo(f"{svc.name:<11}{svc.url}   docs {svc.url}/docs")
+    typer.echo("\nadmin token (export TOKEN=...):")
+    typer.echo(mint(secret=_settings().jwt_secret.get_secret_value(), subject="admin", scopes=ALL_SCOPES))
+
+
+@app.command()
+def run(
+    data_dir: Annotated[Path, typer.Option(help="where the SQLite files live")] = Path("data"),
+    broker_port: Annotated[int, typer.Option(help="embedded broker port (0: a free one)")] = 0,
+) -> None:
+    """Start the embedded broker and the four services on SQLite; Ctrl-C stops everything."""
+    broker, services = start_platform(data_dir, broker_port=broker_port)
+    try:
+        announce(broker, services)
         typer.echo(f"\nlogs in {data_dir}/; Ctrl-C stops everything")
-        signal.signal(signal.SIGTERM, _interrupt)
-        _supervise(broker, services, data_dir)
+        signal.signal(signal.SIGTERM, interrupt)
+        supervise(broker, services, data_dir)
     except KeyboardInterrupt:
         typer.echo("\nstopping")
     finally:
-        for svc in services:
-            svc.stop()
-        broker.stop()
+        stop_platform(broker, services)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,22 @@ ACTOR = "rules"
 NAMED = 10  # project names listed in a task's description
 
 
+async def missing_by_unit(session: AsyncSession, round_: ReportingRoundFact) -> dict[str, list[str]]:
+    """The names of the projects each unit has not reported in a round: those on the list of the round's year by the
+    month's end, not suspended."""
+    reported = set((await session.scalars(select(RoundReportFact.project_id).where(
+        RoundReportFact.round_id == round_.id))).all())
+    missing: dict[str, list[str]] = defaultdict(list)
+    for project in (await session.execute(select(ProjectFact.id, ProjectFact.name, ProjectFact.unit_id).where(
+            ProjectFact.year == round_.year, ProjectFact.archived.is_(False), ProjectFact.version > 0,
+            ProjectFact.suspended_on.is_(None),
+            or_(ProjectFact.listed_on.is_(None), ProjectFact.listed_on <= month_end(round_.period)))
+            .order_by(ProjectFact.name))).all():
+        if project.id not in reported:
+            missing[project.unit_id].append(project.name)
+    return missing
+
+
 async def open_non_reporter_tasks(session: AsyncSession, *, as_of: date) -> int:
     """A task per unit that has not reported in a round whose deadline has passed; returns how many were opened."""
     due = (await session.scalars(select(ReportingRoundFact).where(
@@ -26,17 +42,7 @@ async def open_non_reporter_tasks(session: AsyncSession, *, as_of: date) -> int:
     opened = 0
     for round_ in due:
         year, month = int(round_.period[:4]), int(round_.period[5:])
-        reported = set((await session.scalars(select(RoundReportFact.project_id).where(
-            RoundReportFact.round_id == round_.id))).all())
-        missing: dict[str, list[str]] = defaultdict(list)
-        for project in (await session.execute(select(ProjectFact.id, ProjectFact.name, ProjectFact.unit_id).where(
-                ProjectFact.year == round_.year, ProjectFact.archived.is_(False), ProjectFact.version > 0,
-                ProjectFact.suspended_on.is_(None),
-                or_(ProjectFact.listed_on.is_(None), ProjectFact.listed_on <= month_end(round_.period)))
-                .order_by(ProjectFact.name))).all():
-            if project.id not in reported:
-                missing[project.unit_id].append(project.name)
-        for unit_id, names in sorted(missing.items()):
+        for unit_id, names in sorted((await missing_by_unit(session, round_)).items()):
             shown = "、".join(names[:NAMED]) + (f"等{len(names)}个项目" if len(names) > NAMED else "")
             await tasks.open_system_task(
                 session, unit_id=unit_id, title=f"{year}年{month}月调度未报送（{len(names)}个项目）",

@@ -38,6 +38,7 @@ METRIC_LABELS = {
     "started_or_completed_count": "开工及竣工个数",
     "start_or_completion_rate": "开工(竣工)率",
     "completion_rate": "竣工率",
+    "reporting_on_time_rate": "月调度按时报送率",
     "target_rate": "年度目标开工率",
     "target_count": "目标开工个数",
     "target_rounding": "目标个数取整规则",

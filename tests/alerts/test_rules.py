@@ -197,6 +197,18 @@ def test_inconsistent_or_unknown_thresholds_are_refused(model, values):
 def test_every_rule_has_a_title_and_default_thresholds():
     assert set(rules.RULES) == {"node_overdue", "investment_lag", "should_have_started", "signed_without_land",
                                 "land_without_start", "paper_start", "not_in_statistics", "budget_overrun",
-                                "idle_parcel", "task_late"}
+                                "idle_parcel", "task_late", "round_not_reported"}
     for rule in rules.RULES.values():
         assert rule.title and rule.thresholds()
+
+
+def test_a_project_not_reported_is_marked_yellow_past_the_deadline():
+    facts = ProjectFacts(id="p", year=2026, stage="started",
+                         unreported_rounds=(("2026-05", date(2026, 6, 5)), ("2026-06", date(2026, 7, 5))))
+    limits = t.RoundNotReported()
+    assert rules.round_not_reported(facts, limits, date(2026, 6, 5)) is None  # the deadline day itself
+    finding = rules.round_not_reported(facts, limits, date(2026, 7, 6))
+    assert finding == (Colour.yellow, "2026年6月调度逾期未报送（截止 2026-07-05），另有 1 个月未报送", None)
+    assert rules.round_not_reported(facts, t.RoundNotReported(yellow_over_days=3), date(2026, 7, 6)).message == \
+        "2026年5月调度逾期未报送（截止 2026-06-05）"
+    assert rules.round_not_reported(ProjectFacts(id="p", year=2026, stage="started"), limits, date(2026, 7, 6)) is None

@@ -144,6 +144,15 @@ async def test_units_that_have_not_reported_by_the_deadline_get_a_task_once(city
         again = (await alerts.get("/api/v1/tasks", params={"source": "round", "limit": 50})).json()["items"]
         assert len(again) == 2
 
+        # the supervision day's list names what each unit has not reported
+        frozen = await _ok(await alerts.post("/api/v1/supervision-rounds", json={"date": TODAY}), 201)
+        listed = {u["unit_name"]: u for u in frozen["units"]}
+        assert listed["临港街道"]["unreported"] == [{"period": "2026-05", "deadline": "2026-06-05",
+                                                   "projects": ["滨海公园"]}]
+        assert (listed["城关镇"]["unreported_projects"], frozen["totals"]["unreported_projects"]) == (1, 2)
+        csv = (await alerts.get(f"/api/v1/supervision-rounds/{frozen['id']}", params={"format": "csv"})).text
+        assert "2026-05 月调度未报送 1 个项目" in csv
+
 
 async def test_a_project_not_reported_gets_a_yellow_mark_when_the_office_switches_it_on(city):
     """Off by default; switched on, each project not reported in May's round (deadline 5 June) is marked yellow by

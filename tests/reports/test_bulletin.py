@@ -96,6 +96,23 @@ async def test_reporting_timeliness_per_unit(dated, city_reports):
     assert (await city_reports.get(f"/api/v1/reporting/{DATED_YEAR - 5}-01")).status_code == 404
 
 
+async def test_reporting_timeliness_is_a_ranking_metric(dated, city_reports):
+    """Ranked by the year's monthly reports on time / due: April's round (the only one) as the units reported it;
+    read only when asked for."""
+    await round_applied(city_reports)
+    body = (await city_reports.get("/api/v1/rankings", params={
+        "year": DATED_YEAR, "metric": "reporting_on_time_rate", "include_descendants": "false"})).json()
+    rows = {r["unit_name"]: r for r in body["items"]}
+    assert (rows["高新区管委会"]["rank"], rows["高新区管委会"]["value_percent"]) == (1, "100.0")
+    # 临河县 reported late; 柳镇's project has left the list since (it ranks no more)
+    assert (rows["临河县"]["rank"], rows["临河县"]["reporting_on_time_rate_percent"]) == (2, "0.0")
+    assert "柳镇" not in rows
+    assert all(r["reporting_on_time_rate"] is None for name, r in rows.items()
+               if name not in ("高新区管委会", "临河县"))  # nothing was due from them
+    by_score = (await city_reports.get("/api/v1/rankings", params={"year": DATED_YEAR})).json()
+    assert all(r["reporting_on_time_rate"] is None for r in by_score["items"])  # not weighted: not read
+
+
 def test_an_office_template_words_the_bulletin_and_data_never_breaks_its_layout(tmp_path: Path):
     template = tmp_path / "ours.md.j2"
     template.write_text("# {{ year }}年{{ month }}月通报\n\n| 项目 |\n|---|\n{% for p in names %}| {{ p }} |\n{% endfor %}"

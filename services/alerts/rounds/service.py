@@ -15,7 +15,9 @@ from kit.errors import Conflict, NotFound
 from kit.pagination import PageParams, keyset, page_of
 from kit.spreadsheets import safe_cell
 from services.alerts.access import ensure_supervisor
-from services.alerts.models import Alert, ProjectFact, ProjectStatus, SupervisionRound, Task, Unit
+from services.alerts import reporting
+from services.alerts.models import (Alert, ProjectFact, ProjectStatus, ReportingRoundFact, SupervisionRound, Task,
+                                    Unit)
 from services.alerts.rules.escalation import first_tuesday
 
 
@@ -33,7 +35,17 @@ async def create(*, session: AsyncSession, on: date | None, principal: Principal
 
     def unit(unit_id: str) -> dict:
         return units.setdefault(unit_id, {"unit_id": unit_id, "red_projects": 0, "yellow_projects": 0,
-                                          "open_tasks": 0, "late_tasks": 0, "projects": [], "tasks": []})
+                                          "open_tasks": 0, "late_tasks": 0, "unreported_projects": 0,
+                                          "projects": [], "tasks": [], "unreported": []})
+
+    # 月调度: what each unit has not reported in the rounds whose deadline had passed by the supervision day
+    for round_ in (await session.scalars(select(ReportingRoundFact).where(ReportingRoundFact.deadline < on)
+                                         .order_by(ReportingRoundFact.period))).all():
+        for unit_id, names in sorted((await reporting.missing_by_unit(session, round_)).items()):
+            entry = unit(unit_id)
+            entry["unreported_projects"] += len(names)
+            entry["unreported"].append({"period": round_.period, "deadline": round_.deadline.isoformat(),
+                                        "projects": names})
 
     coloured = (await session.execute(
         select(ProjectStatus.project_id, ProjectStatus.colour, ProjectStatus.grade, ProjectFact.unit_id,
@@ -79,8 +91,8 @@ async def create(*, session: AsyncSession, on: date | None, principal: Principal
         entry.update(unit_code=found.code if found else None, unit_name=found.name if found else None)
     ordered = sorted(units.values(), key=lambda u: (-u["red_projects"], -u["late_tasks"], u["unit_code"] or "",
                                                     u["unit_id"]))
-    totals = {"units": len(ordered), **{k: sum(u[k] for u in ordered)
-                                        for k in ("red_projects", "yellow_projects", "open_tasks", "late_tasks")}}
+    totals = {"units": len(ordered), **{k: sum(u[k] for u in ordered) for k in (
+        "red_projects", "yellow_projects", "open_tasks", "late_tasks", "unreported_projects")}}
     row = SupervisionRound(id=str(uuid.uuid4()), date=on, units=ordered, totals=totals, created_by=principal.subject,
                            created_at=utcnow())
     session.add(row)
@@ -136,4 +148,8 @@ def to_csv(row: SupervisionRound) -> str:
         for t in unit["tasks"]:
             writer.writerow(base + ["task", "", t["project_name"] or "", "", "", "", t["title"], t["status"],
                                     t["deadline"], t["days_late"], t["escalation_level"]])
+        for r in unit.get("unreported", ()):  # rounds frozen before these were kept have none
+            writer.writerow(base + ["unreported", "", "、".join(r["projects"]), "", "",
+                                    f"{r['period']} 月调度未报送 {len(r['projects'])} 个项目", "", "", r["deadline"],
+                                    "", ""])
     return out.getvalue()

@@ -85,7 +85,7 @@ class Overview(BaseModel):
     start_or_completion_rate: Rate | None
     start_or_completion_rate_percent: str | None
     start_rate_project_count: int  # the rate's denominator: the list, without suspended projects if so configured
-    suspended_in_start_rate: bool  # KP_SUSPENDED_IN_START_RATE
+    start_rate_counts_suspended: bool  # KP_SUSPENDED_IN_START_RATE (or the rule the snapshot was taken with)
     completion_rate: Rate | None
     completion_rate_percent: str | None
     target_rate: Decimal

@@ -17,6 +17,7 @@ class RankingMetric(StrEnum):
     start_or_completion_rate = "start_or_completion_rate"
     completion_rate = "completion_rate"
     node_on_time_rate = "node_on_time_rate"
+    reporting_on_time_rate = "reporting_on_time_rate"  # monthly reports (月调度) on time / due, over the year's rounds
     red_count = "red_count"
     yellow_count = "yellow_count"
     open_tasks = "open_tasks"
@@ -28,6 +29,7 @@ class RateMetric(StrEnum):
     start_or_completion_rate = "start_or_completion_rate"
     completion_rate = "completion_rate"
     node_on_time_rate = "node_on_time_rate"
+    reporting_on_time_rate = "reporting_on_time_rate"
 
 
 class UnitGroup(StrEnum):
@@ -63,6 +65,10 @@ class RankingRow(BaseModel):
     completion_rate_percent: str | None
     node_on_time_rate: Rate | None
     node_on_time_rate_percent: str | None
+    # the year's monthly reports on time / due; None when no round's deadline has passed (or it is not asked for:
+    # it is computed when ranked by it, filtered by it, or weighted in the score)
+    reporting_on_time_rate: Rate | None
+    reporting_on_time_rate_percent: str | None
     red_count: int
     yellow_count: int
     open_tasks: int

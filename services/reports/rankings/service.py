@@ -15,6 +15,7 @@ from services.reports.models import Snapshot
 from services.reports.overview.service import in_group, node_on_time
 from services.reports.periods import month_of
 from services.reports.rankings.schemas import RankingMetric, RankingRow, Ranking, RateMetric, UnitGroup
+from services.reports.reporting import service as reporting
 from services.reports.scoring import service as scoring
 from services.reports.scoring.schemas import Weights
 from services.reports.sources import Figures, UnitInfo
@@ -69,10 +70,11 @@ def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights:
 
 
 def standings(figures: Figures, weights: Weights, group: str = "all", *, tree: UnitTree | None = None,
-              within: frozenset[str] | None = None, with_suspended: bool = True) -> list[Standing]:
+              within: frozenset[str] | None = None, with_suspended: bool = True,
+              reporting: dict[str, tuple[int, int]] | None = None) -> list[Standing]:
     """The group's units (of `within`, when given) with projects in the figures, in unit code order; each counting
     the units below it when given the `tree`; suspended projects left out of the start rate when not
-    `with_suspended`."""
+    `with_suspended`; reporting timeliness from `reporting` ((on time, due) per unit) when given."""
     exact = exact_weights(weights)
     found = []
     candidates = set(figures.cells.units()) | (set(figures.units) if tree else set())
@@ -89,6 +91,8 @@ def standings(figures: Figures, weights: Weights, group: str = "all", *, tree: U
             "start_or_completion_rate": rate(*figures.cells.start_counts(members, with_suspended=with_suspended)),
             "completion_rate": rate(metrics["completed_count"], metrics["project_count"]),
             "node_on_time_rate": rate(*node_on_time(metrics)),
+            "reporting_on_time_rate": None if reporting is None else rate(
+                *map(sum, zip((0, 0), *(reporting.get(member, (0, 0)) for member in members)))),
         }
         counts = {"red_count": metrics["red_count"], "yellow_count": metrics["yellow_count"],
                   "open_tasks": open_tasks, "late_tasks": late_tasks}
@@ -144,6 +148,18 @@ async def weights_of(session: AsyncSession, version: int) -> Weights:
     return (await scoring.get(session=session, version=version)).weights
 
 
+async def timeliness_if_needed(session: AsyncSession, weights: Weights, metric: str, filters: "Filters | None", *,
+                               year: int | None, as_of: date) -> dict[str, tuple[int, int]] | None:
+    """Reporting timeliness per unit, read only when the ranking needs it: ranked or filtered by it, or weighted in
+    the score (it reads every round of the year)."""
+    wanted = metric == RankingMetric.reporting_on_time_rate or weights.reporting_on_time_rate != 0 or (
+        filters is not None and filters.rate_metric == RateMetric.reporting_on_time_rate
+        and (filters.min_rate is not None or filters.max_rate is not None))
+    if not wanted or year is None:
+        return None
+    return await reporting.on_time_by_unit(session, year=year, as_of=as_of)
+
+
 async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str, metric: str,
                        tree: UnitTree | None, within: frozenset[str] | None) -> dict[str, int]:
     """Each unit's rank in a snapshot, ranked by the rules that snapshot froze (kept once computed; the unit tree
@@ -154,11 +170,14 @@ async def frozen_ranks(session: AsyncSession, snapshot: Snapshot, *, group: str,
     if key not in _FROZEN_RANKS:
         figures = await sources.frozen(session, snapshot, per_unit=True, only=RANKING_CELLS)
         weights = await weights_of(session, snapshot.scoring_version)
+        # rounds whose deadline had passed by the snapshot's day: reports on time can no longer change
+        reporting = await timeliness_if_needed(session, weights, metric, None, year=snapshot.year,
+                                               as_of=snapshot.as_of)
         if len(_FROZEN_RANKS) > 1000:
             _FROZEN_RANKS.clear()
         _FROZEN_RANKS[key] = {s.unit.id: rank for s, rank in ranked(
-            standings(figures, weights, group, tree=tree, within=within, with_suspended=with_suspended), group=group,
-            metric=metric)}
+            standings(figures, weights, group, tree=tree, within=within, with_suspended=with_suspended,
+                      reporting=reporting), group=group, metric=metric)}
     return _FROZEN_RANKS[key]
 
 
@@ -225,9 +244,11 @@ async def rows_of(session: AsyncSession, figures: Figures, weights: Weights, pre
     """The group's units ranked, each with its rank in the previous snapshot."""
     previous_ranks = await frozen_ranks(session, previous, group=group, metric=metric, tree=tree,
                                         within=within) if previous else {}
+    reporting = await timeliness_if_needed(session, weights, metric, filters, year=figures.year, as_of=figures.as_of)
     return [row(standing, rank, previous_ranks.get(standing.unit.id), metric)
             for standing, rank in ranked(standings(figures, weights, group, tree=tree, within=within,
-                                                   with_suspended=with_suspended), group=group, metric=metric)
+                                                   with_suspended=with_suspended, reporting=reporting),
+                                         group=group, metric=metric)
             if filters is None or filters.keeps(standing)]
 
 

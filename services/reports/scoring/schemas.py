@@ -19,6 +19,7 @@ class Weights(BaseModel):
     start_or_completion_rate: Weight = Decimal(30)
     node_on_time_rate: Weight = Decimal(20)
     completion_rate: Weight = Decimal(10)
+    reporting_on_time_rate: Weight = Decimal(0)  # monthly reports on time (月调度); 0: not in the score
     red_count: Weight = Decimal(-2)
     yellow_count: Weight = Decimal(-1)
     open_tasks: Weight = Decimal(0)
