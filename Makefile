@@ -20,6 +20,9 @@ demo: $(STAMP)  ## a demo city through the public APIs (into make run's platform
 verify: $(STAMP)  ## recompute every service's figures from the others'; differences printed, exit 1 on any
 	$(BIN)/python -m proof verify $(ARGS)
 
+chaos: $(STAMP)  ## 50 writes/s for 2 minutes on a fresh platform while each service and the broker are killed in turn
+	$(BIN)/python -m proof chaos $(ARGS)
+
 browser:  ## headless Chromium for the board test (Debian package)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 

@@ -39,6 +39,9 @@ class MilestoneState(EventData):
     responsible_person: str | None = None
     weight: int = 1
     predecessors: list[str] = []
+    # The node's version, raised by every change: a consumer keeps the newest it has seen, since a producer that
+    # re-feeds a broker which lost its log may deliver an older state after a newer one (None: events from before).
+    version: int | None = None
 
 
 class MilestonePlanned(MilestoneState):

@@ -17,7 +17,7 @@ from contracts.catalog import CATALOG
 from contracts.envelope import CloudEvent, EventData, UndecodableEvent, decode
 from contracts.topics import dead_letter, from_its_producer
 from kit import metrics
-from kit.bus import connection, ensure_topics, make_producer
+from kit.bus import cluster_id, connection, ensure_topics, make_producer
 from kit.clock import utcnow
 from kit.db import database_unavailable
 from kit.settings import ServiceSettings
@@ -83,6 +83,8 @@ class Consumer:
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
         self._next_lag_observation = 0.0
+        self._cluster: str | None = None  # the broker cluster our positions are in
+        self._next_cluster_check = 0.0
         self._gate = asyncio.Lock()  # each batch is applied under it; `paused()` holds it
 
     @contextlib.asynccontextmanager
@@ -112,6 +114,7 @@ class Consumer:
                             offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
                             await asyncio.wait_for(self._consumer.commit(offsets), 30)
                     await self._observe_lag()
+                    await self._reread_if_broker_replaced()
             except (KafkaError, OSError, asyncio.TimeoutError) as exc:
                 log.warning("consumer: broker unavailable (%s); retrying in %.1fs", exc, backoff)
                 await self.stop()
@@ -274,6 +277,24 @@ class Consumer:
             await self._dlq.send_and_wait(topic, value=_reference(record, reason), key=record.key,
                                           headers=headers + _REFERENCE)
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, topic).inc()
+
+    async def _reread_if_broker_replaced(self) -> None:
+        """A broker that came back as another cluster (the embedded one keeps no log) is refilled by the producers'
+        re-feed; positions kept from the old log would skip what the new one holds below them. Read every assigned
+        partition again from its beginning: the inbox skips what was applied. Looked at every
+        KP_RELAY_LOG_CHECK_SECONDS, like the relays' own check."""
+        if time.monotonic() < self._next_cluster_check:
+            return
+        self._next_cluster_check = time.monotonic() + self.settings.relay_log_check_seconds
+        try:
+            cluster = await cluster_id(self.settings)
+        except (KafkaError, OSError, asyncio.TimeoutError):
+            return  # away: looked at again next time
+        previous, self._cluster = self._cluster, cluster
+        if previous not in (None, cluster) and self._consumer.assignment():
+            log.warning("consumer: the broker is another cluster now (%s, was %s); reading its log from the start",
+                        cluster, previous)
+            await self._consumer.seek_to_beginning(*self._consumer.assignment())
 
     async def _observe_lag(self) -> None:
         # At most once a second: it runs after every fetch, and an idle consumer fetches every fetch_max_wait_ms.

@@ -180,9 +180,13 @@ class FactHandlers:
 
     @staticmethod
     async def _keep_node(session: AsyncSession, node: milestones.MilestoneState) -> None:
+        """The node as its newest event says: an older version (re-fed after a newer one) changes nothing."""
+        held = await session.get(MilestoneFact, node.id)
+        if held is not None and None not in (held.version, node.version) and held.version > node.version:
+            return
         await session.merge(MilestoneFact(id=node.id, project_id=node.project_id, key=node.key, name=node.name,
                                           planned_date=node.planned_date, actual_date=node.actual_date,
-                                          critical=node.critical, updated_at=utcnow()))
+                                          critical=node.critical, version=node.version, updated_at=utcnow()))
 
     def handlers(self) -> Handlers:
         return {

@@ -97,6 +97,7 @@ class MilestoneFact(Base):
     planned_date: Mapped[date] = mapped_column(Date)
     actual_date: Mapped[date | None] = mapped_column(Date)
     critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int | None] = mapped_column(Integer)  # the node's, as its newest event said
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -34,6 +34,7 @@ def node_state(node: Milestone, *, as_of: date, due_soon_days: int) -> dict:
         "responsible_person": node.responsible_person,
         "weight": node.weight,
         "predecessors": list(node.predecessors),
+        "version": node.version,
     }
 
 

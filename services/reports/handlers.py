@@ -9,10 +9,10 @@ carried one, and task answers and returns (which carry none), are dated by their
 time zone.
 """
 import functools
-from datetime import date
+from datetime import date, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import alerts, milestones, registry, topics
@@ -106,11 +106,22 @@ async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, start: r
         row.real_start_date = start.date
 
 
-async def on_investment(session: AsyncSession, _event: CloudEvent, investment: registry.InvestmentReported) -> None:
+async def _older(session: AsyncSession, column, key: dict, event: CloudEvent) -> bool:
+    """Whether the row was set from an event staged after this one (re-fed by a producer after the newer one)."""
+    held = await session.scalar(select(column).where(*(getattr(column.class_, k) == v for k, v in key.items())))
+    if held is None:
+        return False
+    time = event.time.astimezone(timezone.utc)
+    return (held if held.tzinfo else held.replace(tzinfo=timezone.utc)) > time
+
+
+async def on_investment(session: AsyncSession, event: CloudEvent, investment: registry.InvestmentReported) -> None:
     """One month's amount (a correction replaces it); the project's year-to-date is summed from its months."""
-    await upsert(session, InvestmentMonth, {"project_id": investment.project_id, "period": investment.period,
-                                            "year": investment.year, "amount": investment.amount},
-                 keys=("project_id", "period"))
+    key = {"project_id": investment.project_id, "period": investment.period}
+    if await _older(session, InvestmentMonth.event_time, key, event):
+        return
+    await upsert(session, InvestmentMonth, {**key, "year": investment.year, "amount": investment.amount,
+                                            "event_time": event.time}, keys=("project_id", "period"))
     async with changing(session, investment.project_id) as row:
         row.ytd_investment = await ytd_of(session, project_id=row.id, year=row.year)
 
@@ -129,10 +140,12 @@ async def on_parcel(session: AsyncSession, _event: CloudEvent, parcel: registry.
         "start_deadline": parcel.start_deadline, "started_date": parcel.started_date}, keys=("id",))
 
 
-def _milestone_values(node: milestones.MilestoneState) -> dict:
-    return {"id": node.id, "project_id": node.project_id, "key": node.key, "name": node.name,
-            "status": node.status.value, "planned_date": node.planned_date, "actual_date": node.actual_date,
-            "days_late": node.days_late, "critical": node.critical}
+async def _keep_node(session: AsyncSession, node: milestones.MilestoneState) -> None:
+    """The node as its newest event says: an older version (re-fed after a newer one) changes nothing."""
+    values = {"id": node.id, "project_id": node.project_id, "key": node.key, "name": node.name,
+              "status": node.status.value, "planned_date": node.planned_date, "actual_date": node.actual_date,
+              "days_late": node.days_late, "critical": node.critical, "version": node.version}
+    await upsert(session, MilestoneView, values, keys=("id",), newer=MilestoneView.version)
 
 
 async def _recount_nodes(session: AsyncSession, project_id: str) -> None:
@@ -142,7 +155,7 @@ async def _recount_nodes(session: AsyncSession, project_id: str) -> None:
 
 
 async def on_milestone(session: AsyncSession, _event: CloudEvent, node: milestones.MilestoneState) -> None:
-    await upsert(session, MilestoneView, _milestone_values(node), keys=("id",))
+    await _keep_node(session, node)
     await _recount_nodes(session, node.project_id)
 
 
@@ -157,7 +170,7 @@ async def on_schedule(session: AsyncSession, _event: CloudEvent, schedule: miles
     await session.execute(delete(MilestoneView).where(MilestoneView.project_id == schedule.project_id,
                                                       MilestoneView.id.not_in(keep)))
     for node in schedule.milestones:
-        await upsert(session, MilestoneView, _milestone_values(node), keys=("id",))
+        await _keep_node(session, node)
     await _recount_nodes(session, schedule.project_id)
 
 
@@ -170,23 +183,28 @@ async def on_status(session: AsyncSession, _event: CloudEvent, status: alerts.Pr
             row.colour, row.grade, row.status_as_of = status.to_colour.value, status.to_grade.value, status.as_of
 
 
-async def on_alert(session: AsyncSession, _event: CloudEvent, alert: alerts.AlertState) -> None:
+async def on_alert(session: AsyncSession, event: CloudEvent, alert: alerts.AlertState) -> None:
     """The alert as last announced; a resolved one is dated by its `as_of` (the day it cleared)."""
+    if await _older(session, AlertView.event_time, {"id": alert.id}, event):
+        return
     resolved = alert.status == alerts.AlertStatus.resolved
     await upsert(session, AlertView, {"id": alert.id, "project_id": alert.project_id, "rule": alert.rule,
                                       "colour": alert.colour.value, "message": alert.message,
                                       "status": alert.status.value, "raised_on": alert.raised_on,
-                                      "resolved_on": alert.as_of if resolved else None}, keys=("id",))
+                                      "resolved_on": alert.as_of if resolved else None, "event_time": event.time},
+                 keys=("id",))
 
 
 async def on_task(session: AsyncSession, event: CloudEvent, task: alerts.TaskState) -> None:
     """Tasks count per unit when read (late depends on the day): the task as it is, and the state it was in from
     the day of this event on."""
+    if await _older(session, TaskView.event_time, {"id": task.id}, event):
+        return
     await upsert(session, TaskView, {
         "id": task.id, "project_id": task.project_id, "unit_id": task.unit_id, "title": task.title,
         "status": task.status.value, "deadline": task.deadline, "escalation_level": task.escalation_level.value,
         "resolvable": task.resolvable, "on_hold": task.on_hold, "opened_on": task.opened_on,
-        "closed_on": task.closed_on}, keys=("id",))
+        "closed_on": task.closed_on, "event_time": event.time}, keys=("id",))
     day = getattr(task, TASK_EVENT_DAYS.get(type(task), ""), None) or day_of(event)
     await session.execute(insert(TaskHistory).values(task_id=task.id, date=day, status=task.status.value,
                                                      resolvable=task.resolvable, on_hold=task.on_hold))

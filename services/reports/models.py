@@ -108,6 +108,8 @@ class InvestmentMonth(Base):
     period: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
     year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Money)
+    # when its producer staged the event it came from: an older one (re-fed after it) changes nothing
+    event_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MilestoneView(Base):
@@ -122,6 +124,7 @@ class MilestoneView(Base):
     actual_date: Mapped[date | None] = mapped_column(Date)
     days_late: Mapped[int] = mapped_column(Integer, default=0)
     critical: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int | None] = mapped_column(Integer)  # the node's, as its newest event said
 
 
 class TaskView(Base):
@@ -142,6 +145,8 @@ class TaskView(Base):
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # when its producer staged the event it came from: an older one (re-fed after it) changes nothing
+    event_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_task_view_open", "status", "unit_id"),)
 
@@ -172,6 +177,8 @@ class AlertView(Base):
     status: Mapped[str] = mapped_column(String(20))
     raised_on: Mapped[date] = mapped_column(Date)
     resolved_on: Mapped[date | None] = mapped_column(Date)
+    # when its producer staged the event it came from: an older one (re-fed after it) changes nothing
+    event_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ParcelView(Base):

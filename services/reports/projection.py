@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,11 +29,14 @@ def insert_for(session: AsyncSession):
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 
 
-async def upsert(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...]) -> None:
-    """Insert a row or overwrite the existing one with the same key."""
+async def upsert(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...], newer=None) -> None:
+    """Insert a row or overwrite the existing one with the same key; with `newer` (a version column), only when the
+    values' version is not below the row's (either unknown: overwritten)."""
     stmt = insert_for(session)(model).values(**values)
     updates = {k: stmt.excluded[k] for k in values if k not in keys}
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates) if updates else \
+    where = None if newer is None else or_(newer.is_(None), stmt.excluded[newer.key].is_(None),
+                                           newer <= stmt.excluded[newer.key])
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates, where=where) if updates else \
         stmt.on_conflict_do_nothing(index_elements=list(keys))
     await session.execute(stmt)
 

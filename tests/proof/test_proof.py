@@ -1,11 +1,12 @@
-"""The proof tools against a platform of their own: the demo city loads through the public APIs, `verify` finds no
-difference in it, and finds the one made behind the services' backs."""
+"""The proof tools against a platform of their own: the demo city loads through the public APIs and lives its weeks,
+`verify` finds no difference in it; chaos under load (each service and the broker killed in turn) loses and doubles
+nothing; and `verify` finds the one difference made behind the services' backs."""
 import asyncio
 from datetime import date
 
 import pytest
 
-from proof import demo
+from proof import chaos, demo
 from proof.api import Platform
 from proof.verify import verify
 from tests.support.api import token
@@ -67,6 +68,15 @@ async def test_the_demo_city_lives_its_weeks_and_verify_finds_nothing_wrong(city
     again = await demo.load(platform, projects=24)
     assert sorted(p["id"] for p in again.projects) == sorted(p["id"] for p in loaded.projects)
     assert (await verify(platform, wait=60)).differences == []
+
+
+async def test_chaos_under_load_loses_and_doubles_nothing(city, platform):
+    report = await chaos.run(platform, city, seconds=40, rate=20, converge=180)
+    print("\n".join(report.lines()))
+    assert report.kills == ["registry", "milestones", "alerts", "reports", "broker"]
+    assert report.differences == [] and report.converged_in is not None, report.lines()
+    assert sum(report.acknowledged.values()) > 400 and set(report.acknowledged) == set(chaos.WRITES)
+    assert report.counted["kp_outbox_refeeds_total"] >= 1  # the broker came back empty and was fed again
 
 
 async def test_verify_finds_a_figure_changed_behind_the_services_backs(city, platform):
