@@ -23,8 +23,8 @@ verify: $(STAMP)  ## recompute every service's figures from the others'; differe
 chaos: $(STAMP)  ## 50 writes/s for 2 minutes on a fresh platform while each service and the broker are killed in turn
 	$(BIN)/python -m proof chaos $(ARGS)
 
-browser:  ## headless Chromium for the board test (Debian package)
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+browser:  ## headless Chromium and a Chinese font for the browser tests (Debian packages)
+	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
 test: $(STAMP) browser  ## the whole suite: SQLite, or PostgreSQL when TEST_DATABASE_URL is set
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

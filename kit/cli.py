@@ -19,6 +19,7 @@ from kit.settings import ServiceSettings
 app = typer.Typer(add_completion=False, help=__doc__)
 
 ALL_SCOPES = [ADMIN]
+WEB_PORT = 8000
 
 
 def _settings() -> ServiceSettings:
@@ -138,6 +139,11 @@ def start_platform(data_dir: Path, *, broker_port: int = 0, env: dict[str, str] 
                 **(env or {}),
             }
             services.append(ServiceProcess(name, port=port, env=service_env, log_path=data_dir / f"{name}.log").start())
+        # the people's pages: a fifth process calling the four services' REST APIs
+        web_env = {f"KP_{svc.name.upper()}_URL": svc.url for svc in services}
+        web_env["KP_WEB_OUTLINES"] = str((data_dir / "outlines.geojson").resolve())
+        services.append(ServiceProcess("web", port=int(os.environ.get("KP_WEB_PORT", WEB_PORT)), app="web.main:app",
+                                       env={**web_env, **(env or {})}, log_path=data_dir / "web.log").start())
     except BaseException:
         stop_platform(broker, services)
         raise
@@ -154,7 +160,8 @@ def announce(broker: EmbeddedBroker, services: list[ServiceProcess]) -> None:
     """Where everything is, and an admin token."""
     typer.echo(f"{'broker':<11}{broker.bootstrap} (embedded tansu, memory storage)")
     for svc in services:
-        typer.echo(f"{svc.name:<11}{svc.url}   docs {svc.url}/docs")
+        typer.echo(f"{svc.name:<11}{svc.url}" + ("   the pages for people: sign in there" if svc.name == "web"
+                                                  else f"   docs {svc.url}/docs"))
     typer.echo("\nadmin token (export TOKEN=...):")
     typer.echo(mint(secret=_settings().jwt_secret.get_secret_value(), subject="admin", scopes=ALL_SCOPES))
 

@@ -13,7 +13,7 @@ import pytest
 from kit.broker import free_port
 
 pytestmark = pytest.mark.timeout(240)
-NAMES = ("registry", "milestones", "alerts", "reports")
+NAMES = ("registry", "milestones", "alerts", "reports", "web")
 
 
 def _healthy(port: int) -> bool:
@@ -43,7 +43,7 @@ def test_a_killed_service_and_broker_come_back_and_ctrl_c_stops_all(tmp_path):
     cli = subprocess.Popen([sys.executable, "-m", "kit.cli", "run", "--data-dir", str(data)], env=env,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        _until(lambda: all(_healthy(p) for p in ports.values()), 120, "the four services healthy")
+        _until(lambda: all(_healthy(p) for p in ports.values()), 120, "the four services and the web healthy")
         _until(lambda: (data / "pids").exists(), 10, "the pid file")
         before = _pids(data)
         os.kill(before["registry"], signal.SIGKILL)

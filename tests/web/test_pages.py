@@ -1,0 +1,212 @@
+"""The people's pages in a real browser (Playwright driving the system Chromium) against the four services: a town's
+reporter on a 375 px phone fills this month's round with a site photo and the office approves it into the project's
+investment; the office closes a supervision task; the map shows the projects as markers in their colours; a user of
+one town never sees or writes another town's round. Screenshots of the pages go to test-results/screenshots/."""
+import base64
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kit.broker import free_port
+from kit.processes import ServiceProcess
+from tests.support.api import client, eventually
+from tests.support.factories import create_project, create_unit
+from tests.support.platform import JWT_SECRET, own_platform
+
+TODAY = "2026-07-03"
+QUIET = {"KP_FIXED_TODAY": TODAY, "KP_DAILY_SCAN": "false", "KP_SNAPSHOT_CHECK_SECONDS": "3600"}
+SHOTS = Path(__file__).parents[2] / "test-results" / "screenshots"
+# a 1×1 PNG: what the phone's camera hands the form
+PHOTO = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+SLOW = 60.0
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("no system Chromium: install Debian's `chromium` (make test does) to run the browser tests")
+    return found
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("web")
+    with own_platform(workdir, {name: QUIET for name in ("registry", "milestones", "alerts", "reports")}) as running:
+        web = ServiceProcess("web", port=free_port(), app="web.main:app", log_path=workdir / "web.log", env={
+            "KP_ENV": "dev", "KP_JWT_SECRET": JWT_SECRET, "KP_WEB_OUTLINES": str(workdir / "outlines.geojson"),
+            **{f"KP_{name.upper()}_URL": running.url(name) for name in ("registry", "milestones", "alerts",
+                                                                        "reports")}})
+        running.services["web"] = web
+        web.start()
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def seeded(city):
+    """Two towns and a department; each town's projects placed on the map; June's round open until 10 July; a task
+    for the first town's project that its reporter has answered."""
+    async with client(city.url("registry")) as office:
+        a = await create_unit(office, name="城关镇", kind="town", code="T-A")
+        b = await create_unit(office, name="临港街道", kind="street", code="T-B")
+        await create_unit(office, name="市住建局", kind="department", code="D-1")
+        places = iter([("30.20", "120.10"), ("30.30", "120.25"), ("30.25", "120.40")])
+        projects = {}
+        for unit, name in ((a, "智能装备产业园"), (a, "城关物流园"), (b, "滨海公园")):
+            lat, lng = next(places)
+            projects[name] = await create_project(office, unit["id"], name=name, listed_on="2026-01-01",
+                                                  latitude=lat, longitude=lng, planned_start_date="2026-09-01",
+                                                  planned_completion_date="2028-06-30")
+        june = (await office.post("/api/v1/reporting-rounds", json={"period": "2026-06",
+                                                                    "deadline": "2026-07-10"})).json()
+    async with client(city.url("alerts")) as alerts:
+        async def known():
+            statuses = [(await alerts.get(f"/api/v1/projects/{p['id']}/status")).status_code
+                        for p in projects.values()]
+            return statuses == [200] * len(projects)
+
+        await eventually(known, timeout=SLOW, what="the projects evaluated by alerts")
+        task = (await alerts.post("/api/v1/tasks", json={"title": "督促开展施工许可办理",
+                                                         "project_id": projects["智能装备产业园"]["id"]})).json()
+    async with client(city.url("alerts"), "tasks:read", "tasks:write", unit_id=a["id"]) as unit:
+        answered = await unit.post(f"/api/v1/tasks/{task['id']}/feedback", json={"feedback": "已提交施工许可申请"})
+        assert answered.status_code == 200, answered.text
+    async with client(city.url("reports")) as reports:
+        async def listed():
+            body = (await reports.get("/api/v1/projects", params={"limit": 50})).json()
+            return len(body["items"]) == 3
+
+        await eventually(listed, timeout=SLOW, what="the projects in reports")
+    return {"a": a, "b": b, "projects": projects, "round": june, "task": task}
+
+
+@pytest.fixture(scope="module")
+async def browser():
+    from playwright.async_api import async_playwright
+
+    executable = _chromium()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield launched
+        await launched.close()
+
+
+async def _signed_in(browser, city, who: str, *, phone: bool = False):
+    context = await browser.new_context(viewport={"width": 375, "height": 812} if phone else
+                                        {"width": 1920, "height": 1080}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{city.url('web')}/login")
+    await page.get_by_role("button", name=who).click()
+    return context, page
+
+
+async def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def test_a_town_reports_from_its_phone_and_the_office_approves_it(city, seeded, browser):
+    project = seeded["projects"]["智能装备产业园"]
+    context, page = await _signed_in(browser, city, "城关镇填报员", phone=True)
+    assert page.url.endswith("/m")
+    await _shot(page, "unit-home-375")
+    # the phone page fits: nothing wider than the screen
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+    await page.locator("li.row", has_text="智能装备产业园").get_by_role("link", name="填报").click()
+    await page.get_by_label("本月完成投资（万元）").fill("1250.5")
+    await page.get_by_label("形象进度").fill("主体结构施工至三层")
+    await page.get_by_label("现场照片（可拍照）").set_input_files(
+        files=[{"name": "site.png", "mimeType": "image/png", "buffer": PHOTO}])
+    await _shot(page, "unit-report-375")
+    await page.get_by_role("button", name="报送").click()
+    await page.get_by_text("已报送，等待项目办审核").wait_for()
+    await context.close()
+
+    async with client(city.url("registry")) as office:
+        reports = (await office.get(f"/api/v1/reporting-rounds/{seeded['round']['id']}/reports")).json()
+        [sent] = [r for r in reports if r["project_id"] == project["id"]]
+        assert (sent["investment"], sent["progress"], len(sent["photos"])) == ("1250.5", "主体结构施工至三层", 1)
+        documents = (await office.get(f"/api/v1/projects/{project['id']}/documents")).json()["items"]
+        assert [d["kind"] for d in documents] == ["site_photo"] and documents[0]["size"] == len(PHOTO)
+
+    context, page = await _signed_in(browser, city, "项目办（管理员）")
+    await page.goto(f"{city.url('web')}/console/rounds")
+    await _shot(page, "console-rounds-1920")
+    row = page.locator(f"tr[data-report='{project['id']}']")
+    await row.get_by_role("button", name="通过").click()
+    await page.get_by_text("已审核通过").wait_for()
+    await context.close()
+
+    async with client(city.url("registry")) as office:
+        async def invested():
+            body = (await office.get(f"/api/v1/projects/{project['id']}/investments")).json()
+            return [(m["period"], m["amount"]) for m in body["items"]] == [("2026-06", "1250.5")]
+
+        await eventually(invested, timeout=SLOW, what="the approved report as June's investment")
+
+
+async def test_the_office_closes_an_answered_task(city, seeded, browser):
+    context, page = await _signed_in(browser, city, "项目办（管理员）")
+    await page.goto(f"{city.url('web')}/console/tasks")
+    row = page.locator(f"tr[data-task='{seeded['task']['id']}']")
+    await row.get_by_label("核实意见").fill("经现场核实，已提交申请")
+    await _shot(page, "console-tasks-1920")
+    await row.get_by_role("button", name="销号").click()
+    await page.get_by_text("已销号").wait_for()
+    await context.close()
+    async with client(city.url("alerts")) as alerts:
+        task = (await alerts.get(f"/api/v1/tasks/{seeded['task']['id']}")).json()
+    assert (task["status"], task["verification_note"]) == ("closed", "经现场核实，已提交申请")
+
+
+async def test_the_map_shows_each_project_in_its_colour(city, seeded, browser):
+    async with client(city.url("reports")) as reports:
+        colours = sorted(p["colour"] for p in (await reports.get("/api/v1/projects", params={"limit": 50})).json()[
+            "items"])
+    context, page = await _signed_in(browser, city, "项目办（管理员）")
+    await page.goto(f"{city.url('web')}/map")
+    await page.wait_for_selector("#map[data-ready='true']")
+    found = sorted([(await marker.get_attribute("class")).split("marker-")[1].split()[0]
+                    for marker in await page.locator("path.marker").all()])
+    assert found == colours and len(found) == 3
+    assert await page.locator("script[src^='http'], link[href^='http']").count() == 0  # every asset is ours
+    await _shot(page, "map-1920")
+    # the project page the card links to: its Gantt chart and investment
+    await page.goto(f"{city.url('web')}/console/projects/{seeded['projects']['智能装备产业园']['id']}")
+    await page.get_by_role("img", name="进度计划甘特图").wait_for()
+    await _shot(page, "console-project-1920")
+    await context.close()
+
+
+async def test_a_town_never_sees_nor_writes_another_towns_round(city, seeded, browser):
+    theirs = seeded["projects"]["智能装备产业园"]
+    context, page = await _signed_in(browser, city, "临港街道填报员", phone=True)
+    text = await page.locator("main").inner_text()
+    assert "滨海公园" in text and "智能装备产业园" not in text and "城关物流园" not in text
+    # writing their report by hand is refused by the registry, and the refusal is shown
+    csrf = await page.locator("input[name=csrf]").first.get_attribute("value")
+    refused = await page.context.request.post(
+        f"{city.url('web')}/m/rounds/{seeded['round']['id']}/projects/{theirs['id']}",
+        multipart={"csrf": csrf, "investment": "1", "progress": "冒报"})
+    assert refused.status == 403
+    # the console is the office's
+    console = await page.context.request.get(f"{city.url('web')}/console")
+    assert console.status == 403
+    # a form without the session's token is refused before anything is sent
+    forged = await page.context.request.post(
+        f"{city.url('web')}/m/rounds/{seeded['round']['id']}/projects/{seeded['projects']['滨海公园']['id']}",
+        multipart={"csrf": "forged", "investment": "1", "progress": "x"})
+    assert forged.status == 403
+    await context.close()
+    async with client(city.url("registry")) as office:
+        reports = (await office.get(f"/api/v1/reporting-rounds/{seeded['round']['id']}/reports")).json()
+    assert {r["project_id"] for r in reports} == {theirs["id"]}  # only what town A sent itself
+
+
+async def test_pages_need_a_signed_in_user(city):
+    async with httpx.AsyncClient(base_url=city.url("web"), follow_redirects=False) as anonymous:
+        for path in ("/m", "/console", "/map", "/map/data"):
+            response = await anonymous.get(path)
+            assert response.status_code == 303 and response.headers["location"].startswith("/login"), path
+        assert (await anonymous.get("/static/vendor/leaflet/leaflet.js")).status_code == 200
