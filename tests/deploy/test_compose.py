@@ -446,3 +446,22 @@ def test_prometheus_scrapes_with_the_token_the_services_require(services):
     assert "/prometheus/metrics-token" in " ".join(services["prometheus"]["entrypoint"])
     for name in SERVICES:
         assert services[name]["environment"]["KP_METRICS_TOKEN"].startswith("${KP_METRICS_TOKEN:?")
+
+
+def test_the_web_reaches_each_service_by_its_compose_name_and_every_kp_variable_is_its_setting(services,
+                                                                                              monkeypatch):
+    from web.settings import WebSettings
+
+    web = services["web"]
+    env = {k: resolve(v) for k, v in web["environment"].items()}
+    assert {f"KP_{name.upper()}_URL": f"http://{name}:{default_port(name)}" for name in SERVICES}.items() <= \
+        env.items()
+    for key, value in env.items():
+        assert key == "KP_PORT" or key.removeprefix("KP_").lower() in WebSettings.model_fields, key
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("KP_WEB_SESSION_SECRET", "s" * 40)
+    monkeypatch.delenv("KP_ENV", raising=False)  # compose runs the pages as production
+    settings = WebSettings()
+    assert (settings.registry_url, settings.dev) == ("http://registry:8001", False)
+    assert web["ports"] == ["8000:8000"] and set(web["depends_on"]) == set(SERVICES)
+    assert web["command"][:4] == ["python", "-m", "uvicorn", "web.main:app"]
