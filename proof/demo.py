@@ -122,6 +122,7 @@ class Loader:
                 await self.projects(projects)
                 await self.parcels_and_documents()
             await self.progress_of_the_weeks()
+            await self._tasks_to_escalate()
             await self.scans()
         await self.supervision()
         await self.reporting_round()
@@ -272,6 +273,23 @@ class Loader:
             await self.call("registry", "POST", f"{base}/statistics/submit")
             accepted = await self.call("registry", "POST", f"{base}/statistics/accept")
             project["statistics_status"] = accepted.get("status", "accepted")
+
+    async def _tasks_to_escalate(self) -> None:
+        """On the first day they can be given: tasks due 3, 10 and 20 days before the last day, so that by then the
+        scans have escalated them to the unit's head, the lead leader and 问责 (unanswered, as some are)."""
+        last = self.city.today
+        if self.day >= last - timedelta(days=3) or self.day == self.city.days[0]:
+            return
+        given = {t["title"] for t in await every(self.c["alerts"], "/api/v1/tasks")}
+        for n, days in enumerate((3, 10, 20)):
+            project = self.city.projects[(20 + n) % len(self.city.projects)]
+            title = f"督促{project['name']}加快前期手续办理"
+            if title in given or last - timedelta(days=days) < self.day:
+                continue
+            await self.call("alerts", "POST", "/api/v1/tasks", json={
+                "title": title, "project_id": project["id"],
+                "deadline": (last - timedelta(days=days)).isoformat()})
+            given.add(title)
 
     async def scans(self) -> None:
         """The day's scans: nodes come due or overdue, then colours, grades, tasks and their escalations."""

@@ -73,7 +73,7 @@ async def test_the_demo_city_lives_its_weeks_and_verify_finds_nothing_wrong(city
 async def test_chaos_under_load_loses_and_doubles_nothing(city, platform):
     report = await chaos.run(platform, city, seconds=40, rate=20, converge=180)
     print("\n".join(report.lines()))
-    assert report.kills == ["registry", "milestones", "alerts", "reports", "broker"]
+    assert sorted(report.kills) == ["alerts", "broker", "milestones", "registry", "reports"]
     assert report.differences == [] and report.converged_in is not None, report.lines()
     assert sum(report.acknowledged.values()) > 400 and set(report.acknowledged) == set(chaos.WRITES)
     assert report.counted["kp_outbox_refeeds_total"] >= 1  # the broker came back empty and was fed again

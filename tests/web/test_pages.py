@@ -3,11 +3,20 @@ reporter on a 375 px phone fills this month's round with a site photo and the of
 investment; the office closes a supervision task; the map shows the projects as markers in their colours; a user of
 one town never sees or writes another town's round. Screenshots of the pages go to test-results/screenshots/."""
 import base64
+import hashlib
+import json
+import secrets
 import shutil
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from kit.broker import free_port
 from kit.processes import ServiceProcess
@@ -21,6 +30,55 @@ SHOTS = Path(__file__).parents[2] / "test-results" / "screenshots"
 # a 1×1 PNG: what the phone's camera hands the form
 PHOTO = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 SLOW = 60.0
+ISSUER, AUDIENCE, CLIENT = "https://sso.example.gov.cn/realms/city", "keyproject", "keyproject-web"
+IDP_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+IDP_USER: dict = {}  # who signs in at the identity provider next (set by a test)
+
+
+class IdentityProvider(BaseHTTPRequestHandler):
+    """A government identity provider as the pages meet it: /authorize sends the browser back with a code (the user
+    is signed in there already), /token exchanges it (PKCE checked) for an RS256 access token, /certs its keys."""
+
+    codes: dict[str, str] = {}
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/authorize":
+            code = secrets.token_urlsafe(12)
+            self.codes[code] = query["code_challenge"]
+            self.send_response(302)
+            self.send_header("location", f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}")
+            self.end_headers()
+        else:
+            jwk = {**jwt.algorithms.RSAAlgorithm.to_jwk(IDP_KEY.public_key(), as_dict=True), "kid": "k1", "alg": "RS256"}
+            self._json({"keys": [jwk]})
+
+    def do_POST(self):  # noqa: N802
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["content-length"])).decode()).items()}
+        challenge = self.codes.pop(form.get("code", ""), None)
+        verifier = base64.urlsafe_b64encode(hashlib.sha256(form.get("code_verifier", "").encode()).digest()).rstrip(
+            b"=").decode()
+        if challenge is None or challenge != verifier or form.get("client_id") != CLIENT:
+            self._json({"error": "invalid_grant"}, status=400)
+            return
+        now = int(time.time())
+        token = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "lisi@city", "name": IDP_USER["name"], "iat": now,
+                            "exp": now + 3600, "unit_id": IDP_USER["unit_id"],
+                            "scope": "projects:read projects:write tasks:read reports:read alerts:read"},
+                           IDP_KEY, algorithm="RS256", headers={"kid": "k1"})
+        self._json({"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+
+    def _json(self, body: dict, status: int = 200) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
 
 
 def _chromium() -> str:
@@ -33,14 +91,25 @@ def _chromium() -> str:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("web")
-    with own_platform(workdir, {name: QUIET for name in ("registry", "milestones", "alerts", "reports")}) as running:
-        web = ServiceProcess("web", port=free_port(), app="web.main:app", log_path=workdir / "web.log", env={
-            "KP_ENV": "dev", "KP_JWT_SECRET": JWT_SECRET, "KP_WEB_OUTLINES": str(workdir / "outlines.geojson"),
-            **{f"KP_{name.upper()}_URL": running.url(name) for name in ("registry", "milestones", "alerts",
-                                                                        "reports")}})
-        running.services["web"] = web
-        web.start()
-        yield running
+    idp = HTTPServer(("127.0.0.1", 0), IdentityProvider)
+    threading.Thread(target=idp.serve_forever, daemon=True).start()
+    at = f"http://127.0.0.1:{idp.server_address[1]}"
+    sso = {"KP_OIDC_ISSUER": ISSUER, "KP_OIDC_AUDIENCE": AUDIENCE, "KP_OIDC_JWKS_URL": f"{at}/certs"}
+    try:
+        with own_platform(workdir, {name: {**QUIET, **sso}
+                                    for name in ("registry", "milestones", "alerts", "reports")}) as running:
+            web = ServiceProcess("web", port=free_port(), app="web.main:app", log_path=workdir / "web.log", env={
+                "KP_ENV": "dev", "KP_JWT_SECRET": JWT_SECRET, "KP_WEB_OUTLINES": str(workdir / "outlines.geojson"),
+                "KP_WEB_OIDC_AUTHORIZE_URL": f"{at}/authorize", "KP_WEB_OIDC_TOKEN_URL": f"{at}/token",
+                "KP_WEB_OIDC_CLIENT_ID": CLIENT,
+                **{f"KP_{name.upper()}_URL": running.url(name) for name in ("registry", "milestones", "alerts",
+                                                                            "reports")}})
+            running.services["web"] = web
+            web.start()
+            yield running
+    finally:
+        idp.shutdown()
+        idp.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +279,21 @@ async def test_pages_need_a_signed_in_user(city):
             response = await anonymous.get(path)
             assert response.status_code == 303 and response.headers["location"].startswith("/login"), path
         assert (await anonymous.get("/static/vendor/leaflet/leaflet.js")).status_code == 200
+
+
+async def test_sign_in_with_the_government_identity_provider(city, seeded, browser):
+    """The authorization code flow with PKCE: the identity provider's access token is what the pages call the
+    services with, and its unit claim decides whose pages they are."""
+    IDP_USER.update(name="李四", unit_id=seeded["b"]["id"])
+    context = await browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto(f"{city.url('web')}/login")
+    await page.get_by_role("link", name="统一身份认证登录").click()
+    await page.wait_for_url("**/m")
+    assert "李四" in await page.locator("header").inner_text()
+    text = await page.locator("main").inner_text()
+    assert "滨海公园" in text and "智能装备产业园" not in text
+    # a callback nobody asked for (a forged or replayed state) signs no one in
+    refused = await context.request.get(f"{city.url('web')}/login/callback?code=x&state=forged")
+    assert refused.status == 400
+    await context.close()
