@@ -25,7 +25,7 @@ from kit import errors
 from kit.bus import broker_reachable, ensure_topics
 from kit.consumer import BatchScope, Consumer, Handlers
 from kit.db import make_engine, make_sessionmaker
-from kit.metrics import MetricsMiddleware, series_at_zero
+from kit.metrics import SERVICE_RESTARTS, MetricsMiddleware, series_at_zero
 from kit.migrations import upgrade
 from kit.outbox import Relay, identify_deployment
 from kit.settings import ServiceSettings
@@ -109,6 +109,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.topics = topics = topics_of(spec, settings)
     identify_deployment(settings.event_source_prefix)
     series_at_zero(spec.name, produces=topics.produces, consumes=topics.consumes)
+    SERVICE_RESTARTS.labels(spec.name).set(settings.restarts)
     errors.install(app)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.include_router(_operations_router())

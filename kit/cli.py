@@ -57,11 +57,16 @@ dlq = typer.Typer(add_completion=False, help="Dead letters: list them, replay th
 app.add_typer(dlq, name="dlq")
 
 
+Database = Annotated[str | None, typer.Option(help="a consuming service's database URL: its own copy of what it "
+                                                   "dead-lettered (kept over a broker restart)")]
+
+
 @dlq.command("list")
 def dlq_list(topic: Annotated[list[str] | None, typer.Option(help="dead-letter topic; repeat (default: all)")] = None,
-             ) -> None:
-    """What each dead-letter topic holds: where, when, which consumer, why, which event."""
-    letters = asyncio.run(dead_letters.list_letters(_bus_settings(), topic or None))
+             database: Database = None) -> None:
+    """What each dead-letter topic holds (or a service's copy): where, when, which consumer, why, which event."""
+    letters = asyncio.run(dead_letters.stored_letters(database) if database else
+                          dead_letters.list_letters(_bus_settings(), topic or None))
     for letter in letters:
         typer.echo(f"{letter.ref}\t{letter.at:%Y-%m-%d %H:%M:%S}Z\t{letter.service or '-'}\t"
                    f"{letter.consumer_group or '-'}\t{letter.kind}\t{letter.event_type or '-'}\t"
@@ -70,11 +75,11 @@ def dlq_list(topic: Annotated[list[str] | None, typer.Option(help="dead-letter t
 
 
 @dlq.command("replay")
-def dlq_replay(ref: Annotated[list[str], typer.Argument(help="<dead-letter topic>:<partition>:<offset>, as listed")]
-               ) -> None:
+def dlq_replay(ref: Annotated[list[str], typer.Argument(help="<dead-letter topic>:<partition>:<offset> or db:<id>, "
+                                                              "as listed")], database: Database = None) -> None:
     """Send dead letters back to their topic; consumers that applied them already skip them (exactly once)."""
     try:
-        for line in asyncio.run(dead_letters.replay(_bus_settings(), ref)):
+        for line in asyncio.run(dead_letters.replay(_bus_settings(), ref, database_url=database)):
             typer.echo(line)
     except (LookupError, ValueError) as exc:
         raise typer.BadParameter(str(exc), param_hint="REF") from exc
@@ -90,6 +95,7 @@ def supervise(broker: EmbeddedBroker, services: list[ServiceProcess], data_dir: 
     keeps no log (memory storage): producers re-feed it from their outboxes when it comes back."""
     backoff: dict[str, float] = {}
     due: dict[str, float] = {}
+    restarts: dict[str, int] = {}
     started: dict[str, float] = {svc.name: time.monotonic() for svc in services} | {"broker": time.monotonic()}
     def write_pids() -> None:  # for operators (and the test): who is who now
         (data_dir / "pids").write_text(f"broker {broker.process.pid}\n" + "".join(
@@ -117,6 +123,10 @@ def supervise(broker: EmbeddedBroker, services: list[ServiceProcess], data_dir: 
                     log.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}\n")
             elif now >= due[name]:
                 del due[name]
+                restarts[name] = restarts.get(name, 0) + 1
+                for svc in services:  # the service reports it (kp_service_restarts)
+                    if svc.name == name:
+                        svc.env["KP_RESTARTS"] = str(restarts[name])
                 restart()
                 started[name] = time.monotonic()
                 write_pids()

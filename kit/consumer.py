@@ -21,7 +21,7 @@ from kit.bus import cluster_id, connection, ensure_topics, make_producer
 from kit.clock import utcnow
 from kit.db import database_unavailable
 from kit.settings import ServiceSettings
-from kit.tables import inbox
+from kit.tables import dead_letters, inbox
 
 log = logging.getLogger(__name__)
 
@@ -268,15 +268,30 @@ class Consumer:
             ("service", self.settings.service_name.encode()),
         ]
         whole = len(record.value or b"") <= self.settings.max_event_bytes
+        value = record.value if whole else _reference(record, reason)
         try:
-            value = record.value if whole else _reference(record, reason)
             kind = [("dead_letter_kind", b"whole")] + list(record.headers or ()) if whole else _REFERENCE
             await self._dlq.send_and_wait(topic, value=value, key=record.key, headers=headers + kind)
         except (MessageSizeTooLargeError, RecordTooLargeError):
             # message-specific (the broker's limit is below ours): never retried as if the broker were down
-            await self._dlq.send_and_wait(topic, value=_reference(record, reason), key=record.key,
-                                          headers=headers + _REFERENCE)
+            whole, value = False, _reference(record, reason)
+            await self._dlq.send_and_wait(topic, value=value, key=record.key, headers=headers + _REFERENCE)
         metrics.EVENTS_DEAD_LETTERED.labels(self.settings.service_name, topic).inc()
+        await self._keep_copy(record, topic=topic, reason=reason, kind="whole" if whole else "reference",
+                              value=value or b"")
+
+    async def _keep_copy(self, record: ConsumerRecord, *, topic: str, reason: str, kind: str, value: bytes) -> None:
+        """The dead letter in the service's own database too: the embedded broker loses its topics on a restart."""
+        try:
+            async with self.sessionmaker() as session:
+                async with session.begin():
+                    await session.execute(insert(dead_letters).values(
+                        topic=topic, source_topic=record.topic, source_partition=record.partition,
+                        source_offset=record.offset, consumer_group=self.settings.group_id,
+                        service=self.settings.service_name, kind=kind, reason=reason[:4000], key=record.key,
+                        value=value, created_at=utcnow()))
+        except Exception:  # noqa: BLE001 - the broker holds it; a copy that could not be kept is only logged
+            log.warning("consumer: no copy of the dead letter kept in the database", exc_info=True)
 
     async def _reread_if_broker_replaced(self) -> None:
         """A broker that came back as another cluster (the embedded one keeps no log) is refilled by the producers'

@@ -18,6 +18,8 @@ EVENTS_SKIPPED = Counter("kp_events_skipped_total", "Events received but already
 EVENTS_FAILED = Counter("kp_events_failed_total", "Event handling attempts that failed and were retried", ["service"])
 EVENTS_DEAD_LETTERED = Counter("kp_events_dead_lettered_total", "Events sent to a dead-letter topic", ["service", "topic"])
 OUTBOX_BACKLOG = Gauge("kp_outbox_backlog", "Outbox events not yet published", ["service"])
+SERVICE_RESTARTS = Gauge("kp_service_restarts", "Times make run's supervisor started this service again after it "
+                         "exited (KP_RESTARTS)", ["service"])
 OUTBOX_REFEEDS = Counter("kp_outbox_refeeds_total", "Times the broker was found to have lost its log and was re-fed", ["service"])
 CONSUMER_LAG = Gauge("kp_consumer_lag", "Messages behind the partition's high watermark", ["service", "topic", "partition"])
 CONSUMER_PARTITIONS = Gauge("kp_consumer_assigned_partitions", "Partitions assigned to this instance", ["service"])

@@ -6,7 +6,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kit.tables import metadata as plumbing_metadata
+from kit.tables import dead_letters, metadata as plumbing_metadata
 
 
 def _config(migrations: Path) -> Config:
@@ -36,6 +36,11 @@ def run_env(service_metadata: MetaData) -> None:
                       render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
+
+
+def create_dead_letter_copy() -> None:
+    """Called from a consuming service's later migration: the dead letters' copy, for databases made before it."""
+    dead_letters.create(context.get_bind(), checkfirst=True)
 
 
 def create_plumbing_tables() -> None:

@@ -73,6 +73,9 @@ class ServiceSettings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     # Pins "today" (demos, backfills); unset in production, where it is the date in `timezone`.
     fixed_today: date | None = None
+    # How many times `make run`'s supervisor has started this process again after it exited (it sets KP_RESTARTS;
+    # exported as kp_service_restarts, so a crash loop shows on a dashboard).
+    restarts: int = Field(default=0, ge=0)
     outbox_retention_days: int = 30
     relay_poll_seconds: float = 1.0
     # How often the relay checks that the broker still holds what it published (re-feeding it if not).

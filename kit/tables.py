@@ -1,4 +1,4 @@
-"""Plumbing tables every service database holds: outbox, inbox, idempotency keys."""
+"""Plumbing tables every service database holds: outbox, inbox, idempotency keys, dead letters."""
 from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text
 
 metadata = MetaData()
@@ -26,6 +26,25 @@ inbox = Table(
     Column("event_id", String(36), primary_key=True),
     Column("type", String(200), nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+# A copy of every message a consumer dead-lettered (the embedded broker keeps nothing over a restart): what
+# `kit.cli dlq list --database` reads and `dlq replay db:<id>` sends back.
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", _id, primary_key=True, autoincrement=True),
+    Column("topic", String(200), nullable=False),  # the dead-letter topic it was sent to
+    Column("source_topic", String(200), nullable=False),
+    Column("source_partition", Integer, nullable=False),
+    Column("source_offset", BigInteger, nullable=False),
+    Column("consumer_group", String(200), nullable=False),
+    Column("service", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),  # whole | reference
+    Column("reason", Text, nullable=False),
+    Column("key", LargeBinary, nullable=True),
+    Column("value", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 idempotency_keys = Table(

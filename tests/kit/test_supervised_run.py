@@ -51,6 +51,9 @@ def test_a_killed_service_and_broker_come_back_and_ctrl_c_stops_all(tmp_path):
                "the registry started again")
         os.kill(_pids(data)["broker"], signal.SIGKILL)
         _until(lambda: _pids(data)["broker"] != before["broker"], 60, "the broker started again")
+        # counted where a dashboard sees it
+        metrics = httpx.get(f"http://127.0.0.1:{ports['registry']}/metrics", timeout=5).text
+        assert 'kp_service_restarts{service="registry"} 1.0' in metrics
         restarts = (data / "restarts.log").read_text()
         assert "registry exited (-9); restarting in 1s" in restarts
         assert "broker exited (-9)" in restarts
