@@ -9,6 +9,11 @@ STAGES = {"planning": "谋划", "signed": "签约", "land_supplied": "供地", "
           "in_operation": "投产"}
 LEVELS = {"none": "未升级", "unit_head": "单位主要负责人", "lead_leader": "牵头领导", "accountability": "问责"}
 TASK_STATUS = {"open": "办理中", "feedback_submitted": "已反馈待核实", "closed": "已销号"}
+CHANGES = {"registered": "登记入库", "updated": "修改信息", "archived": "出库", "stage_changed": "阶段变更",
+           "start_confirmed": "确认实质性开工", "document_registered": "上传资料", "investment_reported": "填报投资",
+           "investment_corrected": "更正投资", "budget_adjusted": "调整预算", "import": "批量导入",
+           "suspension_requested": "申请停工", "suspended": "批准停工", "resumption_requested": "申请复工",
+           "resumed": "批准复工", "submit": "申报入库纳统", "accept": "入库纳统通过", "reject": "入库纳统退回"}
 REPORT_STATUS = {"submitted": "已报送", "returned": "退回修改", "approved": "已审核"}
 
 
@@ -37,4 +42,4 @@ def day(value) -> str:
 FILTERS = {"wan": wan, "yi": yi, "day": day, "colour": lambda c: COLOURS.get(c, c or "—"),
            "grade": lambda g: GRADES.get(g, g or "—"), "stage": lambda s: STAGES.get(s, s or "—"),
            "level": lambda v: LEVELS.get(v, v), "task_status": lambda v: TASK_STATUS.get(v, v),
-           "report_status": lambda v: REPORT_STATUS.get(v, v)}
+           "report_status": lambda v: REPORT_STATUS.get(v, v), "change": lambda v: CHANGES.get(v, v)}

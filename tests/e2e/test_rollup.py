@@ -167,3 +167,20 @@ async def test_an_event_on_a_districts_topic_claiming_another_source_is_refused(
             return f'kp_events_dead_lettered_total{{service="reports",topic="{topic}.dlq"}} 1.0' in metrics
 
         await eventually(dead_lettered, timeout=SLOW, what="the forged event dead-lettered")
+
+
+async def test_the_rollup_is_read_with_reports_read_and_refuses_bad_input(platforms):
+    async with client(platforms.url("reports-city"), auth=False) as anonymous:
+        assert (await anonymous.get("/api/v1/rollup")).status_code == 401
+    async with client(platforms.url("reports-city"), "projects:read") as elsewhere:
+        assert (await elsewhere.get("/api/v1/rollup")).status_code == 403
+    async with client(platforms.url("reports-city"), "reports:read") as reader:
+        assert (await reader.get("/api/v1/rollup", params={"year": 2026})).status_code == 200
+        for bad in ({"year": "1999"}, {"metric": "height"}, {"period": "2026-13"}, {"as_of": "tomorrow"}):
+            refused = await reader.get("/api/v1/rollup", params=bad)
+            assert refused.status_code == 422 and refused.headers["content-type"].startswith(
+                "application/problem+json"), (bad, refused.text)
+        assert (await reader.get("/api/v1/projects", params={"deployment": "x" * 201})).status_code == 422
+    with pytest.raises(ValueError, match="KP_ROLLUP_DISTRICTS"):
+        from services.reports.settings import ReportsSettings
+        ReportsSettings(env="dev", rollup_districts=[{"name": "上城区", "source": "/keyproject", "topic_prefix": "x"}])

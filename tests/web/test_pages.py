@@ -162,8 +162,10 @@ async def browser():
 
 
 async def _signed_in(browser, city, who: str, *, phone: bool = False):
+    # a phone that lets the page know where it is (site photos carry it)
+    where = {"geolocation": {"latitude": 30.123456, "longitude": 120.654321}, "permissions": ["geolocation"]}
     context = await browser.new_context(viewport={"width": 375, "height": 812} if phone else
-                                        {"width": 1920, "height": 1080}, locale="zh-CN")
+                                        {"width": 1920, "height": 1080}, locale="zh-CN", **(where if phone else {}))
     page = await context.new_page()
     await page.goto(f"{city.url('web')}/login")
     await page.get_by_role("button", name=who).click()
@@ -187,6 +189,7 @@ async def test_a_town_reports_from_its_phone_and_the_office_approves_it(city, se
     await page.get_by_label("形象进度").fill("主体结构施工至三层")
     await page.get_by_label("现场照片（可拍照）").set_input_files(
         files=[{"name": "site.png", "mimeType": "image/png", "buffer": PHOTO}])
+    await page.wait_for_function("document.querySelector('#location').value !== ''")
     await _shot(page, "unit-report-375")
     await page.get_by_role("button", name="报送").click()
     await page.get_by_text("已报送，等待项目办审核").wait_for()
@@ -198,6 +201,7 @@ async def test_a_town_reports_from_its_phone_and_the_office_approves_it(city, se
         assert (sent["investment"], sent["progress"], len(sent["photos"])) == ("1250.5", "主体结构施工至三层", 1)
         documents = (await office.get(f"/api/v1/projects/{project['id']}/documents")).json()["items"]
         assert [d["kind"] for d in documents] == ["site_photo"] and documents[0]["size"] == len(PHOTO)
+        assert documents[0]["title"].endswith("位置 30.123456,120.654321")  # where the phone was
 
     context, page = await _signed_in(browser, city, "项目办（管理员）")
     await page.goto(f"{city.url('web')}/console/rounds")
@@ -223,6 +227,13 @@ async def test_the_office_closes_an_answered_task(city, seeded, browser):
     await _shot(page, "console-tasks-1920")
     await row.get_by_role("button", name="销号").click()
     await page.get_by_text("已销号").wait_for()
+    # the supervision day's list, frozen from the console
+    await page.goto(f"{city.url('web')}/console/supervision")
+    await page.get_by_role("button", name="生成督导清单").click()
+    await page.get_by_text("督导清单已生成").wait_for()
+    table = await page.locator("table.grid").inner_text()
+    assert "城关镇" in table and "临港街道" in table
+    await _shot(page, "console-supervision-1920")
     await context.close()
     async with client(city.url("alerts")) as alerts:
         task = (await alerts.get(f"/api/v1/tasks/{seeded['task']['id']}")).json()
@@ -246,6 +257,20 @@ async def test_the_map_shows_each_project_in_its_colour(city, seeded, browser):
     await page.get_by_role("img", name="进度计划甘特图").wait_for()
     await _shot(page, "console-project-1920")
     await context.close()
+
+
+async def test_the_office_places_a_project_where_its_site_photo_was_taken(city, seeded, browser):
+    """After the first test's report: its photo carries the phone's position; the office confirms it as the
+    project's coordinates."""
+    project = seeded["projects"]["智能装备产业园"]
+    context, page = await _signed_in(browser, city, "项目办（管理员）")
+    await page.goto(f"{city.url('web')}/console/projects/{project['id']}")
+    await page.get_by_role("button", name="以此照片位置（30.123456, 120.654321）作为项目坐标").click()
+    await page.get_by_text("已更新项目坐标").wait_for()
+    await context.close()
+    async with client(city.url("registry")) as office:
+        placed = (await office.get(f"/api/v1/projects/{project['id']}")).json()
+    assert (placed["latitude"], placed["longitude"]) == ("30.123456", "120.654321")
 
 
 async def test_a_town_never_sees_nor_writes_another_towns_round(city, seeded, browser):

@@ -3,6 +3,7 @@ investment against plan, alerts, tasks, problems, documents, history), the super
 month's reporting round to approve or return, the rankings and the month's bulletin."""
 import csv
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,6 +18,8 @@ from web.session import User, check_csrf, current_user
 
 router = APIRouter(prefix="/console")
 FILTERS = ("unit_id", "category", "stage", "colour", "grade", "three_class", "q")
+# where a site photo was taken, as the phone page titles it (现场照片 … 位置 30.123456,120.123456)
+PHOTO_PLACE = re.compile(r"位置 (-?\d{1,2}\.\d+),(-?\d{1,3}\.\d+)")
 THREE_CLASSES = {"signed_without_land": "已签约未供地", "land_without_start": "已供地未开工",
                  "started_not_completed": "已开工未竣工"}
 
@@ -114,12 +117,56 @@ async def project_page(request: Request, project_id: str, user: User = Depends(o
         problems = await api.get("alerts", f"/api/v1/projects/{project_id}/problems")
         units = {u["id"]: u["name"] for u in await api.items("registry", "/api/v1/units")}
     today = date.fromisoformat(status["as_of"]) if status.get("as_of") else date.today()
+    located = {d["id"]: found.groups() for d in documents if (found := PHOTO_PLACE.search(d["title"] or ""))}
     nodes.sort(key=lambda n: (n["planned_date"], n["key"]))
     return render(request, "console/project.html", {
         "project": project, "transitions": transitions, "gantt": gantt(nodes, today),
         "chart": investment_chart(invested, project["year"]), "invested": invested, "documents": documents,
         "history": history, "status": status, "tasks": tasks, "problems": problems, "units": units,
+        "located": located,
         "registry_url": request.app.state.settings.registry_url})
+
+
+@router.post("/projects/{project_id}/coordinates")
+async def set_coordinates(request: Request, project_id: str, user: User = Depends(office)):
+    """The office confirms where the project is: the place a site photo was taken becomes its coordinates."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    async with services(request.app.state.settings, user) as api:
+        # as of the version the office looked at: a project changed since is 412, shown, and looked at again
+        await api.call("registry", "PATCH", f"/api/v1/projects/{project_id}",
+                       headers={"If-Match": f'W/"{form.get("version", "")}"'},
+                       json={"latitude": form.get("latitude"), "longitude": form.get("longitude")})
+    flash(request, "已更新项目坐标")
+    return RedirectResponse(f"/console/projects/{project_id}", status_code=303)
+
+
+@router.get("/supervision")
+async def supervision_page(request: Request, user: User = Depends(office)):
+    """The supervision day (每月一督导): the frozen lists, the latest one open."""
+    async with services(request.app.state.settings, user) as api:
+        rounds = (await api.get("alerts", "/api/v1/supervision-rounds", limit=12))["items"]
+        latest = await api.get("alerts", f"/api/v1/supervision-rounds/{rounds[0]['id']}") if rounds else None
+    return render(request, "console/supervision.html", {"rounds": rounds, "latest": latest})
+
+
+@router.get("/supervision/{round_id}.csv")
+async def supervision_csv(request: Request, round_id: str, user: User = Depends(office)):
+    """The frozen list as alerts exports it (UTF-8 with BOM, safe for Excel)."""
+    async with services(request.app.state.settings, user) as api:
+        exported = await api.call("alerts", "GET", f"/api/v1/supervision-rounds/{round_id}", params={"format": "csv"})
+    return Response(exported.content, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": exported.headers.get("content-disposition", "attachment")})
+
+
+@router.post("/supervision")
+async def freeze_supervision(request: Request, user: User = Depends(office)):
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    async with services(request.app.state.settings, user) as api:
+        await api.call("alerts", "POST", "/api/v1/supervision-rounds", json={"date": form.get("date") or None})
+    flash(request, "督导清单已生成")
+    return RedirectResponse("/console/supervision", status_code=303)
 
 
 @router.get("/tasks")

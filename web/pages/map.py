@@ -13,12 +13,17 @@ from web.session import User, check_csrf, current_user
 
 router = APIRouter(prefix="/map")
 MAX_OUTLINES_BYTES = 5 << 20
+CATEGORIES = {"industry": "工业", "manufacturing": "制造业", "services": "服务业", "agriculture": "农业",
+              "infrastructure": "基础设施", "social": "社会民生"}
 
 
 @router.get("")
 async def map_page(request: Request, user: User = Depends(current_user)):
     settings = request.app.state.settings
+    async with services(settings, user) as api:
+        units = [] if user.unit_id else await api.items("registry", "/api/v1/units")
     return render(request, "map.html", {"tiles": settings.web_tile_url, "attribution": settings.web_tile_attribution,
+                                        "units": sorted(units, key=lambda u: u["code"]), "categories": CATEGORIES,
                                         "chosen": {k: v for k in ("colour", "unit_id", "category")
                                                    if (v := request.query_params.get(k))}})
 
