@@ -322,3 +322,15 @@ async def test_sign_in_with_the_government_identity_provider(city, seeded, brows
     refused = await context.request.get(f"{city.url('web')}/login/callback?code=x&state=forged")
     assert refused.status == 400
     await context.close()
+
+
+async def test_sign_in_goes_back_only_to_this_site(city):
+    """`next` after signing in is a path here: never another host (//evil, /\\evil) - no open redirect."""
+    async with httpx.AsyncClient(base_url=city.url("web"), follow_redirects=False) as visitor:
+        page = await visitor.get("/login")
+        csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+        for target, expected in (("/console/tasks", "/console/tasks"), ("//evil.example", "/console"),
+                                 ("/\\evil.example", "/console"), ("https://evil.example", "/console")):
+            signed = await visitor.post("/login", data={"csrf": csrf, "unit_id": "", "next": target})
+            assert (signed.status_code, signed.headers["location"]) == (303, expected), target
+            csrf = (await visitor.get("/login")).text.split('name="csrf" value="')[1].split('"')[0]

@@ -29,7 +29,8 @@ async def _demo_users(settings) -> list[tuple[str, dict | None]]:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site (never another host) to go back to after signing in."""
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+    safe = target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if safe else "/"
 
 
 @router.get("/login")
@@ -58,8 +59,8 @@ async def login(request: Request, csrf: str = Form(""), unit_id: str = Form(""),
         return render(request, "error.html", {"title": "请登录", "detail": "请提供统一身份认证令牌", "errors": []},
                       status_code=401)
     sign_in(request, user)
-    return RedirectResponse(_safe_next(next) if next != "/" else ("/console" if user.office else "/m"),
-                            status_code=303)
+    target = _safe_next(next)
+    return RedirectResponse(target if target != "/" else ("/console" if user.office else "/m"), status_code=303)
 
 
 @router.post("/logout")
