@@ -4,7 +4,7 @@ Project state events are applied in version order (older versions are ignored); 
 yet seen create a placeholder row (version 0) that its state event completes, and which is not evaluated
 until then.
 """
-from datetime import date
+from datetime import date, timezone
 from decimal import Decimal
 
 from sqlalchemy import delete
@@ -92,12 +92,15 @@ class FactHandlers:
         await session.flush()
         await self._evaluate(session, row)
 
-    async def on_investment(self, session: AsyncSession, _event: CloudEvent,
+    async def on_investment(self, session: AsyncSession, event: CloudEvent,
                             report: registry.InvestmentReported) -> None:
         row = await _facts(session, report.project_id, unit_id=report.responsible_unit_id, year=report.year)
         if row.ytd_year is not None and report.year < row.ytd_year:
             return  # a correction of an earlier year: this year's figures stand
-        row.ytd_investment, row.ytd_year = report.ytd_investment, report.year
+        held = row.ytd_event_time
+        if held is not None and (held if held.tzinfo else held.replace(tzinfo=timezone.utc)) > event.time:
+            return  # an older sum, re-fed after a newer one
+        row.ytd_investment, row.ytd_year, row.ytd_event_time = report.ytd_investment, report.year, event.time
         row.annual_plan_investment, row.updated_at = report.annual_plan_investment, utcnow()
         await session.flush()
         await self._evaluate(session, row)

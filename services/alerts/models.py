@@ -67,6 +67,9 @@ class ProjectFact(Base):
     annual_plan_investment: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     ytd_investment: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     ytd_year: Mapped[int | None] = mapped_column(Integer)
+    # when the registry staged the investment event the figures above came from: an older one re-fed after it
+    # (a broker that lost its log) changes nothing
+    ytd_event_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     government_funded: Mapped[bool] = mapped_column(Boolean, default=False)
     budget: Mapped[Decimal | None] = mapped_column(Money)
     approved_adjustments: Mapped[Decimal | None] = mapped_column(Money)

@@ -66,8 +66,10 @@ async def on_project_state(session: AsyncSession, event: CloudEvent, project: re
     async with changing(session, project.id) as row:
         if row.registered and row.version >= project.version:
             return
-        # Investments of a project are announced after it (one key, one ordered partition): a project seen for the
-        # first time has none to sum yet.
+        # Investments of a project are announced after it (one key, one ordered partition), but a producer that
+        # re-feeds a broker which lost its log may deliver one before it: a project seen for the first time sums
+        # whatever months are already here.
+        first_seen_registered = not row.registered
         year_changed = row.registered and row.year != project.year
         if row.registered and (row.unit_id, row.year) != (project.responsible_unit_id, project.year):
             await session.execute(insert(ProjectMove).values(
@@ -97,7 +99,7 @@ async def on_project_state(session: AsyncSession, event: CloudEvent, project: re
         row.real_start_date = project.real_start_date
         row.government_funded = project.government_funded
         row.concentrated_start = project.concentrated_start
-        if year_changed:
+        if year_changed or first_seen_registered:
             row.ytd_investment = await ytd_of(session, project_id=project.id, year=project.year)
 
 
