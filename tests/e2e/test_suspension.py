@@ -207,11 +207,12 @@ async def test_whether_suspended_projects_count_in_the_start_rate_is_a_setting(c
     with city.configured("reports", "reports-excluding-suspended", excluding) as other:
         for url, (percent, base, target) in ((city.url("reports"), ("50.0", 2, 1)), (other, ("100.0", 1, 1))):
             async with client(url) as reports:
-                async def suspended():
+                async def suspended():  # both projects there (their events are on two partitions), one suspended
                     body = (await reports.get("/api/v1/overview", params=scope)).json()
-                    return body.get("by_grade", {}).get("suspended", {}).get("count") == 1
+                    return body.get("project_count") == 2 and body["by_grade"]["suspended"]["count"] == 1 and \
+                        body["started_or_completed_count"] == 1
 
-                await eventually(suspended, timeout=SLOW, what="the suspended project in reports")
+                await eventually(suspended, timeout=SLOW, what="the two projects, one suspended, in reports")
                 overview = await _ok(await reports.get("/api/v1/overview", params=scope))
                 assert (overview["project_count"], overview["started_or_completed_count"]) == (2, 1)
                 assert (overview["start_or_completion_rate_percent"], overview["start_rate_project_count"],

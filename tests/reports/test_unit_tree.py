@@ -136,8 +136,10 @@ async def test_an_office_that_rounds_up_configures_it(tree, city_platform):
         async with client(instance.url, "reports:read") as reports:
             q = {"year": TREE_YEAR, "unit_id": tree.units["Q"].id}
 
-            async def caught_up():
-                return (await reports.get("/api/v1/overview", params=q)).json()["started_or_completed_count"] == 5
+            async def caught_up():  # the district's starts, and every project of the year (the board counts all)
+                district = (await reports.get("/api/v1/overview", params=q)).json()
+                whole = (await reports.get("/api/v1/overview", params={"year": TREE_YEAR})).json()
+                return district["started_or_completed_count"] == 5 and whole["project_count"] == 15
 
             await eventually(caught_up, timeout=SLOW, interval=0.5, what="the tree city in the other instance")
             body = await _get(reports, "/api/v1/overview", **q)
