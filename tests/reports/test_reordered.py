@@ -1,6 +1,7 @@
 """A producer that re-feeds a broker which lost its log may deliver an event after a newer one of the same thing
 (`make chaos` found it): reports keeps the newest - a node's highest version, a month's latest event - and a project
 registered after its investments sums them."""
+import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -31,7 +32,7 @@ async def test_newer_facts_delivered_first_stand(platform, reports):
                                   cumulative_investment=Decimal(amount), annual_plan_investment=Decimal("1200"))
         return _at(new_event(data, subject=pid, source=REGISTRY), seconds)
 
-    node = {"id": f"node-{pid}", "project_id": pid, "key": "started", "name": "开工", "planned_date": date(2026, 4, 1),
+    node = {"id": str(uuid.uuid4()), "project_id": pid, "key": "started", "name": "开工", "planned_date": date(2026, 4, 1),
             "baseline_date": date(2026, 4, 1)}
     completed = new_event(MilestoneCompleted(**node, actual_date=date(2026, 3, 30), status="done_on_time", version=2),
                           subject=pid, source=MILESTONES)

@@ -2,6 +2,7 @@
 import asyncio
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
@@ -23,7 +24,7 @@ def fresh_database(name: str, directory: Path) -> str:
     if base is None:
         return f"sqlite+aiosqlite:///{directory / unique}.db"
     url = make_url(base)
-    asyncio.run(_on_server(url, f'CREATE DATABASE "{unique}"'))
+    _run(_on_server(url, f'CREATE DATABASE "{unique}"'))
     _created.append(unique)
     return url.set(database=unique).render_as_string(hide_password=False)
 
@@ -32,8 +33,19 @@ def drop_created_databases() -> None:
     """Drop the PostgreSQL databases this session made (their services have stopped by now)."""
     base = postgres_base()
     if base is not None and _created:
-        asyncio.run(_on_server(make_url(base), *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in _created)))
+        _run(_on_server(make_url(base), *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in _created)))
         _created.clear()
+
+
+def _run(coroutine) -> None:
+    """Run `coroutine` to its end from sync code, also when called inside a test's running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
 
 
 async def _on_server(url, *statements: str) -> None:
