@@ -43,7 +43,9 @@ class UndecodableEvent(ValueError):
     """A message that is not a CloudEvent of a known type and version; it belongs in the dead-letter topic."""
 
 
-def new_event(data: EventData, *, subject: str, source: str) -> CloudEvent:
+def new_event(data: EventData, *, subject: str, source: str, traceparent: str | None = None) -> CloudEvent:
+    """`traceparent`: the W3C trace context of what caused the event (the CloudEvents distributed-tracing
+    extension), so a consumer continues that trace."""
     return CloudEvent(
         id=str(uuid.uuid4()),
         source=source,
@@ -53,6 +55,7 @@ def new_event(data: EventData, *, subject: str, source: str) -> CloudEvent:
         time=datetime.now(timezone.utc),
         subject=subject,
         data=data.model_dump(mode="json"),
+        **({"traceparent": traceparent} if traceparent else {}),
     )
 
 

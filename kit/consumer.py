@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.catalog import CATALOG
 from contracts.envelope import CloudEvent, EventData, UndecodableEvent, decode
 from contracts.topics import dead_letter, from_its_producer
-from kit import metrics
+from kit import metrics, tracing
 from kit.bus import cluster_id, connection, ensure_topics, make_producer
 from kit.clock import utcnow
 from kit.db import database_unavailable
@@ -60,6 +60,12 @@ def _reference(record: ConsumerRecord, reason: str) -> bytes:
                        "size": len(value), "first_bytes_base64": base64.b64encode(value[:REFERENCE_BYTES]).decode(),
                        "reason": reason[:4000]}).encode()
 
+
+
+def _continuing(cloud_event: CloudEvent):
+    """Handle the event in the trace that caused it: what its handler stages and logs carries that trace."""
+    return tracing.within(tracing.child_of((cloud_event.model_extra or {}).get("traceparent")),
+                          event_id=cloud_event.id)
 
 class Consumer:
     """Applies each event once: the inbox row and the handler's effects commit together, then the offset."""
@@ -165,6 +171,11 @@ class Consumer:
         if handler is None:
             metrics.EVENTS_SKIPPED.labels(self.settings.service_name, "not_handled").inc()
             return
+        with _continuing(cloud_event):
+            await self._apply_until_done(record, handler, cloud_event, data)
+
+    async def _apply_until_done(self, record: ConsumerRecord, handler: Handler, cloud_event: CloudEvent,
+                                data: EventData) -> None:
         attempt = waits = 0
         while True:
             try:
@@ -212,7 +223,8 @@ class Consumer:
                             duplicates += 1
                             continue
                         seen.add(cloud_event.id)
-                        await handler(session, cloud_event, data)
+                        with _continuing(cloud_event):
+                            await handler(session, cloud_event, data)
                         # Handlers mix Core statements and ORM objects: the next one must read what this one wrote.
                         await session.flush()
                         session.expire_all()

@@ -1,9 +1,11 @@
 """Async engine, column types and the unit-of-work session used by requests and consumers."""
+from datetime import timezone
 from decimal import Decimal
 
 from asyncpg.exceptions import (AdminShutdownError, CannotConnectNowError, CrashShutdownError,
                                 PostgresConnectionError)
-from sqlalchemy import BigInteger, event
+from sqlalchemy import BigInteger, DateTime, event
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -37,6 +39,22 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+class _UTCDateTime(SQLITE_DATETIME):
+    """SQLite keeps no offset: a timezone-aware column reads back in UTC (what every service writes), as it does on
+    PostgreSQL, so a timestamp leaves the API with its offset from either database."""
+
+    def result_processor(self, dialect, coltype):
+        parse = super().result_processor(dialect, coltype)
+        if not self.timezone:
+            return parse
+
+        def process(value):
+            value = parse(value) if parse is not None else value
+            return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+        return process
+
+
 def make_engine(url: str, *, read_only: bool = False) -> AsyncEngine:
     """Build the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE so writers queue instead of failing.
 
@@ -48,6 +66,7 @@ def make_engine(url: str, *, read_only: bool = False) -> AsyncEngine:
         # connection fails, the pool then replaces every older connection, and the failure is a 503 (kit.errors).
         return create_async_engine(url, pool_size=20, max_overflow=0, pool_timeout=30)
     engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: _UTCDateTime}
 
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_conn, _record):

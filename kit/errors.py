@@ -5,8 +5,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kit.asgi import HttpMiddleware
 from kit.db import database_unavailable
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,10 @@ class TooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "The upload is too large"
 
 
+class UnsupportedMediaType(Problem):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class Invalid(Problem):
     status, slug, title = 422, "validation-error", "The request is not valid"
 
@@ -71,7 +77,7 @@ class Unavailable(Problem):
 TITLES_ZH = {
     "bad-request": "请求有误", "unauthorized": "缺少或无效的凭证", "forbidden": "无权执行此操作", "not-found": "未找到",
     "conflict": "与当前状态冲突", "precondition-failed": "资源已被他人修改", "precondition-required": "需要 If-Match 请求头",
-    "payload-too-large": "上传内容过大", "validation-error": "请求内容无效", "unavailable": "暂时无法提供服务",
+    "payload-too-large": "上传内容过大", "unsupported-media-type": "媒体类型不受支持", "validation-error": "请求内容无效", "unavailable": "暂时无法提供服务",
     "method-not-allowed": "不支持该请求方法", "http-error": "请求无法处理", "database-unavailable": "数据库暂时不可用",
     "internal-error": "服务器内部错误",
 }
@@ -124,6 +130,25 @@ def _location(loc: tuple, kind: str | None) -> str:
     return ".".join(parts)
 
 
+def _json(media_type: str) -> bool:
+    essence = media_type.split(";", 1)[0].strip().lower()
+    return essence == "application/json" or (essence.startswith("application/") and essence.endswith("+json"))
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the resource at this path serves: Starlette's 405 names only the first route's (RFC 9110
+    §15.5.6). Where a fixed path and a templated one both match (/projects/import, /projects/{project_id}), the
+    resource is the fixed one's."""
+    path, root = request.scope["path"], request.scope.get("root_path", "")
+    path = path[len(root):] if root and path.startswith(root) else path
+    by_template: dict[int, set[str]] = {}
+    for route in iter_route_contexts(request.app.routes):  # routers included whole (FastAPI ≥ 0.16x) as well
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            by_template.setdefault(route.path_format.count("{"), set()).update(route.methods)
+    return sorted(by_template[min(by_template)]) if by_template else []
+
+
 def _lang(request: Request) -> str:
     return language(request.headers.get("accept-language"))
 
@@ -139,6 +164,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
+        media_type = request.headers.get("content-type")
+        if media_type and not _json(media_type) and any(tuple(e.get("loc", ())) == ("body",) for e in exc.errors()):
+            # FastAPI hands a JSON operation's body over unread when it names another media type
+            return problem_response(status=415, slug=UnsupportedMediaType.slug, title=UnsupportedMediaType.title,
+                                    detail=f"this operation reads application/json, not {media_type}",
+                                    instance=request.url.path, headers={"Accept": "application/json"},
+                                    lang=_lang(request))
         errors = [
             {"field": _location(tuple(e.get("loc", ())), e.get("type")), "message": e.get("msg", "invalid"), "kind": e.get("type")}
             for e in exc.errors()
@@ -151,9 +183,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
         return problem_response(status=exc.status_code, slug=slug, title=str(exc.detail), detail=str(exc.detail),
-                                instance=request.url.path, headers=getattr(exc, "headers", None),
-                                lang=_lang(request))
+                                instance=request.url.path, headers=headers, lang=_lang(request))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
@@ -166,3 +200,19 @@ def install(app: FastAPI) -> None:
         return problem_response(status=500, slug="internal-error", title="Internal error",
                                 detail="The server failed to handle the request", instance=request.url.path,
                                 lang=_lang(request))
+
+
+class RefuseNul(HttpMiddleware):
+    """A NUL character in the path or the query is 422: PostgreSQL cannot compare text holding it (a 500 there).
+    Bodies are checked by their models (kit.inputs.Strict)."""
+
+    async def http(self, scope, receive, send):
+        if "\x00" in scope["path"] or b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]:
+            where = "path" if "\x00" in scope["path"] else "query"
+            response = problem_response(status=422, slug=Invalid.slug, title=Invalid.title,
+                                        detail=f"the {where} holds a NUL character",
+                                        instance=scope["path"].replace("\x00", "%00"),
+                                        errors=[field_error(where, "text cannot contain NUL characters")])
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -58,29 +58,41 @@ async def remember(session: AsyncSession, *, key: str, status: int, body: object
         status=status, body=orjson.dumps(body).decode()))
 
 
-def _replayed(stored: tuple[int, object]) -> JSONResponse:
+def _created(body: dict, location: Callable[[dict], object], etag: Callable[[dict], str] | None) -> dict[str, str]:
+    headers = {"Location": str(location(body))}
+    if etag is not None:
+        headers["ETag"] = etag(body)
+    return headers
+
+
+def _replayed(stored: tuple[int, object], headers: dict[str, str]) -> JSONResponse:
     status, body = stored
-    return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(body, status_code=status, headers={"Idempotent-Replayed": "true", **headers})
 
 
 async def create_once(session: AsyncSession, *, key: str | None, scope: str, request_body: BaseModel,
-                      create: Callable[[], Awaitable[BaseModel]]) -> JSONResponse:
-    """Run `create` once per Idempotency-Key (scoped to the route and the caller); respond 201 with its JSON."""
+                      create: Callable[[], Awaitable[BaseModel]], location: Callable[[dict], object],
+                      etag: Callable[[dict], str] | None = None) -> JSONResponse:
+    """Run `create` once per Idempotency-Key (scoped to the route and the caller); respond 201 with its JSON, the
+    `location` of what it created (from the JSON: a URL, e.g. `request.url_for` of the route that reads it) and, for a
+    versioned resource, its `etag` (else kit.conditional tags the body)."""
     if key is None:
-        return Response((await create()).model_dump_json(), status_code=201, media_type="application/json")
+        created = await create()
+        return Response(created.model_dump_json(), status_code=201, media_type="application/json",
+                        headers=_created(created.model_dump(mode="json"), location, etag))
     # Hashed: a 200-character header plus its scope always fits the key column.
     owned = f"{current_caller.get()}\n{key}"
     scoped_key = f"{scope}:{fingerprint(owned.encode())}"
     request_hash = fingerprint(request_body.model_dump_json().encode())
     stored = await replay(session, key=scoped_key, request_hash=request_hash)
     if stored is not None:
-        return _replayed(stored)
+        return _replayed(stored, _created(stored[1], location, etag))
     if not await claim(session, key=scoped_key, request_hash=request_hash):
         # A concurrent request with this key committed first: answer as it did.
         stored = await replay(session, key=scoped_key, request_hash=request_hash)
         if stored is None:
             raise Conflict("a request with this Idempotency-Key is still in progress; retry")
-        return _replayed(stored)
+        return _replayed(stored, _created(stored[1], location, etag))
     body = (await create()).model_dump(mode="json")
     await remember(session, key=scoped_key, status=201, body=body)
-    return JSONResponse(body, status_code=201)
+    return JSONResponse(body, status_code=201, headers=_created(body, location, etag))

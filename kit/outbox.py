@@ -12,7 +12,7 @@ from sqlalchemy import Insert, Table, bindparam, delete, event, func, insert, se
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import KAFKA_HEADERS, CloudEvent, EventData, encode, new_event
-from kit import metrics
+from kit import metrics, tracing
 from kit.bus import cluster_id, ensure_topics, make_producer, total_end_offset
 from kit.clock import utcnow
 from kit.db import database_unavailable
@@ -44,7 +44,7 @@ def _deployment(source: str) -> str:
 
 
 def _outbox_row(data: EventData, *, subject: str, source: str) -> tuple[CloudEvent, dict]:
-    cloud_event = new_event(data, subject=subject, source=_deployment(source))
+    cloud_event = new_event(data, subject=subject, source=_deployment(source), traceparent=tracing.current.get())
     row = {"event_id": cloud_event.id, "topic": data.topic, "key": subject, "type": data.type,
            "body": encode(cloud_event), "created_at": cloud_event.time}
     return cloud_event, row
@@ -135,37 +135,42 @@ class Relay:
         try:
             while True:
                 try:
-                    if lock_conn is None:
-                        lock_conn = await self._acquire_leadership()
+                    # Every step bounded: a connection the database dropped mid-operation may never answer.
+                    limit = self.settings.relay_pass_timeout_seconds
+                    async with asyncio.timeout(limit) as bounded:
                         if lock_conn is None:
-                            await asyncio.sleep(self.settings.relay_poll_seconds)
-                            continue
-                    if self._producer is None:
-                        # Create the topic before the producer asks for it: a broker that creates topics on demand
-                        # (tansu; Kafka by default) would give it its own default partition count.
-                        await ensure_topics(self.settings, [self.topic])
-                        self._producer = make_producer(self.settings)
-                        await self._producer.start()
-                        self._check_log = True
-                    if self._check_log or time.monotonic() >= self._next_log_check:
-                        # Also checked periodically: a producer rides out a short broker restart without an error,
-                        # so an emptied broker is not always announced by a failure.
-                        lost = await self._refeed_if_log_lost()
-                        self._next_log_check = time.monotonic() + self.settings.relay_log_check_seconds
-                        if lost and not self._check_log:
-                            # This producer outlived the restart; its metadata may name partitions the new broker
-                            # does not list. Re-feed through a fresh one, after the topic is re-created.
-                            await self._close_producer()
-                            continue
-                        self._check_log = False
-                    while (published := await self.publish_pending()) == self.settings.relay_batch_size:
-                        pass
-                    busy_until = time.monotonic() + _LINGER if published else 0.0
-                    await self._purge_expired()
-                    backoff = 0.2
+                            lock_conn = await self._acquire_leadership()
+                            if lock_conn is None:
+                                await asyncio.sleep(self.settings.relay_poll_seconds)
+                                continue
+                        if self._producer is None:
+                            # Create the topic before the producer asks for it: a broker that creates topics on demand
+                            # (tansu; Kafka by default) would give it its own default partition count.
+                            await ensure_topics(self.settings, [self.topic])
+                            self._producer = make_producer(self.settings)
+                            await self._producer.start()
+                            self._check_log = True
+                        if self._check_log or time.monotonic() >= self._next_log_check:
+                            # Also checked periodically: a producer rides out a short broker restart without an error,
+                            # so an emptied broker is not always announced by a failure.
+                            lost = await self._refeed_if_log_lost()
+                            self._next_log_check = time.monotonic() + self.settings.relay_log_check_seconds
+                            if lost and not self._check_log:
+                                # This producer outlived the restart; its metadata may name partitions the new broker
+                                # does not list. Re-feed through a fresh one, after the topic is re-created.
+                                await self._close_producer()
+                                continue
+                            self._check_log = False
+                        while (published := await self.publish_pending()) == self.settings.relay_batch_size:
+                            bounded.reschedule(asyncio.get_running_loop().time() + limit)  # per batch: a long
+                            # backlog is not a stuck pass
+                        busy_until = time.monotonic() + _LINGER if published else 0.0
+                        await self._purge_expired()
+                        backoff = 0.2
                 except Exception as exc:
                     broker_down = isinstance(exc, (KafkaError, OSError))  # TimeoutError is an OSError
-                    database_down = database_unavailable(exc)
+                    # a stuck step may have been either's: the producer and the leader lock are both taken anew
+                    database_down = isinstance(exc, TimeoutError) or database_unavailable(exc)
                     if not (broker_down or database_down):
                         raise
                     log.warning("relay: broker or database unavailable (%r); retrying in %.1fs", exc, backoff)
@@ -328,8 +333,13 @@ async def _rows(executing: Awaitable) -> list:
 async def _release(lock_conn) -> None:
     # Discarded, not returned to the pool: a pooled connection would keep holding the session's advisory lock.
     with contextlib.suppress(Exception):  # it may be dead already, which releases the lock too
-        await lock_conn.invalidate()
-        await lock_conn.close()
+        # Bounded: a connection the server terminated mid-operation may never answer the close.
+        await asyncio.wait_for(_discard(lock_conn), 5)
+
+
+async def _discard(lock_conn) -> None:
+    await lock_conn.invalidate()
+    await lock_conn.close()
 
 
 class _NoLock:

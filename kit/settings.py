@@ -77,10 +77,19 @@ class ServiceSettings(BaseSettings):
     # exported as kp_service_restarts, so a crash loop shows on a dashboard).
     restarts: int = Field(default=0, ge=0)
     outbox_retention_days: int = 30
+    # Log lines: one JSON object each (json), or plain text for people (text); from this level up.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Browser origins allowed to call the API from their own pages (KP_CORS_ORIGINS='["https://gis.city.gov.cn"]');
+    # none by default: the platform's own pages call it from the server.
+    cors_origins: list[str] = []
     relay_poll_seconds: float = 1.0
     # How often the relay checks that the broker still holds what it published (re-feeding it if not).
     relay_log_check_seconds: float = 5.0
     relay_batch_size: int = 500
+    # A relay pass (take the leader lock, check the broker's log, publish a batch) that has not ended by then is
+    # abandoned and retried: a connection the database dropped mid-operation may never answer.
+    relay_pass_timeout_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _a_real_secret_outside_dev(self):

@@ -6,7 +6,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from web.api import ServiceRefused
+from web import gateway
+from web.api import SERVICES, ServiceRefused
 from web.pages import console, map as map_page, signin, unit
 from web.render import render
 from web.session import SignIn
@@ -25,6 +26,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in (signin.router, unit.router, console.router, map_page.router):
         app.include_router(router)
+    gateway.install(app, {name: getattr(settings, f"{name}_url") for name in SERVICES})
 
     @app.exception_handler(SignIn)
     async def to_sign_in(request: Request, _exc: SignIn):

@@ -3,21 +3,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from kit.auth import Principal, authenticate, require
-from kit.errors import Forbidden
+from kit.auth import Principal, require, require_any
 
 READ_SCOPES = ("alerts:read", "alerts:write", "tasks:read", "tasks:write", "reports:read")
-
-
-def require_any(*scopes: str):
-    """Dependency: the caller's principal, which must hold one of `scopes` (or admin)."""
-
-    def dependency(principal: Principal = Depends(authenticate)) -> Principal:
-        if not any(principal.has(scope) for scope in scopes):
-            raise Forbidden(f"the token lacks one of the scopes {', '.join(scopes)}")
-        return principal
-
-    return dependency
 
 
 def ensure_supervisor(principal: Principal, action: str) -> None:

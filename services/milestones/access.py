@@ -3,18 +3,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from kit.auth import ADMIN, Principal, authenticate, require
-from kit.errors import Forbidden
+from kit.auth import ADMIN, Principal, require, require_any
 
 # Anyone who may read the project library may read its schedules; milestones:read grants schedules alone.
 READ_SCOPES = ("milestones:read", "projects:read", "milestones:write")
 WRITE_SCOPE = "milestones:write"
-
-
-def _reader(principal: Principal = Depends(authenticate)) -> Principal:
-    if not any(principal.has(scope) for scope in READ_SCOPES):
-        raise Forbidden("the token lacks the 'milestones:read' (or 'projects:read') scope")
-    return principal
 
 
 def _template_writer(principal: Principal = Depends(require(WRITE_SCOPE))) -> Principal:
@@ -22,7 +15,7 @@ def _template_writer(principal: Principal = Depends(require(WRITE_SCOPE))) -> Pr
     return principal
 
 
-Reader = Annotated[Principal, Depends(_reader)]
+Reader = Annotated[Principal, Depends(require_any(*READ_SCOPES))]
 Writer = Annotated[Principal, Depends(require(WRITE_SCOPE))]
 TemplateWriter = Annotated[Principal, Depends(_template_writer)]
 Admin = Annotated[Principal, Depends(require(ADMIN))]

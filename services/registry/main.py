@@ -3,7 +3,6 @@ from pathlib import Path
 
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
-from kit.errors import Invalid, field_error, problem_response
 from services.registry import categories
 from services.registry.imports.router import router as imports
 from services.registry.investments.router import router as investments
@@ -28,31 +27,10 @@ SPEC = ServiceSpec(
 )
 
 
-class RefuseNul:
-    """A NUL character in the path or the query is 422: PostgreSQL cannot compare text holding it (a 500 there).
-    Bodies are checked by their models (services.registry.validation.Strict)."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]
-                                        or b"\x00" in scope["query_string"]):
-            where = "path" if "\x00" in scope["path"] else "query"
-            response = problem_response(status=422, slug=Invalid.slug, title=Invalid.title,
-                                        detail=f"the {where} holds a NUL character",
-                                        instance=scope["path"].replace("\x00", "%00"),
-                                        errors=[field_error(where, "text cannot contain NUL characters")])
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
 def create_app(settings: RegistrySettings | None = None):
     settings = settings or RegistrySettings()
     categories.configure(settings.extra_categories)
     app = create_service_app(SPEC, settings)
-    app.add_middleware(RefuseNul)
     return app
 
 

@@ -1,32 +1,18 @@
 """Field types and constraint translation shared by the registry's API models."""
 import re
-import unicodedata
 from datetime import datetime, timezone
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, StringConstraints
 from sqlalchemy.exc import IntegrityError
 
-from contracts.types import Money
 from kit.errors import Conflict, Invalid, Problem, field_error
+from kit.inputs import text
 
-def visible(value: str) -> str:
-    """Text someone can read: not made only of invisible characters (zero-width, bidi controls, spaces)."""
-    if not any(unicodedata.category(c)[0] not in "CZ" for c in value):
-        raise ValueError("the text has no visible character (only spaces, zero-width or direction marks)")
-    return value
-
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(visible)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
-                     AfterValidator(visible)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(visible)]
+Text, LongText, Name = text(200), text(2000), text(300)
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64,
                                         pattern=r"^[A-Za-z0-9_\-./]+$")]
 
-# kit.db.Money keeps millionths of 万元 in a BIGINT (at most ~9.2e12 万元); a request above this ceiling is 422, not 500.
-StoredMoney = Annotated[Money, Field(le=Decimal(10) ** 12)]
 
 
 
@@ -37,31 +23,6 @@ def _utc(value: datetime) -> datetime:
 # A stored UTC timestamp as the API shows it: SQLite reads it back without its offset, PostgreSQL with it; either way
 # it leaves with "Z", so one record reads the same from every endpoint and database.
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
-
-
-def has_nul(value: Any) -> bool:
-    """Whether a string (or any string inside a list or mapping) holds a NUL character."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, (list, tuple)):
-        return any(has_nul(v) for v in value)
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    return False
-
-
-class Strict(BaseModel):
-    """Request bodies reject unknown fields, so a typo is an error and not silently dropped, and text holding NUL
-    (which PostgreSQL cannot store: a 500 there, silently kept on SQLite) on every database alike."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if has_nul(value):
-            raise ValueError("text cannot contain NUL characters")
-        return value
 
 
 # The column a NOT NULL violation names: SQLite "NOT NULL constraint failed: units.name", PostgreSQL

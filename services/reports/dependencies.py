@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.auth import ADMIN, Principal, require
 from kit.clock import today as clock_today
 from kit.db import is_sqlite, make_engine, make_sessionmaker
-from services.reports.periods import FIRST_DAY, MAX_YEAR, MIN_YEAR, MONTH_PATTERN
+from services.reports.periods import MAX_YEAR, MIN_YEAR, MONTH_PATTERN, ReportDay
 from services.reports.settings import ReportsSettings
 
 Reader = Annotated[Principal, Depends(require("reports:read"))]
 Admin = Annotated[Principal, Depends(require(ADMIN))]
 
 Year = Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description="the list year; every year when not given")]
-AsOf = Annotated[date | None, Query(ge=FIRST_DAY, description="figures as of this date (not after today); today when "
+AsOf = Annotated[ReportDay | None, Query(description="figures as of this date (not after today); today when "
                                                                "not given")]
 Period = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="a month (YYYY-MM): its frozen snapshot")]
 UnitId = Annotated[str | None, Query(max_length=36)]

@@ -4,10 +4,12 @@ from datetime import date, timedelta
 
 from contracts.types import month_end
 from kit.errors import Invalid, field_error
+from kit.inputs import day
 
 # The years the platform knows (the registry's list years): periods, years and dates outside them are 422, not 500.
 MIN_YEAR, MAX_YEAR = 2000, 2100
 FIRST_DAY = date(MIN_YEAR, 1, 1)
+ReportDay = day(FIRST_DAY, date(MAX_YEAR, 12, 31))  # a date a report is asked for
 _YEAR = r"(20\d\d|2100)"
 MONTH_PATTERN = rf"^{_YEAR}-(0[1-9]|1[0-2])$"
 QUARTER_PATTERN = rf"^{_YEAR}-Q[1-4]$"

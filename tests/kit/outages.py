@@ -46,3 +46,17 @@ async def database_outage(url: str):
     finally:
         await holder.close()
         await killer.close()
+
+
+@contextlib.asynccontextmanager
+async def stalled_outbox(url: str):
+    """PostgreSQL: the outbox is locked while the block runs and nobody is terminated, so whoever touches it waits,
+    as on a connection that will never answer."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    holder = await asyncpg.connect(dsn)
+    try:
+        async with holder.transaction():
+            await holder.execute("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")
+            yield
+    finally:
+        await holder.close()

@@ -14,7 +14,8 @@ from kit.broker import free_port
 from kit.outbox import Relay, stage
 from kit.settings import ServiceSettings
 from kit.tables import outbox
-from tests.kit.outages import database_outage
+from tests.kit.outages import database_outage, stalled_outbox
+from tests.support.databases import postgres_base
 from tests.support.api import eventually
 from tests.support.kafka import read_topic
 
@@ -83,9 +84,41 @@ async def test_the_relay_waits_out_a_database_outage_and_publishes_after_it(plum
         assert not task.done()
     finally:
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
     markers = [orjson.loads(r.value)["data"]["marker"] for r in await read_topic(broker.bootstrap, topic)]
     assert markers == ["before", "after"]
+
+
+@pytest.mark.skipif(postgres_base() is None, reason="a statement that waits without end needs PostgreSQL's locks")
+async def test_a_relay_step_that_never_answers_is_abandoned_and_retried(plumbing, broker, caplog):
+    url, sessionmaker = plumbing
+    topic = f"keyproject.tests.relay.{uuid.uuid4().hex[:10]}"
+    settings = relay_settings(url, broker.bootstrap, relay_poll_seconds=0.2, relay_pass_timeout_seconds=1.0)
+    await stage_probes(sessionmaker, topic, "waited")
+    task = None
+    try:
+        with caplog.at_level(logging.WARNING, logger="kit.outbox"):
+            async with stalled_outbox(url):
+                task = asyncio.create_task(Relay(settings=settings, sessionmaker=sessionmaker, topic=topic).run())
+
+                async def abandoned() -> bool:
+                    return task.done() or "TimeoutError" in caplog.text
+
+                await eventually(abandoned, timeout=30, what="the stuck pass abandoned")
+                assert not task.done(), f"the relay died of the stuck step: {task.exception()!r}"
+
+        # the outbox answers again: the same relay publishes what waited
+        async def published() -> bool:
+            return await unpublished(sessionmaker) == 0
+
+        await eventually(published, timeout=30, what="the waiting event published")
+        assert not task.done()
+    finally:
+        if task is not None:
+            task.cancel()
+            await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 15)
+    markers = [orjson.loads(r.value)["data"]["marker"] for r in await read_topic(broker.bootstrap, topic)]
+    assert markers == ["waited"]
 
 
 def backlog(settings: ServiceSettings) -> float | None:

@@ -103,7 +103,7 @@ async def test_nodes_follow_the_project_to_its_new_unit(registry, milestones):
     assert reassigned.status_code == 200
     new_unit = await create_unit(registry)
     updated = await registry.patch(f"/api/v1/projects/{pid}", json={"responsible_unit_id": new_unit["id"]},
-                                   headers={"If-Match": f'W/"{project["version"]}"'})
+                                   headers={"If-Match": f'"{project["version"]}"'})
     assert updated.status_code == 200, updated.text
     by_key = await wait_nodes(milestones, pid, lambda n: n["signed"]["responsible_unit_id"] == new_unit["id"],
                               "nodes moved to the new unit")

@@ -457,7 +457,7 @@ async def test_an_import_that_changes_a_budget_announces_it_as_a_patch_does(regi
     # the same change by PATCH announces the same figures
     project = (await projects_of(registry, unit["id"]))[funded["code"]]
     patched = await registry.patch(f"/api/v1/projects/{funded_id}", json={"budget": "1300"},
-                                   headers={"If-Match": f'W/"{project["version"]}"'})
+                                   headers={"If-Match": f'"{project["version"]}"'})
     assert patched.status_code == 200, patched.text
     by_patch = (await published(registry_events, BudgetChanged, funded_id, count=2))[-1]
     assert by_patch.budget == Decimal("1300") and by_patch.overrun_ratio == Decimal(-1)

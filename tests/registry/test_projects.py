@@ -22,7 +22,7 @@ async def test_create_derives_sector_and_bracket_and_reads_back_with_etag(regist
     assert created["sector"] == "primary" and created["bracket"] == "ge_50yi"
     assert created["stage"] == "planning" and created["version"] == 1
     response = await registry.get(f"/api/v1/projects/{created['id']}")
-    assert response.status_code == 200 and response.headers["ETag"] == 'W/"1"'
+    assert response.status_code == 200 and response.headers["ETag"] == '"1"'
     explicit = await create_project(registry, unit["id"], category="agriculture", sector="tertiary",
                                     total_investment="99999.99")
     assert explicit["sector"] == "tertiary" and explicit["bracket"] == "1_10yi"
@@ -81,12 +81,12 @@ async def test_update_needs_if_match_and_rejects_stale_versions(registry, unit, 
     project = await create_project(registry, unit["id"])
     url = f"/api/v1/projects/{project['id']}"
     assert (await registry.patch(url, json={"name": "改名"})).status_code == 428
-    assert (await registry.patch(url, json={"name": "改名"}, headers={"If-Match": "abc"})).status_code == 422
+    assert (await registry.patch(url, json={"name": "改名"}, headers={"If-Match": "abc"})).status_code == 412
     updated = await registry.patch(url, json={"name": "改名", "annual_plan_investment": "50000"},
-                                   headers={"If-Match": 'W/"1"'})
+                                   headers={"If-Match": '"1"'})
     assert updated.status_code == 200, updated.text
-    assert updated.json()["version"] == 2 and updated.headers["ETag"] == 'W/"2"'
-    stale = await registry.patch(url, json={"name": "再改"}, headers={"If-Match": 'W/"1"'})
+    assert updated.json()["version"] == 2 and updated.headers["ETag"] == '"2"'
+    stale = await registry.patch(url, json={"name": "再改"}, headers={"If-Match": '"1"'})
     assert stale.status_code == 412
     assert (await registry.get(url)).json()["name"] == "改名"
     event = await registry_events.wait_for(ProjectUpdated, subject=project["id"])
@@ -96,11 +96,11 @@ async def test_update_needs_if_match_and_rejects_stale_versions(registry, unit, 
 async def test_update_checks_rules_on_the_merged_project(registry, unit):
     project = await create_project(registry, unit["id"], total_investment="1000", annual_plan_investment="500")
     url = f"/api/v1/projects/{project['id']}"
-    over = await registry.patch(url, json={"total_investment": "400"}, headers={"If-Match": 'W/"1"'})
+    over = await registry.patch(url, json={"total_investment": "400"}, headers={"If-Match": '"1"'})
     assert over.status_code == 422 and over.json()["errors"][0]["field"] == "annual_plan_investment"
-    null = await registry.patch(url, json={"name": None}, headers={"If-Match": 'W/"1"'})
+    null = await registry.patch(url, json={"name": None}, headers={"If-Match": '"1"'})
     assert null.status_code == 422 and null.json()["errors"][0]["field"] == "name"
-    unknown = await registry.patch(url, json={"colour": "red"}, headers={"If-Match": 'W/"1"'})
+    unknown = await registry.patch(url, json={"colour": "red"}, headers={"If-Match": '"1"'})
     assert unknown.status_code == 422
     assert (await registry.get(url)).json()["version"] == 1
 
@@ -108,7 +108,7 @@ async def test_update_checks_rules_on_the_merged_project(registry, unit):
 async def test_history_records_who_changed_what(registry, unit):
     project = await create_project(registry, unit["id"], owner="甲公司")
     url = f"/api/v1/projects/{project['id']}"
-    await registry.patch(url, json={"owner": "乙公司", "name": project["name"]}, headers={"If-Match": 'W/"1"'})
+    await registry.patch(url, json={"owner": "乙公司", "name": project["name"]}, headers={"If-Match": '"1"'})
     changes = (await registry.get(f"{url}/history")).json()["items"]
     assert len(changes) == 1
     assert changes[0]["actor"] == "tests" and changes[0]["action"] == "updated"
@@ -121,12 +121,12 @@ async def test_unit_bound_token_writes_only_its_own_unit(platform, registry, uni
     async with client(platform.url("registry"), "projects:write", "projects:read", unit_id=other["id"]) as stranger:
         assert (await stranger.post("/api/v1/projects", json=project_body(unit["id"]))).status_code == 403
         patch = await stranger.patch(f"/api/v1/projects/{project['id']}", json={"name": "x"},
-                                     headers={"If-Match": 'W/"1"'})
+                                     headers={"If-Match": '"1"'})
         assert patch.status_code == 403
         assert (await stranger.get(f"/api/v1/projects/{project['id']}")).status_code == 200
     async with client(platform.url("registry"), "projects:write", unit_id=unit["id"]) as own:
         move_away = await own.patch(f"/api/v1/projects/{project['id']}", json={"responsible_unit_id": other["id"]},
-                                    headers={"If-Match": 'W/"1"'})
+                                    headers={"If-Match": '"1"'})
         assert move_away.status_code == 403
 
 
@@ -191,15 +191,15 @@ async def test_units_update_and_filters(registry):
 async def test_a_null_sector_on_update_is_derived_from_the_category(registry, unit, registry_events):
     project = await create_project(registry, unit["id"], category="agriculture", sector="tertiary")
     url = f"/api/v1/projects/{project['id']}"
-    response = await registry.patch(url, json={"sector": None}, headers={"If-Match": 'W/"1"'})
+    response = await registry.patch(url, json={"sector": None}, headers={"If-Match": '"1"'})
     assert response.status_code == 200, response.text
     assert (response.json()["sector"], response.json()["version"]) == ("primary", 2)
     event = await registry_events.wait_for(ProjectUpdated, subject=project["id"])
     assert event.sector == "primary" and event.changed == ["sector"]
-    both = await registry.patch(url, json={"sector": None, "category": "services"}, headers={"If-Match": 'W/"2"'})
+    both = await registry.patch(url, json={"sector": None, "category": "services"}, headers={"If-Match": '"2"'})
     assert both.status_code == 200 and both.json()["sector"] == "tertiary"
     # already the derived sector: nothing to change
-    again = await registry.patch(url, json={"sector": None}, headers={"If-Match": 'W/"3"'})
+    again = await registry.patch(url, json={"sector": None}, headers={"If-Match": '"3"'})
     assert again.status_code == 200 and again.json()["version"] == 3
 
 
@@ -208,24 +208,26 @@ async def test_a_null_sector_on_update_is_derived_from_the_category(registry, un
 async def test_a_null_required_field_on_update_is_422_and_changes_nothing(registry, unit, field):
     project = await create_project(registry, unit["id"])
     url = f"/api/v1/projects/{project['id']}"
-    response = await registry.patch(url, json={field: None}, headers={"If-Match": 'W/"1"'})
+    response = await registry.patch(url, json={field: None}, headers={"If-Match": '"1"'})
     assert response.status_code == 422, response.text
     assert {e["field"] for e in response.json()["errors"]} == {field}
     assert (await registry.get(url)).json() == project
 
 
-async def test_if_match_star_updates_whatever_the_version(registry, unit):
+async def test_if_match_star_updates_whatever_the_version_and_tags_are_compared_strongly(registry, unit):
     project = await create_project(registry, unit["id"])
     url = f"/api/v1/projects/{project['id']}"
     for version, name in [(2, "第一次"), (3, "第二次")]:
         response = await registry.patch(url, json={"name": name}, headers={"If-Match": "*"})
         assert response.status_code == 200, response.text
-        assert response.json()["version"] == version and response.headers["ETag"] == f'W/"{version}"'
-    assert (await registry.patch(url, json={"name": "x"}, headers={"If-Match": 'W/"3"'})).status_code == 200
-    assert (await registry.patch(url, json={"name": "y"}, headers={"If-Match": 'W/"1"'})).status_code == 412
-    for bad in ['W/"٤"', "**", '"*"', 'W/"4", W/"5"', 'W/"99999999999999999999999"']:  # ٤: Arabic-Indic 4
+        assert response.json()["version"] == version and response.headers["ETag"] == f'"{version}"'
+    assert (await registry.patch(url, json={"name": "x"}, headers={"If-Match": '"1", "3"'})).status_code == 200
+    assert (await registry.patch(url, json={"name": "y"}, headers={"If-Match": '"1"'})).status_code == 412
+    # RFC 9110 §13.1.1: If-Match compares strongly; a weak tag, or a field that is no list of tags, matches nothing
+    for bad in ['W/"4"', '"٤"', "**", '"*"', 'W/"4", W/"5"', '"99999999999999999999999"', "4"]:  # ٤: Arabic-Indic 4
         response = await registry.patch(url, json={"name": "y"}, headers={"If-Match": bad.encode()})
-        assert response.status_code == 422, (bad, response.text)
+        assert response.status_code == 412, (bad, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
     assert (await registry.get(url)).json()["name"] == "x"
 
 
@@ -238,7 +240,7 @@ async def test_an_unknown_unit_is_listed_with_the_other_rule_errors(registry, un
     project = await create_project(registry, unit["id"], total_investment="100", annual_plan_investment="50")
     url = f"/api/v1/projects/{project['id']}"
     response = await registry.patch(url, json={"responsible_unit_id": nowhere, "annual_plan_investment": "200",
-                                               "name": None}, headers={"If-Match": 'W/"1"'})
+                                               "name": None}, headers={"If-Match": '"1"'})
     assert response.status_code == 422, response.text
     assert {e["field"] for e in response.json()["errors"]} == {"annual_plan_investment", "responsible_unit_id",
                                                               "name"}

@@ -25,8 +25,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], *, timeout: float = 1
     """Poll `check` until it is true; fail with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        if await check():
-            return
+        try:  # a check that hangs (a dead connection) fails here too, not at the test's timeout
+            if await asyncio.wait_for(check(), max(deadline - time.monotonic(), 1.0)):
+                return
+        except TimeoutError:
+            raise AssertionError(f"{what}: the check itself did not answer within {timeout}s") from None
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} not reached within {timeout}s")
         await asyncio.sleep(interval)

@@ -55,22 +55,31 @@ async def wait_for_topic(bootstrap: str, topic: str, *, partition_count: int = 1
 async def read_topic(bootstrap: str, topic: str, *, timeout: float = 20.0) -> list:
     """Every record of every partition from the beginning to the current end, without a consumer group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=5000)
-    await consumer.start()
     try:
-        await consumer._client.force_metadata_update()
-        tps = [TopicPartition(topic, p) for p in consumer._client.cluster.partitions_for_topic(topic) or ()]
-        if not tps:
-            return []
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        records = []
-        deadline = time.monotonic() + timeout
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"could not read {topic} to its end within {timeout}s")
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                records.extend(batch)
-        return sorted(records, key=lambda r: (r.partition, r.offset))
+        # Bounded as a whole: a position that cannot be fetched waits forever in aiokafka.
+        async with asyncio.timeout(timeout + 15):
+            return await _read_all(consumer, topic, timeout)
+    except TimeoutError:
+        raise AssertionError(f"could not read {topic} within {timeout + 15}s") from None
     finally:
-        await consumer.stop()
+        await asyncio.wait_for(consumer.stop(), 10)
+
+
+async def _read_all(consumer: AIOKafkaConsumer, topic: str, timeout: float) -> list:
+    """`read_topic`'s reading, on a consumer it stops."""
+    await consumer.start()
+    await consumer._client.force_metadata_update()
+    tps = [TopicPartition(topic, p) for p in consumer._client.cluster.partitions_for_topic(topic) or ()]
+    if not tps:
+        return []
+    consumer.assign(tps)
+    await consumer.seek_to_beginning(*tps)
+    ends = await consumer.end_offsets(tps)
+    records = []
+    deadline = time.monotonic() + timeout
+    while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"could not read {topic} to its end within {timeout}s")
+        for batch in (await consumer.getmany(timeout_ms=500)).values():
+            records.extend(batch)
+    return sorted(records, key=lambda r: (r.partition, r.offset))

@@ -135,7 +135,7 @@ async def set_coordinates(request: Request, project_id: str, user: User = Depend
     async with services(request.app.state.settings, user) as api:
         # as of the version the office looked at: a project changed since is 412, shown, and looked at again
         await api.call("registry", "PATCH", f"/api/v1/projects/{project_id}",
-                       headers={"If-Match": f'W/"{form.get("version", "")}"'},
+                       headers={"If-Match": f'"{form.get("version", "")}"'},
                        json={"latitude": form.get("latitude"), "longitude": form.get("longitude")})
     flash(request, "已更新项目坐标")
     return RedirectResponse(f"/console/projects/{project_id}", status_code=303)

@@ -5,7 +5,8 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from contracts.alerts import AlertStatus, Colour, Grade
-from services.alerts.schemas import LongText, Strict
+from kit.inputs import Strict
+from services.alerts.schemas import LongText
 
 
 class AlertPublic(BaseModel):

@@ -1,17 +1,15 @@
 """Rule settings endpoints: list, read, change (admin, If-Match optional), the recorded versions."""
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
 from kit.app import SessionDep
-from kit.errors import Invalid, field_error
+from kit.conditional import admitted_versions, etag
 from services.alerts.access import Admin, Reader
 from services.alerts.configuration import service
 from services.alerts.configuration.schemas import RuleChangePublic, RulePublic, RuleUpdate
 
 router = APIRouter(tags=["rules"])
-_ETAG = re.compile(r'^(W/)?"(\d+)"$')
 
 
 def public(setting: service.Setting) -> RulePublic:
@@ -21,15 +19,6 @@ def public(setting: service.Setting) -> RulePublic:
                       thresholds=setting.thresholds.model_dump(mode="json"),
                       defaults=entry.model().model_dump(mode="json"), version=setting.version,
                       updated_by=setting.updated_by, updated_at=setting.updated_at)
-
-
-def _expected(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    match = _ETAG.match(if_match.strip())
-    if match is None:
-        raise Invalid("If-Match is not an ETag of this API", errors=[field_error("If-Match", 'expected W/"<version>"')])
-    return int(match.group(2))
 
 
 @router.get("/rules", response_model=list[RulePublic])
@@ -42,7 +31,7 @@ async def list_rules(session: SessionDep, _: Reader):
 async def get_rule(name: str, session: SessionDep, _: Reader, response: Response):
     service.entry(name)
     setting = (await service.load(session=session)).settings[name]
-    response.headers["ETag"] = f'W/"{setting.version}"'
+    response.headers["ETag"] = etag(setting.version)
     return public(setting)
 
 
@@ -51,8 +40,9 @@ async def update_rule(name: str, body: RuleUpdate, session: SessionDep, principa
     """Change the fields sent (thresholds merged into the current ones); PUT and PATCH do the same."""
     setting = await service.update(session=session, name=name, enabled=body.enabled, opens_task=body.opens_task,
                                    thresholds=body.thresholds, note=body.note, actor=principal.subject,
-                                   expected_version=_expected(if_match))
-    response.headers["ETag"] = f'W/"{setting.version}"'
+                                   admitted_versions=admitted_versions(if_match, required=False,
+                                                                       what=f"rule {name}"))
+    response.headers["ETag"] = etag(setting.version)
     return public(setting)
 
 

@@ -4,7 +4,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.alerts.schemas import LongText, Strict
+from kit.inputs import Strict
+from services.alerts.schemas import LongText
 
 
 class RuleUpdate(Strict):

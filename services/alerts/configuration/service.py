@@ -8,7 +8,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.clock import utcnow
-from kit.errors import Invalid, NotFound, PreconditionFailed, field_error
+from kit.conditional import check_version
+from kit.errors import Invalid, NotFound, field_error
 from services.alerts.models import RuleSetting, RuleSettingChange
 from services.alerts.rules.definitions import RULES
 from services.alerts.rules.thresholds import TaskSettings, Thresholds
@@ -110,13 +111,13 @@ def _plain(thresholds: Thresholds) -> dict:
 
 
 async def update(*, session: AsyncSession, name: str, enabled: bool | None, opens_task: bool | None,
-                 thresholds: dict | None, note: str | None, actor: str, expected_version: int | None) -> Setting:
+                 thresholds: dict | None, note: str | None, actor: str,
+                 admitted_versions: frozenset[int] | None) -> Setting:
     """Changes a rule's switch or thresholds as a new version, and records the change."""
     found = entry(name)
     row = await session.get(RuleSetting, name, with_for_update=True)
     current = _setting(row) if row is not None else default(found)
-    if expected_version is not None and expected_version != current.version:
-        raise PreconditionFailed(f"rule {name} is at version {current.version}, not {expected_version}")
+    check_version(admitted_versions, current.version, what=f"rule {name}")
     try:
         merged = found.model.model_validate({**_plain(current.thresholds), **(thresholds or {})})
     except ValidationError as exc:

@@ -4,10 +4,10 @@ from sqlalchemy import select
 
 from kit.app import SessionDep
 from kit.clock import today
+from kit.inputs import Day
 from services.alerts.access import Admin
 from services.alerts.evaluation import scan
 from services.alerts.models import ScanRun
-from services.alerts.schemas import Day
 
 router = APIRouter(tags=["admin"])
 

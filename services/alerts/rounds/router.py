@@ -28,7 +28,7 @@ async def create_round(body: RoundCreate, session: SessionDep, principal: TaskWr
                                            today=today(request.app.state.settings)))
 
     return await create_once(session, key=idempotency_key, scope="supervision-rounds", request_body=body,
-                             create=create)
+                             create=create, location=lambda b: request.url_for("get_round", round_id=b["id"]))
 
 
 @router.get("/supervision-rounds", response_model=Page[RoundSummary])

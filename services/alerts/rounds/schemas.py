@@ -3,7 +3,7 @@ import datetime as dt
 
 from pydantic import BaseModel
 
-from services.alerts.schemas import Day, Strict
+from kit.inputs import Day, Strict
 
 
 class RoundCreate(Strict):

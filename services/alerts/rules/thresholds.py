@@ -3,6 +3,10 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kit.inputs import decimal
+
+Ratio = decimal(integer_digits=1, places=4, positive=True, example="0.8")  # a fraction: 0.8 is 80%
+
 
 class Thresholds(BaseModel):
     """Unknown keys are refused, so a mistyped threshold is a 422 and not silently ignored."""
@@ -41,10 +45,10 @@ class InvestmentLag(Thresholds):
 
     Silent in the first `grace_days` of the year (nothing is reported yet); `faster_ratio` is the grade's bar."""
 
-    yellow_ratio: Decimal = Field(Decimal("0.8"), gt=0, le=10, decimal_places=4)
-    red_ratio: Decimal = Field(Decimal("0.5"), gt=0, le=10, decimal_places=4)
+    yellow_ratio: Ratio = Decimal("0.8")
+    red_ratio: Ratio = Decimal("0.5")
     grace_days: int = Field(31, ge=0, le=364)
-    faster_ratio: Decimal = Field(Decimal("1.1"), gt=0, le=10, decimal_places=4)
+    faster_ratio: Ratio = Decimal("1.1")
 
     _order = _ordered("red_ratio", "yellow_ratio")
 
@@ -73,7 +77,7 @@ class YellowOnly(Thresholds):
 class BudgetOverrun(Thresholds):
     """Spent over budget plus approved adjustments: yellow above 0, red (referred to 监察) above `red_over_ratio`."""
 
-    red_over_ratio: Decimal = Field(Decimal("0.2"), gt=0, le=100, decimal_places=4)
+    red_over_ratio: decimal(integer_digits=2, places=4, positive=True, example="0.2") = Decimal("0.2")
 
 
 class IdleParcel(Thresholds):

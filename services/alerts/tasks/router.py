@@ -8,9 +8,9 @@ from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
 from kit.app import SessionDep
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
+from kit.inputs import Day
 from kit.pagination import Page, PageParams, page_params
 from services.alerts.access import Reader, TaskWriter
-from services.alerts.schemas import Day
 from services.alerts.tasks import service
 from services.alerts.tasks.schemas import (Closing, Feedback, ProblemCreate, ProblemMove, ProblemPublic, ProblemStatus,
                                            ProblemType, Returning, TaskChangePublic, TaskCreate, TaskDetail,
@@ -35,7 +35,8 @@ async def open_task(body: TaskCreate, session: SessionDep, principal: TaskWriter
         return public(await service.open_task(session=session, task_in=body, principal=principal,
                                               today=_today(request)))
 
-    return await create_once(session, key=idempotency_key, scope="tasks", request_body=body, create=create)
+    return await create_once(session, key=idempotency_key, scope="tasks", request_body=body, create=create,
+                             location=lambda b: request.url_for("get_task", task_id=b["id"]))
 
 
 @router.get("/tasks", response_model=Page[TaskPublic])
@@ -86,7 +87,7 @@ async def report_problem(project_id: str, body: ProblemCreate, session: SessionD
         return ProblemPublic.model_validate({**_problem(problem), "task": public(task)})
 
     return await create_once(session, key=idempotency_key, scope=f"problems:{project_id}", request_body=body,
-                             create=create)
+                             create=create, location=lambda _: request.url_for("list_problems", project_id=project_id))
 
 
 @router.get("/projects/{project_id}/problems", response_model=list[ProblemPublic])

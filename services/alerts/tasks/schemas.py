@@ -4,11 +4,12 @@ from enum import StrEnum
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field
 
 from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
 from contracts.registry import ProblemType
-from services.alerts.schemas import Day, Id, LongText, Strict, Text
+from kit.inputs import Day, Strict, WebLink
+from services.alerts.schemas import Id, LongText, Text
 
 
 PROBLEM_NAMES = {ProblemType.approval: "审批", ProblemType.land: "用地", ProblemType.funding: "资金",
@@ -31,15 +32,10 @@ def _empty_if_null(value):
     return value or []
 
 
-
-# A photo or document the unit shows for its feedback: a link (the registry's document store, or the office's own).
-EvidenceLink = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000,
-                                                pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]+[^\s]*$")]
-
-
 class Feedback(Strict):
     feedback: LongText
-    evidence: list[EvidenceLink] = Field(default_factory=list, max_length=50)
+    # Photos or documents the unit shows: links (the registry's document store, or the office's own).
+    evidence: list[WebLink] = Field(default_factory=list, max_length=50)
 
 
 class Closing(Strict):

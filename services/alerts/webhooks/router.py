@@ -29,7 +29,8 @@ async def subscribe(body: SubscriptionCreate, session: SessionDep, principal: Ad
         return SubscriptionCreated.model_validate(
             await service.subscribe(session=session, subscription_in=body, actor=principal.subject))
 
-    return await create_once(session, key=idempotency_key, scope="webhooks", request_body=body, create=create)
+    return await create_once(session, key=idempotency_key, scope="webhooks", request_body=body, create=create,
+                             location=lambda b: request.url_for("get_subscription", subscription_id=b["id"]))
 
 
 @router.get("/webhooks", response_model=Page[SubscriptionPublic])

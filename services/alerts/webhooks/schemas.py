@@ -1,13 +1,14 @@
 """Webhook API models."""
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, field_validator
 
 from contracts.alerts import Colour
 from contracts.catalog import CATALOG
 from contracts import topics
-from services.alerts.schemas import Id, LongText, Strict
+from kit.inputs import Strict
+from services.alerts.schemas import Id, LongText
 
 ALERT_EVENT_TYPES = sorted(t for t, model in CATALOG.items() if model.topic == topics.ALERTS)
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=200)]
@@ -30,9 +31,14 @@ class Filters(Strict):
     rule: list[Annotated[str, StringConstraints(max_length=40)]] | None = Field(default=None, max_length=20)
 
 
+# The names a subscription may give an event type by: `alert.raised`, `alert.raised.v1` or the full type name.
+EventTypeName = Literal[tuple(sorted({spelling for full in ALERT_EVENT_TYPES for spelling in (
+    full, full.removeprefix("keyproject.alerts."), full.removeprefix("keyproject.alerts.").removesuffix(".v1"))}))]
+
+
 class SubscriptionCreate(Strict):
     url: AnyHttpUrl
-    event_types: list[str] = Field(min_length=1, max_length=len(ALERT_EVENT_TYPES))
+    event_types: list[EventTypeName] = Field(min_length=1, max_length=len(ALERT_EVENT_TYPES))
     filters: Filters = Field(default_factory=Filters)
     secret: Secret | None = None
     description: LongText | None = None
@@ -40,7 +46,7 @@ class SubscriptionCreate(Strict):
     @field_validator("event_types")
     @classmethod
     def _known(cls, names: list[str]) -> list[str]:
-        return sorted({full_type(n.strip()) for n in names})
+        return sorted({full_type(n) for n in names})
 
 
 class SubscriptionPublic(BaseModel):

@@ -5,10 +5,10 @@ from fastapi import APIRouter, Query, Request
 
 from kit.app import SessionDep
 from kit.clock import today
+from kit.inputs import Day
 from services.milestones.access import Reader
 from services.milestones.delays import service
 from services.milestones.delays.schemas import Basis, DelayGroup, DelaysPublic, LateNodesPublic
-from services.milestones.validation import Day
 
 router = APIRouter(tags=["delays"])
 Year = Annotated[int | None, Query(ge=1990, le=2100)]

@@ -7,12 +7,12 @@ from contracts.milestones import MilestoneStatus
 from kit.app import SessionDep
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
+from kit.inputs import Day
 from kit.pagination import Page, PageParams, page_params
 from services.milestones.access import Reader, Writer
 from services.milestones.nodes import service
 from services.milestones.nodes.schemas import (ChangePublic, Completion, MilestoneCreate, MilestonePublic,
                                                MilestoneUpdate)
-from services.milestones.validation import Day
 
 router = APIRouter(tags=["milestones"])
 Pagination = Annotated[PageParams, Depends(page_params)]
@@ -42,7 +42,7 @@ async def add_milestone(project_id: str, node_in: MilestoneCreate, session: Sess
         return service.public(node, as_of=now, settings=settings)
 
     return await create_once(session, key=idempotency_key, scope=f"milestones:{project_id}", request_body=node_in,
-                             create=create)
+                             create=create, location=lambda b: request.url_for("get_milestone", milestone_id=b["id"]))
 
 
 @router.delete("/projects/{project_id}/milestones/{milestone_id}", status_code=204)

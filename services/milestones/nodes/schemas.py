@@ -6,10 +6,11 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from contracts.milestones import MilestoneStatus
 from contracts.registry import Stage
+from kit.inputs import Day, Strict, text
 from services.milestones.templates.schemas import Trigger
-from services.milestones.validation import Day, Evidence, Key, LongText, Strict, Text
+from services.milestones.validation import Evidence, Key, LongText, Text
 
-Person = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Person = text(100)
 
 
 class MilestonePublic(BaseModel):

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from kit.clock import today
+from kit.inputs import Day
 from services.milestones.access import Admin
 from services.milestones.scan import service
-from services.milestones.validation import Day
 
 router = APIRouter(tags=["admin"])
 

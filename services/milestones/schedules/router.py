@@ -4,11 +4,11 @@ from fastapi import APIRouter, Request
 from kit.app import SessionDep
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
+from kit.inputs import Day
 from services.milestones.access import Reader, Writer
 from services.milestones.nodes import service as nodes
 from services.milestones.schedules import service
 from services.milestones.schedules.schemas import CriticalPathPublic, SchedulePublic, ScheduleRequest
-from services.milestones.validation import Day
 
 router = APIRouter(tags=["schedules"])
 
@@ -25,7 +25,7 @@ async def generate_schedule(project_id: str, body: ScheduleRequest, session: Ses
         return service.view(schedule, members, project, settings=settings, today=today(settings))
 
     return await create_once(session, key=idempotency_key, scope=f"schedule:{project_id}", request_body=body,
-                             create=create)
+                             create=create, location=lambda _: request.url_for("get_schedule", project_id=project_id))
 
 
 @router.get("/projects/{project_id}/schedule", response_model=SchedulePublic)

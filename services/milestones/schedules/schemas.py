@@ -5,9 +5,10 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from contracts.milestones import ScheduleMode
+from kit.inputs import Day, Strict
 from services.milestones.nodes.schemas import MilestonePublic, Person
 from services.milestones.scheduling import CalendarKind
-from services.milestones.validation import Day, Key, LongText, Strict
+from services.milestones.validation import Key, LongText
 
 
 class NodeOverride(Strict):

@@ -43,7 +43,8 @@ async def create_template(template_in: TemplateCreate, session: SessionDep, prin
                                                                          principal=principal))
         return template
 
-    return await create_once(session, key=idempotency_key, scope="templates", request_body=template_in, create=create)
+    return await create_once(session, key=idempotency_key, scope="templates", request_body=template_in, create=create,
+                             location=lambda b: request.url_for("get_template", key=b["key"]))
 
 
 @router.put("/templates/{key}", response_model=TemplatePublic)

@@ -5,7 +5,8 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from contracts.registry import CategoryKey, Stage
-from services.milestones.validation import Key, LongText, Strict, Text
+from kit.inputs import Strict
+from services.milestones.validation import Key, LongText, Text
 
 
 class Trigger(StrEnum):

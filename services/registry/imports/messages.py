@@ -23,7 +23,6 @@ _PYDANTIC = {
     "less_than_equal": "不能大于 {le}",
     "enum": "应为以下之一：{expected}",
     "literal_error": "应为以下之一：{expected}",
-    "bool_parsing": "应为 是 / 否",
     "date_from_datetime_parsing": "日期格式错误，应如 2026-03-01",
     "date_parsing": "日期格式错误，应如 2026-03-01",
     "too_long": "项目过多（最多 {max_length} 个）",

@@ -78,7 +78,7 @@ EXTRA_COLUMNS: tuple[Column, ...] = (Column(UNIT_ID, "责任单位ID", None, "�
 REQUIRED_COLUMNS = frozenset(c.field for c in COLUMNS if c.required and c.field != UNIT_CODE)
 
 # What offices type for enumerations, besides the JSON values themselves.
-ALIASES: dict[str, dict[str, str]] = {
+ALIASES: dict[str, dict[str, object]] = {
     "level": {"国家级": Level.national, "国家": Level.national, "省级": Level.provincial, "省": Level.provincial,
               "市级": Level.municipal, "市": Level.municipal, "区县级": Level.district, "县级": Level.district,
               "区级": Level.district},
@@ -92,7 +92,7 @@ ALIASES: dict[str, dict[str, str]] = {
               "已供地": Stage.land_supplied, "开工": Stage.started, "已开工": Stage.started, "在建": Stage.started,
               "竣工": Stage.completed, "已竣工": Stage.completed, "投产": Stage.in_operation,
               "已投产": Stage.in_operation},
-    "bool": {"是": "true", "否": "false", "√": "true", "×": "false"},
+    "bool": {"是": True, "否": False, "√": True, "×": False, "true": True, "false": False, "1": True, "0": False},
 }
 
 

@@ -191,6 +191,16 @@ def _number(raw: Any) -> Any:
     return _text(raw).replace(",", "").replace(" ", "")  # "120,000.50" as Excel formats it
 
 
+def _flag(raw: Any) -> bool:
+    """是 / 否 as offices write it (√ / ×, a spreadsheet's TRUE / FALSE or 1 / 0 too)."""
+    if isinstance(raw, bool):
+        return raw
+    flag = ALIASES["bool"].get(_text(raw).strip().lower())
+    if flag is None:
+        raise ValueError("应为 是 / 否")
+    return flag
+
+
 def _cell(field_name: str, raw: Any) -> Any:
     """The value a create expects, or None for an empty cell; ValueError with the reason when it cannot be one."""
     if raw is None or raw == "":
@@ -200,7 +210,7 @@ def _cell(field_name: str, raw: Any) -> Any:
     if field_name in NUMBER_FIELDS:
         return _number(raw)
     if field_name in FLAG_FIELDS:
-        return raw if isinstance(raw, (bool, int)) else ALIASES["bool"].get(_text(raw), _text(raw))
+        return _flag(raw)
     if field_name in ALIASES:
         text = _text(raw)
         return ALIASES[field_name].get(text, text.lower())

@@ -47,4 +47,5 @@ async def adjust_budget(project_id: str, body: BudgetAdjustmentCreate, session: 
         return BudgetAdjustmentPublic.model_validate(adjustment, from_attributes=True)
 
     return await create_once(session, key=idempotency_key, scope=f"budget-adjustments:{project_id}",
-                             request_body=body, create=create)
+                             request_body=body, create=create,
+                             location=lambda _: request.url_for("get_budget", project_id=project_id))

@@ -1,18 +1,17 @@
 """Investment and budget API models."""
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from contracts.types import Money
-from services.registry.validation import LongText, StoredMoney, Strict, Timestamp
+from kit.inputs import Amount, Day, PositiveAmount, Strict
+from services.registry.validation import LongText, Timestamp
 
-PositiveMoney = Annotated[StoredMoney, Field(gt=0)]
 
 
 class InvestmentReport(Strict):
-    amount: StoredMoney
+    amount: Amount
 
 
 class InvestmentPublic(BaseModel):
@@ -54,9 +53,9 @@ class InvestmentList(BaseModel):
 
 
 class BudgetAdjustmentCreate(Strict):
-    amount: PositiveMoney
+    amount: PositiveAmount
     reason: LongText
-    approved_on: date
+    approved_on: Day
 
 
 class BudgetAdjustmentPublic(BaseModel):

@@ -1,18 +1,18 @@
 """Lifecycle API models."""
 from datetime import date
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from contracts.registry import Stage, StartKind
-from services.registry.validation import LongText, Strict
+from kit.inputs import Day, Strict, text
+from services.registry.validation import LongText
 
-Evidence = list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]]
+Evidence = list[text(1000)]
 
 
 class TransitionRequest(Strict):
     to_stage: Stage
-    date: date
+    date: Day
     note: LongText | None = None
     evidence: Evidence = Field(default_factory=list, max_length=50)
     # Dates of the stages skipped over (a project entered late, already started).
@@ -23,7 +23,7 @@ class TransitionRequest(Strict):
 
 class StartConfirmation(Strict):
     kind: StartKind
-    date: date
+    date: Day
     evidence: Evidence = Field(min_length=1, max_length=50)
     note: LongText | None = None
 

@@ -2,7 +2,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from kit.app import SessionDep
 from kit.auth import Principal, require
@@ -17,13 +17,14 @@ Writer = Annotated[Principal, Depends(require("projects:write"))]
 
 
 @router.post("/parcels", status_code=201, response_model=ParcelPublic)
-async def create_parcel(parcel_in: ParcelCreate, session: SessionDep, principal: Writer,
+async def create_parcel(parcel_in: ParcelCreate, session: SessionDep, principal: Writer, request: Request,
                         idempotency_key: IdempotencyKey = None):
     async def create():
         return ParcelPublic.model_validate(await service.create(session=session, parcel_in=parcel_in,
                                                                 principal=principal))
 
-    return await create_once(session, key=idempotency_key, scope="parcels", request_body=parcel_in, create=create)
+    return await create_once(session, key=idempotency_key, scope="parcels", request_body=parcel_in, create=create,
+                             location=lambda b: request.url_for("get_parcel", parcel_id=b["id"]))
 
 
 @router.get("/parcels/{parcel_id}", response_model=ParcelPublic)

@@ -3,26 +3,27 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, PlainSerializer
 
-from services.registry.validation import Code, Strict, Timestamp
+from kit.inputs import Day, Strict, decimal, text
+from services.registry.validation import Code, Timestamp
 
 
 def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-Area = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=4)]  # 亩
-Location = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Area = decimal(integer_digits=10, places=4, positive=True, description="面积，单位亩", example="12.5")
+Location = text(300)
 
 
 class ParcelCreate(Strict):
     code: Code
     location: Location | None = None
     area_mu: Area
-    sale_date: date | None = None
-    delivery_date: date | None = None
-    start_deadline: date
+    sale_date: Day | None = None
+    delivery_date: Day | None = None
+    start_deadline: Day
     project_id: str | None = None
     unit_id: str
 
@@ -33,9 +34,9 @@ class ParcelUpdate(Strict):
     code: Code | None = None
     location: Location | None = None
     area_mu: Area | None = None
-    sale_date: date | None = None
-    delivery_date: date | None = None
-    start_deadline: date | None = None
+    sale_date: Day | None = None
+    delivery_date: Day | None = None
+    start_deadline: Day | None = None
     project_id: str | None = None
     unit_id: str | None = None
 

@@ -1,5 +1,4 @@
 """Project endpoints: create (idempotent), read with ETag, list, update with If-Match, archive, history."""
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -9,7 +8,8 @@ from kit.app import SessionDep
 from kit.auth import Principal, require
 from kit.clock import today
 from kit.db import single_statement
-from kit.errors import Invalid, PreconditionRequired, field_error
+from kit.conditional import admitted_versions, etag
+from kit.openapi import IF_MATCH_REQUIRED
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.registry import history
@@ -25,26 +25,6 @@ Reader = Annotated[Principal, Depends(require("projects:read"))]
 Writer = Annotated[Principal, Depends(require("projects:write"))]
 Pagination = Annotated[PageParams, Depends(page_params)]
 SortKey = Annotated[str, Query(pattern=r"^-?(" + "|".join(service.SORTABLE) + ")$")]
-
-_ETAG = re.compile(r'^(W/)?"([0-9]{1,18})"$')  # ASCII digits only: \d would take ٢ for 2
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def expected_version(if_match: str | None) -> int | None:
-    """The version an update expects; None for `If-Match: *` (any current version, RFC 9110 §13.1.1)."""
-    if if_match is None:
-        raise PreconditionRequired("send If-Match with the project's ETag")
-    if if_match.strip() == "*":
-        return None
-    match = _ETAG.fullmatch(if_match.strip())
-    if match is None:
-        raise Invalid("If-Match is not an ETag of this API",
-                      errors=[field_error("If-Match", 'expected W/"<version>" or *')])
-    return int(match.group(2))
-
 
 def public(project_or_state, response: Response | None = None) -> ProjectPublic:
     project = ProjectPublic.model_validate(project_state(project_or_state))
@@ -65,7 +45,9 @@ async def create_project(project_in: ProjectCreate, session: SessionDep, princip
         return public(await service.create(session=session, project_in=project_in,
                                            today=today(request.app.state.settings)))
 
-    return await create_once(session, key=idempotency_key, scope="projects", request_body=project_in, create=create)
+    return await create_once(session, key=idempotency_key, scope="projects", request_body=project_in, create=create,
+                             location=lambda b: request.url_for("get_project", project_id=b["id"]),
+                             etag=lambda b: etag(b["version"]))
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic)
@@ -87,12 +69,13 @@ async def list_projects(session: SessionDep, _: Reader, page: Pagination,
     return Page(items=[public(p) for p in items], next_cursor=cursor)
 
 
-@router.patch("/projects/{project_id}", response_model=ProjectPublic)
+@router.patch("/projects/{project_id}", response_model=ProjectPublic, openapi_extra={IF_MATCH_REQUIRED: True})
 async def update_project(project_id: str, project_in: ProjectUpdate, session: SessionDep, principal: Writer,
                          request: Request, response: Response,
                          if_match: Annotated[str | None, Header(alias="If-Match")] = None):
+    admitted = admitted_versions(if_match, required=True, what="project")
     state = await service.update_(session=session, project_id=project_id, project_in=project_in,
-                                  expected_version=expected_version(if_match), principal=principal,
+                                  admitted_versions=admitted, principal=principal,
                                   today=today(request.app.state.settings))
     if state["government_funded"] and project_in.model_fields_set & {"budget", "government_funded"}:
         project = await service.get(session=session, project_id=project_id)

@@ -7,10 +7,11 @@ from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from contracts.types import Money
 from contracts.registry import Bracket, CategoryKey, Level, Sector, Stage, StartKind, StatisticsStatus
+from kit.inputs import Amount, Day, Strict, text
 from services.registry.categories import AcceptedCategory
-from services.registry.validation import Code, Name, StoredMoney, Strict, Text, Timestamp
+from services.registry.validation import Code, Name, Text, Timestamp
 
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Tag = text(40)
 
 
 class ProjectCreate(Strict):
@@ -20,8 +21,8 @@ class ProjectCreate(Strict):
     level: Level = Level.municipal
     category: AcceptedCategory
     sector: Sector | None = None
-    total_investment: StoredMoney
-    annual_plan_investment: StoredMoney
+    total_investment: Amount
+    annual_plan_investment: Amount
     responsible_unit_id: str
     owner: Text | None = None
     lead_leader: Text | None = None
@@ -31,14 +32,14 @@ class ProjectCreate(Strict):
     location: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
     latitude: Decimal | None = Field(default=None, ge=-90, le=90, decimal_places=6)
     longitude: Decimal | None = Field(default=None, ge=-180, le=180, decimal_places=6)
-    planned_start_date: date | None = None
-    planned_completion_date: date | None = None
+    planned_start_date: Day | None = None
+    planned_completion_date: Day | None = None
     government_funded: bool = False
-    budget: StoredMoney | None = None
+    budget: Amount | None = None
     concentrated_start: bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     # 入库日期: the day the project joined the list (back-dated for a list entered mid-year); default today.
-    listed_on: date | None = None
+    listed_on: Day | None = None
     # A project registered mid-flight: the stage it has reached and the dates of the stages it passed (the reached
     # stage's date required, earlier ones when known).
     stage: Stage = Stage.planning
@@ -105,9 +106,9 @@ class ProjectPublic(BaseModel):
 
 
 class ArchiveRequest(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: text(2000)
     # The day the project left the list (出库); default today.
-    delisted_on: date | None = None
+    delisted_on: Day | None = None
 
 
 class ChangePublic(BaseModel):

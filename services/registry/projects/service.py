@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.registry import ProjectArchived, ProjectRegistered, ProjectUpdated, Stage
 from kit.auth import Principal
 from kit.clock import utcnow
+from kit.conditional import check_version
 from kit.errors import Conflict, Invalid, NotFound, PreconditionFailed, field_error
 from kit.outbox import WriteWithEvent
 from kit.pagination import PageParams, keyset, page_of
@@ -137,14 +138,12 @@ async def list_(*, session: AsyncSession, params: PageParams, filters: dict[str,
 
 
 async def update_(*, session: AsyncSession, project_id: str, project_in: ProjectUpdate,
-                  expected_version: int | None, principal: Principal, today: date) -> dict:
-    """Changes the fields sent, if the caller saw the current version (None: `If-Match: *`, any version); records the
-    change, dated by when it takes effect, and announces it."""
+                  admitted_versions: frozenset[int] | None, principal: Principal, today: date) -> dict:
+    """Changes the fields sent, if the caller saw the current version (`admitted_versions` from If-Match; None: any
+    version); records the change, dated by when it takes effect, and announces it."""
     project = await get_writable(session=session, project_id=project_id, principal=principal)
-    if expected_version is None:
-        expected_version = project.version  # the row is locked: no other write gets in between
-    elif project.version != expected_version:
-        raise PreconditionFailed(f"the project is at version {project.version}, not {expected_version}")
+    check_version(admitted_versions, project.version, what="project")
+    expected_version = project.version  # the row is locked: no other write gets in between
     changes = project_in.model_dump(exclude_unset=True)
     effective_on = changes.pop("effective_on", None) or today
     # A null required field is an error listed with the others; the rules are checked on the rest of the change.

@@ -1,16 +1,15 @@
 """Reporting round API models."""
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from contracts.registry import ProblemType
 from contracts.types import Money
+from kit.inputs import Amount, Day, Month, Strict
 from services.registry.suspensions.schemas import Evidence
-from services.registry.validation import LongText, StoredMoney, Strict, Timestamp
+from services.registry.validation import LongText, Timestamp
 
-Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
 class ReportStatus(StrEnum):
@@ -26,8 +25,8 @@ class RoundCreate(Strict):
     """Open the round of a month (the month reported) with its deadline (default: KP_REPORTING_ROUND_DAYS after
     today)."""
 
-    period: Period
-    deadline: date | None = None
+    period: Month
+    deadline: Day | None = None
 
 
 class Problem(Strict):
@@ -39,7 +38,7 @@ class ReportIn(Strict):
     """A project's report: the month's completed investment (万元), progress, site photos (links or stored document
     ids), problems met, next month's plan."""
 
-    investment: Annotated[StoredMoney, Field(ge=0)]
+    investment: Amount
     progress: LongText
     photos: Evidence = Field(default_factory=list, max_length=20)
     problems: list[Problem] = Field(default_factory=list, max_length=20)

@@ -11,7 +11,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from kit.app import SessionDep
 from kit.auth import Principal, require
 from kit.clock import today
-from kit.errors import Invalid, TooLarge, field_error
+from kit.errors import Invalid, TooLarge, UnsupportedMediaType, field_error
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.registry.statistics import service
@@ -110,7 +110,7 @@ async def register_document(project_id: str, request: Request, session: SessionD
         fingerprint = UploadFingerprint(kind=fields.kind, title=fields.title, filename=upload.filename,
                                         sha256=upload.sha256, size=upload.size)
     else:
-        raise service.UnsupportedMediaType(
+        raise UnsupportedMediaType(
             f"send application/json (a link) or multipart/form-data (an upload), not '{media_type or 'nothing'}'")
 
     async def create():
@@ -120,7 +120,8 @@ async def register_document(project_id: str, request: Request, session: SessionD
         return DocumentPublic.model_validate(document)
 
     return await create_once(session, key=idempotency_key, scope=f"documents:{project_id}", request_body=fingerprint,
-                             create=create)
+                             create=create, location=lambda b: request.url_for(
+                                 "download_document", project_id=project_id, document_id=b["id"]))
 
 
 @router.get("/projects/{project_id}/documents", response_model=Page[DocumentPublic])

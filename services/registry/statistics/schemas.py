@@ -1,12 +1,12 @@
 """Document and statistics-inclusion API models."""
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel
 
 from contracts.registry import Stage, StatisticsStatus
-from services.registry.validation import LongText, Strict, Timestamp
+from kit.inputs import Strict, WebLink, text
+from services.registry.validation import LongText, Timestamp
 
 
 class DocumentKind(StrEnum):
@@ -33,11 +33,7 @@ KIND_NAMES = {
     DocumentKind.other: "其他材料",
 }
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-# Any absolute URI (https:, s3:, oss:, a document system's own scheme, ...).
-# A link to a document elsewhere: http(s) only (a `javascript:` or `data:` link would run in whoever opens it).
-Uri = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000,
-                                       pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/]+[^\s]*$")]
+Title = text(300)
 
 
 class DocumentLink(Strict):
@@ -45,7 +41,7 @@ class DocumentLink(Strict):
 
     kind: DocumentKind
     title: Title
-    uri: Uri
+    uri: WebLink
 
 
 class DocumentUpload(Strict):

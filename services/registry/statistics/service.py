@@ -12,7 +12,7 @@ from sqlalchemy.orm import undefer
 from contracts.registry import Stage, StatisticsStatus, StatisticsStatusChanged
 from kit.auth import Principal
 from kit.clock import utcnow
-from kit.errors import Conflict, NotFound, Problem
+from kit.errors import Conflict, NotFound
 from kit.pagination import PageParams, keyset, page_of
 from services.registry import history
 from services.registry.events import publish
@@ -24,10 +24,6 @@ STARTED_OR_LATER = frozenset({Stage.started, Stage.completed, Stage.in_operation
 STAGE_NAMES = {Stage.planning: "谋划", Stage.signed: "签约", Stage.land_supplied: "供地", Stage.started: "开工",
                Stage.completed: "竣工", Stage.in_operation: "投产"}
 DOCUMENT_COLUMNS = [c for c in Document.__table__.columns if c.key != "content"]
-
-
-class UnsupportedMediaType(Problem):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
 class NotReady(Conflict):

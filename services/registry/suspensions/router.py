@@ -50,7 +50,7 @@ async def request_suspension(project_id: str, body: SuspensionRequest, session: 
         return public(suspension, settings.suspension_reasons)
 
     return await create_once(session, key=idempotency_key, scope=f"suspensions:{project_id}", request_body=body,
-                             create=create)
+                             create=create, location=lambda b: request.url_for("get_suspension", suspension_id=b["id"]))
 
 
 @router.post("/suspensions/{suspension_id}/resumption", response_model=SuspensionPublic)

@@ -5,14 +5,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.registry.validation import LongText, Strict, Timestamp
+from kit.inputs import Day, Strict, text
+from services.registry.validation import LongText, Timestamp
 
 # A link to a document (http or https) or the id of one stored with the project (its documents).
 EvidenceItem = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000,
                                                 pattern=r"^(https?://\S+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
                                                         r"[0-9a-f]{4}-[0-9a-f]{12})$")]
 Evidence = list[EvidenceItem]
-ReasonCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+ReasonCode = text(40)
 
 
 class SuspensionStatus(StrEnum):
@@ -34,17 +35,17 @@ class SuspensionRequest(Strict):
 
     reason: ReasonCode
     detail: LongText | None = None
-    suspend_from: date | None = None
-    expected_resume_on: date | None = None
+    suspend_from: Day | None = None
+    expected_resume_on: Day | None = None
     evidence: Evidence = Field(default_factory=list, max_length=50)
 
 
 class ResumptionRequest(Strict):
     """The unit asks to resume: from when (not in the future), with the project's new planned dates if they move."""
 
-    resume_on: date
-    planned_start_date: date | None = None
-    planned_completion_date: date | None = None
+    resume_on: Day
+    planned_start_date: Day | None = None
+    planned_completion_date: Day | None = None
     note: LongText | None = None
     evidence: Evidence = Field(default_factory=list, max_length=50)
 

@@ -1,7 +1,7 @@
 """Unit endpoints."""
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from contracts.registry import UnitKind
 from kit.app import SessionDep
@@ -17,11 +17,13 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 
 
 @router.post("/units", status_code=201, response_model=UnitPublic)
-async def create_unit(unit_in: UnitCreate, session: SessionDep, _: Admin, idempotency_key: IdempotencyKey = None):
+async def create_unit(unit_in: UnitCreate, session: SessionDep, _: Admin, request: Request,
+                      idempotency_key: IdempotencyKey = None):
     async def create():
         return UnitPublic.model_validate(await service.create(session=session, unit_in=unit_in))
 
-    return await create_once(session, key=idempotency_key, scope="units", request_body=unit_in, create=create)
+    return await create_once(session, key=idempotency_key, scope="units", request_body=unit_in, create=create,
+                             location=lambda b: request.url_for("get_unit", unit_id=b["id"]))
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic)

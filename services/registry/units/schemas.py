@@ -2,7 +2,8 @@
 from pydantic import BaseModel, field_validator
 
 from contracts.registry import UnitKind
-from services.registry.validation import Code, Strict, Text
+from kit.inputs import Strict
+from services.registry.validation import Code, Text
 
 
 class UnitCreate(Strict):

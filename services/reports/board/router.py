@@ -10,12 +10,14 @@ from fastapi.responses import HTMLResponse
 
 from kit.auth import authenticate, verify
 from kit.errors import Forbidden
+from kit.openapi import BEARER
 from services.reports.board.page import render
 from services.reports.board.service import BoardData, board_data
 from services.reports.dependencies import ReadSession, Settings, Today, Year
 
 router = APIRouter(tags=["board"])
 Token = Annotated[str | None, Query(max_length=4000, description="a reports:read token when the board requires one")]
+OPTIONAL_TOKEN = {"security": [{}, {BEARER: []}]}  # a bearer token (or ?token=) only with KP_BOARD_REQUIRES_TOKEN
 
 
 async def _allow(request: Request, token: str | None) -> None:
@@ -31,14 +33,14 @@ async def _allow(request: Request, token: str | None) -> None:
         raise Forbidden("the token lacks the 'reports:read' scope")
 
 
-@router.get("/board", response_class=HTMLResponse)
+@router.get("/board", response_class=HTMLResponse, openapi_extra=OPTIONAL_TOKEN)
 async def board_page(request: Request, settings: Settings, year: Year = None, token: Token = None):
     """The board page (Chinese, laid out for 1920×1080), refreshing its figures every KP_BOARD_REFRESH_SECONDS."""
     await _allow(request, token)
     return HTMLResponse(render(refresh_seconds=settings.board_refresh_seconds))
 
 
-@router.get("/board/data", response_model=BoardData)
+@router.get("/board/data", response_model=BoardData, openapi_extra=OPTIONAL_TOKEN)
 async def board_figures(request: Request, session: ReadSession, settings: Settings, today: Today,
                         year: Year = None, token: Token = None):
     await _allow(request, token)

@@ -1,9 +1,9 @@
 """Ranking endpoint."""
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kit.inputs import Amount, decimal
 from services.reports.dependencies import (AsOf, IncludeDescendants, Period, ReadSession, Reader, Settings, Today,
                                            UnitId, Year)
 from services.reports.rankings import service
@@ -11,14 +11,14 @@ from services.reports.rankings.schemas import Ranking, RankingMetric, RateMetric
 
 router = APIRouter(tags=["rankings"])
 
-Rate = Annotated[Decimal | None, Query(ge=0, le=100)]
+Rate = Annotated[decimal(integer_digits=3, places=6, example="0.1") | None, Query()]
 
 
 @router.get("/rankings", response_model=Ranking)
 async def rankings(session: ReadSession, _: Reader, settings: Settings, today: Today, year: Year = None,
                    period: Period = None,
                    as_of: AsOf = None, group: UnitGroup = UnitGroup.all, metric: RankingMetric = RankingMetric.score,
-                   min_annual_plan: Annotated[Decimal | None, Query(ge=0, description="万元")] = None,
+                   min_annual_plan: Annotated[Amount | None, Query()] = None,
                    rate_metric: RateMetric = RateMetric.investment_completion_rate,
                    min_rate: Rate = None, max_rate: Rate = None, unit_id: UnitId = None,
                    include_descendants: IncludeDescendants = True):

@@ -3,17 +3,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, StringConstraints
 
-Weight = Annotated[Decimal, Field(ge=-1000, le=1000, max_digits=12, decimal_places=6)]
+from kit.inputs import Strict, decimal
+
+Weight = decimal(integer_digits=3, places=6, signed=True, description="权重（可为负，绝对值小于 1000）", example="40")
 
 
-class Weights(BaseModel):
+class Weights(Strict):
     """score = Σ weight × rate (capped at 1; a rate with nothing due counts as 1) + Σ weight × count.
 
     Rates are fractions (0.569, not 56.9); counts where fewer is better usually carry a negative weight."""
-
-    model_config = ConfigDict(extra="forbid")
 
     investment_completion_rate: Weight = Decimal(40)
     start_or_completion_rate: Weight = Decimal(30)
@@ -29,9 +29,7 @@ class Weights(BaseModel):
 DEFAULT_WEIGHTS = Weights()
 
 
-class ScoringUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ScoringUpdate(Strict):
     weights: Weights
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 

@@ -1,8 +1,6 @@
 """Snapshot endpoints: freeze a month (admin), read what was frozen (reports:read)."""
 from typing import Annotated
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
@@ -14,8 +12,7 @@ from kit.errors import Conflict, Invalid, field_error
 from kit.pagination import Page, PageParams, page_params
 from services.reports import sources
 from services.reports.dependencies import Admin, ReadSession, Reader, Settings, Today, UnitId, Year
-from services.reports.periods import MONTH_PATTERN
-from services.reports.periods import FIRST_DAY
+from services.reports.periods import MONTH_PATTERN, ReportDay
 from services.reports.snapshots import service
 from services.reports.snapshots.scheduler import take_if_due
 from services.reports.snapshots.schemas import FrozenProject, SnapshotCreate, SnapshotDetail, SnapshotPublic
@@ -27,7 +24,7 @@ PeriodPath = Annotated[str, Path(pattern=MONTH_PATTERN)]
 
 @router.post("/snapshots", status_code=201, response_model=SnapshotPublic)
 async def take_snapshot(body: SnapshotCreate, session: SessionDep, principal: Admin, settings: Settings,
-                        today: Today):
+                        today: Today, request: Request):
     """Freezes the overview, rankings, project list and targets of an ended month as of its last day; 409 when the
     month has not ended, or is already frozen and no `reason` is given (with one: a new version of the month)."""
     try:
@@ -39,7 +36,7 @@ async def take_snapshot(body: SnapshotCreate, session: SessionDep, principal: Ad
     except IntegrityError as exc:
         raise Conflict(f"{body.period} was frozen at the same time by another request") from exc
     return JSONResponse(snapshot.model_dump(mode="json"), status_code=201,
-                        headers={"Location": f"/api/v1/snapshots/{snapshot.period}"})
+                        headers={"Location": str(request.url_for("get_snapshot", period=snapshot.period))})
 
 
 @router.get("/snapshots", response_model=list[SnapshotPublic])
@@ -78,7 +75,7 @@ async def snapshot_projects(period: PeriodPath, session: ReadSession, _: Reader,
 
 @router.post("/admin/snapshots", response_model=list[str])
 async def run_scheduler(request: Request, _: Admin, today: Today,
-                        date_: Annotated[date | None, Query(alias="date", ge=FIRST_DAY)] = None):
+                        date_: Annotated[ReportDay | None, Query(alias="date")] = None):
     """Runs the automatic snapshots' pass as of a day (default today; backfills, tests): the months it froze, none
     while the consumer has not caught up."""
     if date_ is not None and date_ > today:

@@ -5,13 +5,12 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.types import Money
+from kit.inputs import Strict
 from services.reports.overview.schemas import Overview
 from services.reports.periods import MONTH_PATTERN
 
 
-class SnapshotCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SnapshotCreate(Strict):
     period: str = Field(pattern=MONTH_PATTERN)
     # Needed to freeze a month already frozen: the new version says why (e.g. 补录 1–5 月投资后重新冻结).
     reason: str | None = Field(default=None, min_length=1, max_length=2000)

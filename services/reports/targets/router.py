@@ -1,5 +1,5 @@
 """Target endpoints: read with reports:read, hand down / change / withdraw with admin."""
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from kit.app import SessionDep
 from kit.idempotency import IdempotencyKey, create_once
@@ -11,12 +11,13 @@ router = APIRouter(tags=["targets"])
 
 
 @router.post("/targets", status_code=201, response_model=TargetPublic)
-async def create_target(target_in: TargetCreate, session: SessionDep, _: Admin,
+async def create_target(target_in: TargetCreate, session: SessionDep, _: Admin, request: Request,
                         idempotency_key: IdempotencyKey = None):
     async def create():
         return await service.create(session=session, target_in=target_in)
 
-    return await create_once(session, key=idempotency_key, scope="targets", request_body=target_in, create=create)
+    return await create_once(session, key=idempotency_key, scope="targets", request_body=target_in, create=create,
+                             location=lambda b: request.url_for("get_target", target_id=b["id"]))
 
 
 @router.get("/targets", response_model=list[TargetPublic])

@@ -3,14 +3,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from contracts.registry import Bracket, CategoryKey, Level, Sector
 from contracts.types import Money
+from kit.inputs import Strict, decimal, text
 from services.reports.figures import Rate
 from services.reports.periods import MAX_YEAR, MIN_YEAR
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Name = text(300)
 
 
 class Measure(StrEnum):
@@ -20,13 +21,13 @@ class Measure(StrEnum):
     statistics_count = "statistics_count"  # projects included in statistics (入库纳统)
 
 
+TargetValue = decimal(integer_digits=12, places=6, positive=True, example="30",
+                      description="目标值：项目个数（整数），或投资额（单位：万元）")
 COUNT_MEASURES = frozenset({Measure.started_count, Measure.completed_count, Measure.statistics_count})
 
 
-class TargetFilter(BaseModel):
+class TargetFilter(Strict):
     """Which of the year's projects count; every given field must match."""
-
-    model_config = ConfigDict(extra="forbid")
 
     category: CategoryKey | None = None
     sector: Sector | None = None
@@ -35,14 +36,12 @@ class TargetFilter(BaseModel):
     unit_id: Annotated[str, StringConstraints(max_length=36)] | None = None
 
 
-class TargetCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TargetCreate(Strict):
     year: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
     name: Name
     measure: Measure
     filter: TargetFilter = Field(default_factory=TargetFilter)
-    value: Money = Field(gt=0)
+    value: TargetValue
 
     @model_validator(mode="after")
     def _whole_counts(self):
@@ -51,12 +50,10 @@ class TargetCreate(BaseModel):
         return self
 
 
-class TargetUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TargetUpdate(Strict):
     name: Name | None = None
     filter: TargetFilter | None = None
-    value: Money | None = Field(default=None, gt=0)
+    value: TargetValue | None = None
 
 
 class TargetPublic(BaseModel):

@@ -1,0 +1,65 @@
+"""W3C trace context and request ids: taken from (or started for) each HTTP request, carried by every event staged
+while handling it (the CloudEvents `traceparent` extension), taken up again by each consumer applying that event, so
+one registration can be followed through all four services; their log lines name both (kit.logs)."""
+import contextlib
+import re
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+import structlog
+from starlette.datastructures import Headers
+from starlette.types import Message, Receive, Scope, Send
+
+from kit.asgi import HttpMiddleware
+
+_TRACEPARENT = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # it is echoed in a header and written into logs
+_NO_TRACE, _NO_SPAN = "0" * 32, "0" * 16
+
+current: ContextVar[str | None] = ContextVar("traceparent", default=None)
+
+
+def child_of(traceparent: str | None) -> str:
+    """A new span in the trace `traceparent` names, or in a new trace when it names none (or an invalid one)."""
+    found = _TRACEPARENT.fullmatch(traceparent or "")
+    if found is None or found.group(1) == _NO_TRACE or found.group(2) == _NO_SPAN:
+        return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    return f"00-{found.group(1)}-{secrets.token_hex(8)}-{found.group(3)}"
+
+
+def trace_id(traceparent: str) -> str:
+    return traceparent[3:35]
+
+
+@contextlib.contextmanager
+def within(traceparent: str, **ids: str) -> Iterator[None]:
+    """While the block runs, events staged carry `traceparent` and log lines its trace id and `ids`."""
+    token = current.set(traceparent)
+    try:
+        with structlog.contextvars.bound_contextvars(trace_id=trace_id(traceparent), **ids):
+            yield
+    finally:
+        current.reset(token)
+
+
+class TraceContext(HttpMiddleware):
+    """Each request in its trace (the caller's `traceparent`, or a new one) with its request id (the caller's
+    `X-Request-ID`, or a new one); both are answered back."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        traceparent = child_of(headers.get("traceparent"))
+        request_id = headers.get("x-request-id", "")
+        if not _REQUEST_ID.fullmatch(request_id):
+            request_id = uuid.uuid4().hex
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], (b"x-request-id", request_id.encode()),
+                                                  (b"traceparent", traceparent.encode())]}
+            await send(message)
+
+        with within(traceparent, request_id=request_id):
+            await self.app(scope, receive, answer)
