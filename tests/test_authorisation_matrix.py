@@ -114,6 +114,8 @@ MATRIX = [
     Write("alerts", "POST", "/api/v1/tasks/{task_id}/feedback", {"feedback": "已整改"}, hidden_ok=True),
     Write("alerts", "POST", "/api/v1/tasks/{task_id}/close", {"verification_note": "核实"}, hidden_ok=True),
     Write("alerts", "POST", "/api/v1/tasks/{task_id}/return", {"reason": "不实"}, hidden_ok=True),
+    Write("alerts", "POST", "/api/v1/tasks/{task_id}/escalate", {"reason": "催办未果"}, hidden_ok=True,
+          office_only=True),
     Write("alerts", "POST", "/api/v1/projects/{project_id}/problems",
           lambda w: {"json": {"type": "land", "description": "征地", "solving_unit_id": w.b["id"]}}),
     Write("alerts", "POST", "/api/v1/problems/{problem_id}/status", {"status": "solved"}),

@@ -94,6 +94,35 @@ async def test_escalation_ladder_on_given_dates(alerts, alerts_events, known_pro
                                                                              "active": True})).json()["items"]] == []
 
 
+async def test_the_office_escalates_a_task_by_hand_one_rung_at_a_time(platform, alerts, alerts_events,
+                                                                     known_project):
+    """提级督办: before its deadline, by the office's decision and with its reason; the scan never moves it back."""
+    owner, state = known_project
+    task = await open_task(alerts, project_id=state.id, deadline="2027-03-01")
+    url = f"/api/v1/tasks/{task['id']}/escalate"
+    async with client(platform.url("alerts"), "tasks:write", unit_id=owner.id) as town:
+        assert (await town.post(url, json={"reason": "多次催办未果"})).status_code == 403
+    assert (await alerts.post(url, json={})).status_code == 422
+    steps = []
+    for reason in ("多次催办未果", "影响全市开工率", "严重滞后"):
+        moved = await alerts.post(url, json={"reason": reason})
+        assert moved.status_code == 200, moved.text
+        steps.append(moved.json()["escalation_level"])
+    assert steps == ["unit_head", "lead_leader", "accountability"]
+    top = await alerts.post(url, json={"reason": "再提一级"})
+    assert top.status_code == 409 and top.headers["content-type"] == "application/problem+json"
+    await alerts_events.wait_for(contract.TaskEscalated, subject=state.id, count=3)
+    escalations = await alerts_events.all(contract.TaskEscalated, subject=state.id)
+    assert [(e.escalation_level, e.days_late, e.escalated_to) for e in escalations] == [
+        ("unit_head", 0, "高新区管委会主要负责人"), ("lead_leader", 0, "张副市长"), ("accountability", 0, "问责")]
+    history = (await alerts.get(f"/api/v1/tasks/{task['id']}")).json()["history"]
+    assert [h["action"] for h in history] == ["opened", "escalated", "escalated", "escalated"]
+    assert history[1]["note"] == "高新区管委会主要负责人：多次催办未果"
+    await scan(alerts, "2027-03-02")  # the ladder by date is lower: it stays where the office put it
+    assert (await alerts.get(f"/api/v1/tasks/{task['id']}")).json()["escalation_level"] == "accountability"
+    assert len(await alerts_events.all(contract.TaskEscalated, subject=state.id)) == 3
+
+
 async def test_an_office_may_escalate_on_the_deadline_day_itself(alerts, known_project, restore):
     # By default the unit head hears of a task once it is late (the day after its deadline, above); an office that
     # wants it on the deadline day sets the first rung to 0 days.

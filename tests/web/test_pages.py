@@ -1,6 +1,6 @@
 """The people's pages in a real browser (Playwright driving the system Chromium) against the four services: a town's
 reporter on a 375 px phone fills this month's round with a site photo and the office approves it into the project's
-investment; the office closes a supervision task; the map shows the projects as markers in their colours; a user of
+investment; the office escalates (提级督办) and closes a supervision task; the map shows the projects as markers in their colours; a user of
 one town never sees or writes another town's round. Screenshots of the pages go to test-results/screenshots/."""
 import base64
 import hashlib
@@ -219,10 +219,15 @@ async def test_a_town_reports_from_its_phone_and_the_office_approves_it(city, se
         await eventually(invested, timeout=SLOW, what="the approved report as June's investment")
 
 
-async def test_the_office_closes_an_answered_task(city, seeded, browser):
+async def test_the_office_escalates_and_closes_an_answered_task(city, seeded, browser):
     context, page = await _signed_in(browser, city, "项目办（管理员）")
     await page.goto(f"{city.url('web')}/console/tasks")
     row = page.locator(f"tr[data-task='{seeded['task']['id']}']")
+    await row.get_by_label("提级理由").fill("多次催办未果")
+    await row.get_by_role("button", name="提级").click()
+    await page.get_by_text("已提级督办：单位主要负责人").wait_for()
+    row = page.locator(f"tr[data-task='{seeded['task']['id']}']")
+    assert "单位主要负责人" in await row.inner_text()
     await row.get_by_label("核实意见").fill("经现场核实，已提交申请")
     await _shot(page, "console-tasks-1920")
     await row.get_by_role("button", name="销号").click()
@@ -238,6 +243,8 @@ async def test_the_office_closes_an_answered_task(city, seeded, browser):
     async with client(city.url("alerts")) as alerts:
         task = (await alerts.get(f"/api/v1/tasks/{seeded['task']['id']}")).json()
     assert (task["status"], task["verification_note"]) == ("closed", "经现场核实，已提交申请")
+    assert task["escalation_level"] == "unit_head"
+    assert [h["action"] for h in task["history"]][-2:] == ["escalated", "closed"]
 
 
 async def test_the_map_shows_each_project_in_its_colour(city, seeded, browser):
@@ -260,11 +267,20 @@ async def test_the_map_shows_each_project_in_its_colour(city, seeded, browser):
 
 
 async def test_the_office_places_a_project_where_its_site_photo_was_taken(city, seeded, browser):
-    """After the first test's report: its photo carries the phone's position; the office confirms it as the
-    project's coordinates."""
+    """After the first test's report: its photo is in the project's gallery and carries the phone's position; the
+    office confirms it as the project's coordinates."""
     project = seeded["projects"]["智能装备产业园"]
     context, page = await _signed_in(browser, city, "项目办（管理员）")
     await page.goto(f"{city.url('web')}/console/projects/{project['id']}")
+    # the site photo in the project's gallery, drawn from the registry through the pages
+    picture = page.locator(".gallery img").first
+    await picture.scroll_into_view_if_needed()
+    await page.wait_for_function("() => { const i = document.querySelector('.gallery img');"
+                                 " return i && i.complete && i.naturalWidth === 1; }")
+    assert "现场照片" in await picture.get_attribute("alt")
+    served = await page.context.request.get(city.url("web") + await picture.get_attribute("src"))
+    assert served.headers["content-type"] == "image/png" and await served.body() == PHOTO
+    assert "sandbox" in served.headers["content-security-policy"]
     await page.get_by_role("button", name="以此照片位置（30.123456, 120.654321）作为项目坐标").click()
     await page.get_by_text("已更新项目坐标").wait_for()
     await context.close()
@@ -334,3 +350,44 @@ async def test_sign_in_goes_back_only_to_this_site(city):
             signed = await visitor.post("/login", data={"csrf": csrf, "unit_id": "", "next": target})
             assert (signed.status_code, signed.headers["location"]) == (303, expected), target
             csrf = (await visitor.get("/login")).text.split('name="csrf" value="')[1].split('"')[0]
+
+
+AUDIT = (Path(__file__).parent / "audit.js").read_text()
+
+
+async def _audited(page, url: str) -> list[str]:
+    await page.goto(url)
+    return [f"{url}: {problem}" for problem in await page.evaluate(AUDIT)]
+
+
+async def test_every_page_is_labelled_legible_and_usable_by_keyboard(city, seeded, browser):
+    """Labels, alt texts, the language and contrast on every page, on the phone and at the desk; the keyboard reaches
+    the main content first and shows where it is."""
+    project = seeded["projects"]["智能装备产业园"]
+    web = city.url("web")
+    problems = []
+    context, page = await _signed_in(browser, city, "城关镇填报员", phone=True)
+    for path in ("/m", f"/m/rounds/{seeded['round']['id']}/projects/{project['id']}",
+                 f"/m/tasks/{seeded['task']['id']}"):
+        problems += await _audited(page, web + path)
+    await context.close()
+    context, page = await _signed_in(browser, city, "项目办（管理员）")
+    for path in ("/console", f"/console/projects/{project['id']}", "/console/tasks", "/console/rounds",
+                 "/console/rankings", "/console/supervision", "/map", "/login"):
+        problems += await _audited(page, web + path)
+    await page.goto(web + "/console/tasks")
+    await page.keyboard.press("Tab")
+    first = await page.evaluate("() => [document.activeElement.textContent.trim(), "
+                                "document.activeElement.getAttribute('href')]")
+    assert first == ["跳到正文", "#main"], first
+    await page.keyboard.press("Tab")
+    focus = await page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                                " return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }")
+    assert focus[0] != "none" and focus[1] != "0px" or focus[2] != "none", focus
+    # the audit itself sees what it looks for
+    await page.evaluate("() => document.querySelector('main').insertAdjacentHTML('beforeend',"
+                        " '<input><p style=\"color:#bbb;background:#fff\">淡字</p><img src=\"/static/x\">')")
+    planted = await page.evaluate(AUDIT)
+    assert [p.split(":")[0] for p in planted] == ["unlabelled", "no alt text", "contrast 1.92 < 4.5"], planted
+    await context.close()
+    assert problems == [], "\n".join(problems)

@@ -12,12 +12,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from kit.spreadsheets import safe_cell
 from web.api import services
-from web.formats import COLOURS, GRADES, STAGES
+from web.formats import COLOURS, GRADES, LEVELS, STAGES
 from web.render import flash, render
 from web.session import User, check_csrf, current_user
 
 router = APIRouter(prefix="/console")
 FILTERS = ("unit_id", "category", "stage", "colour", "grade", "three_class", "q")
+PICTURES = {"image/jpeg", "image/png", "image/webp", "image/gif"}  # drawn by a browser, never run
 # where a site photo was taken, as the phone page titles it (现场照片 … 位置 30.123456,120.123456)
 PHOTO_PLACE = re.compile(r"位置 (-?\d{1,2}\.\d+),(-?\d{1,3}\.\d+)")
 THREE_CLASSES = {"signed_without_land": "已签约未供地", "land_without_start": "已供地未开工",
@@ -118,13 +119,28 @@ async def project_page(request: Request, project_id: str, user: User = Depends(o
         units = {u["id"]: u["name"] for u in await api.items("registry", "/api/v1/units")}
     today = date.fromisoformat(status["as_of"]) if status.get("as_of") else date.today()
     located = {d["id"]: found.groups() for d in documents if (found := PHOTO_PLACE.search(d["title"] or ""))}
+    photos = [d for d in documents if d["content_url"] and d["content_type"] in PICTURES]
     nodes.sort(key=lambda n: (n["planned_date"], n["key"]))
     return render(request, "console/project.html", {
         "project": project, "transitions": transitions, "gantt": gantt(nodes, today),
         "chart": investment_chart(invested, project["year"]), "invested": invested, "documents": documents,
         "history": history, "status": status, "tasks": tasks, "problems": problems, "units": units,
-        "located": located,
+        "located": located, "photos": photos,
         "registry_url": request.app.state.settings.registry_url})
+
+
+@router.get("/projects/{project_id}/photos/{document_id}")
+async def photo(request: Request, project_id: str, document_id: str, user: User = Depends(office)):
+    """An uploaded site photo shown in the project's gallery, fetched from the registry with the user's token. Only
+    pictures a browser draws and never runs (not SVG); sandboxed all the same."""
+    async with services(request.app.state.settings, user) as api:
+        found = await api.call("registry", "GET", f"/api/v1/projects/{project_id}/documents/{document_id}/content")
+    media_type = found.headers.get("content-type", "").split(";")[0]
+    if media_type not in PICTURES:
+        raise HTTPException(404, "不是照片")
+    return Response(found.content, media_type=media_type, headers={
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=3600"})
 
 
 @router.post("/projects/{project_id}/coordinates")
@@ -187,6 +203,17 @@ async def close_task(request: Request, task_id: str, user: User = Depends(office
         await api.call("alerts", "POST", f"/api/v1/tasks/{task_id}/close",
                        json={"verification_note": form.get("verification_note", "")})
     flash(request, "已销号")
+    return RedirectResponse("/console/tasks", status_code=303)
+
+
+@router.post("/tasks/{task_id}/escalate")
+async def escalate_task(request: Request, task_id: str, user: User = Depends(office)):
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    async with services(request.app.state.settings, user) as api:
+        task = await api.call("alerts", "POST", f"/api/v1/tasks/{task_id}/escalate",
+                               json={"reason": form.get("reason", "")})
+    flash(request, f"已提级督办：{LEVELS.get(task['escalation_level'], task['escalation_level'])}")
     return RedirectResponse("/console/tasks", status_code=303)
 
 

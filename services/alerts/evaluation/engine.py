@@ -24,14 +24,13 @@ from services.alerts.configuration.service import Configuration
 from services.alerts.models import (Alert, AlertChange, MilestoneFact, ParcelFact, ProjectFact, ProjectStatus,
                                     ReportingRoundFact, RoundReportFact, Task, TaskChange, Unit)
 from services.alerts.rules.definitions import PROJECT_RULES, RULES, investment_ratio
-from services.alerts.rules.escalation import level_due, steps_to
+from services.alerts.rules.escalation import escalated_to, level_due, steps_to
 from services.alerts.rules.facts import NodeFacts, ParcelFacts, ProjectFacts, TaskFacts
 from services.alerts.rules.status import Active, Step, grade, has_late_node, reconcile, worst
 
 ACTOR = "rules"
 ROUND_NOT_REPORTED = "round_not_reported"
 IDLE_PARCEL = "idle_parcel"
-ACCOUNTABILITY_NAME = "问责"
 
 
 def _columns(model) -> list:
@@ -452,15 +451,11 @@ class Evaluation:
             values = task._asdict()
             for level in steps:
                 values.update(escalation_level=level.value, escalated_on=self.as_of)
-                escalated_to = {
-                    EscalationLevel.unit_head: f"{units.get(task.unit_id, '责任单位')}主要负责人",
-                    EscalationLevel.lead_leader: leaders.get(task.project_id) or "包联领导",
-                    EscalationLevel.accountability: ACCOUNTABILITY_NAME,
-                }[level]
-                self._task_change(values, "escalated", escalated_to)
+                to = escalated_to(level, unit_name=units.get(task.unit_id), lead_leader=leaders.get(task.project_id))
+                self._task_change(values, "escalated", to)
                 self._events.append((contract.TaskEscalated.model_validate({
                     **events.task_state(values), "as_of": self.as_of, "days_late": (self.as_of - task.deadline).days,
-                    "escalated_to": escalated_to}), events.task_subject(values)))
+                    "escalated_to": to}), events.task_subject(values)))
                 self.counts[f"escalated_{level.value}"] += 1
             self._task_updates.setdefault(task.id, {"id": task.id}).update(
                 escalation_level=values["escalation_level"], escalated_on=self.as_of, updated_at=self._now)

@@ -26,6 +26,21 @@ def steps_to(current: EscalationLevel | str, target: EscalationLevel) -> list[Es
     return LADDER[start + 1: end + 1]
 
 
+def next_level(current: EscalationLevel | str) -> EscalationLevel | None:
+    """The rung above `current` (the office escalating by hand, 提级督办); None at the top."""
+    steps = LADDER[LADDER.index(EscalationLevel(current)) + 1:]
+    return steps[0] if steps else None
+
+
+def escalated_to(level: EscalationLevel, *, unit_name: str | None, lead_leader: str | None) -> str:
+    """Who a case escalated to `level` now goes to: the unit's head, the project's lead leader by name, or 问责."""
+    return {
+        EscalationLevel.unit_head: f"{unit_name or '责任单位'}主要负责人",
+        EscalationLevel.lead_leader: lead_leader or "包联领导",
+        EscalationLevel.accountability: "问责",
+    }[level]
+
+
 def first_tuesday(year: int, month: int) -> date:
     """The monthly supervision day (每月一督导)."""
     first = date(year, month, 1)

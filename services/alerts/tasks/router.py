@@ -12,9 +12,9 @@ from kit.inputs import Day
 from kit.pagination import Page, PageParams, page_params
 from services.alerts.access import Reader, TaskWriter
 from services.alerts.tasks import service
-from services.alerts.tasks.schemas import (Closing, Feedback, ProblemCreate, ProblemMove, ProblemPublic, ProblemStatus,
-                                           ProblemType, Returning, TaskChangePublic, TaskCreate, TaskDetail,
-                                           TaskPublic)
+from services.alerts.tasks.schemas import (Closing, Escalation, Feedback, ProblemCreate, ProblemMove, ProblemPublic,
+                                           ProblemStatus, ProblemType, Returning, TaskChangePublic, TaskCreate,
+                                           TaskDetail, TaskPublic)
 
 router = APIRouter(tags=["tasks"])
 Pagination = Annotated[PageParams, Depends(page_params)]
@@ -70,6 +70,14 @@ async def close_task(task_id: str, body: Closing, session: SessionDep, principal
     return public(await service.close(session=session, task_id=task_id, verification_note=body.verification_note,
                                       principal=principal, today=_today(request),
                                       requires_evidence=request.app.state.settings.task_close_requires_evidence))
+
+
+@router.post("/tasks/{task_id}/escalate", response_model=TaskPublic)
+async def escalate_task(task_id: str, body: Escalation, session: SessionDep, principal: TaskWriter,
+                        request: Request):
+    """提级督办: one rung up the ladder (unit head, lead leader, 问责) by the office's decision, with the reason."""
+    return public(await service.escalate(session=session, task_id=task_id, reason=body.reason, principal=principal,
+                                         today=_today(request)))
 
 
 @router.post("/tasks/{task_id}/return", response_model=TaskPublic)

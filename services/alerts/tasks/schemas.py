@@ -46,6 +46,10 @@ class Returning(Strict):
     reason: LongText
 
 
+class Escalation(Strict):
+    reason: LongText
+
+
 class TaskChangePublic(BaseModel):
     action: str
     status: TaskStatus

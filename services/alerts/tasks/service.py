@@ -19,7 +19,8 @@ from services.alerts import events
 from services.alerts.access import ensure_supervisor
 from services.alerts.configuration import service as configuration
 from services.alerts.evaluation.service import evaluate_projects
-from services.alerts.models import Problem, ProjectFact, Task, TaskChange
+from services.alerts.models import Problem, ProjectFact, Task, TaskChange, Unit
+from services.alerts.rules.escalation import escalated_to, next_level
 from services.alerts.tasks.schemas import PROBLEM_NAMES, ProblemCreate, TaskCreate
 
 SYSTEM = "alerts"  # the actor of what the service does by itself (holding a suspended project's tasks)
@@ -191,6 +192,32 @@ async def close(*, session: AsyncSession, task_id: str, verification_note: str, 
     return await _move(session, task, action="closed", status=TaskStatus.closed, actor=principal.subject,
                        today=today, note=verification_note, event=contract.TaskClosed,
                        extra={"verification_note": verification_note})
+
+
+async def escalate(*, session: AsyncSession, task_id: str, reason: str, principal: Principal, today: date) -> Task:
+    """提级督办: the office moves a task one rung up the ladder by hand, whatever its deadline, with the reason; the
+    daily scan never moves it back down."""
+    ensure_supervisor(principal, "escalate tasks (提级督办)")
+    task = await get(session=session, task_id=task_id, principal=principal, for_update=True)
+    if task.status == TaskStatus.closed:
+        raise Conflict("a closed task is not escalated")
+    if task.on_hold:
+        raise Conflict("the task waits while its project is suspended (停工): it is not escalated")
+    level = next_level(task.escalation_level)
+    if level is None:
+        raise Conflict("the task is already at 问责, the top of the ladder")
+    unit_name = await session.scalar(select(Unit.name).where(Unit.id == task.unit_id))
+    leader = task.project_id and await session.scalar(select(ProjectFact.lead_leader)
+                                                      .where(ProjectFact.id == task.project_id))
+    to = escalated_to(level, unit_name=unit_name, lead_leader=leader or None)
+    task.escalation_level, task.escalated_on, task.updated_at = level.value, today, utcnow()
+    await session.flush()
+    await _record(session, task, action="escalated", actor=principal.subject, today=today, note=f"{to}：{reason}")
+    days_late = max(0, (today - task.deadline).days)
+    await events.publish(session, [(contract.TaskEscalated.model_validate({
+        **events.task_state(task), "as_of": today, "days_late": days_late, "escalated_to": to}),
+        events.task_subject(task))])
+    return task
 
 
 async def return_(*, session: AsyncSession, task_id: str, reason: str, principal: Principal, today: date) -> Task:
