@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 .PHONY: run test test-pg bench token up down schemas browser demo verify chaos
 
 $(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/pip || (rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))  # a half-made .venv is made again
 	$(BIN)/pip install -q --disable-pip-version-check -e ".[test]"
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
@@ -23,8 +23,10 @@ verify: $(STAMP)  ## recompute every service's figures from the others'; differe
 chaos: $(STAMP)  ## 50 writes/s for 2 minutes on a fresh platform while each service and the broker are killed in turn
 	$(BIN)/python -m proof chaos $(ARGS)
 
-browser:  ## headless Chromium and a Chinese font for the browser tests (Debian packages)
-	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+browser:  ## headless Chromium and a Chinese font for the browser tests (Debian packages; root installs them)
+	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } || \
+	  echo "make browser: no Chromium, and only root can install it (apt-get): the browser tests will be skipped"
 
 test: $(STAMP) browser  ## the whole suite: SQLite, or PostgreSQL when TEST_DATABASE_URL is set
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

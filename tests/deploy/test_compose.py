@@ -502,3 +502,12 @@ def test_the_embedded_broker_is_not_a_production_dependency():
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_every_container_rotates_its_log_and_the_platform_s_are_bounded(services):
+    for name, service in services.items():
+        assert service["logging"]["driver"] == "json-file", name
+        assert service["logging"]["options"]["max-size"] and int(service["logging"]["options"]["max-file"]) > 1, name
+    for name in (*SERVICES, "web"):
+        limits = services[name]["deploy"]["resources"]["limits"]
+        assert limits["memory"] and float(limits["cpus"]) > 0, name
