@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-pg bench token up down schemas browser demo verify chaos
+.PHONY: run test test-pg bench token up down schemas browser demo verify chaos lock
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/pip || (rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))  # a half-made .venv is made again
@@ -36,6 +36,9 @@ test-pg:  ## the suite on the local PostgreSQL
 
 bench: $(STAMP)  ## benchmarks with same-run baselines (PostgreSQL at BENCH_DATABASE_URL)
 	$(BIN)/python -m bench
+
+lock:  ## deploy/requirements.lock: the image's dependencies at their versions and hashes (after changing pyproject.toml)
+	$(PYTHON) deploy/lock.py
 
 token: $(STAMP)  ## mint a JWT: make token ARGS="--scope projects:read --unit-id ..."
 	@$(BIN)/python -m kit.cli token $(ARGS)

