@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import contracts
 from contracts.topics import dead_letter
-from kit import conditional, errors, logs, openapi
+from kit import conditional, errors, logs, openapi, telemetry
 from kit.bus import broker_reachable, ensure_topics
 from kit.consumer import BatchScope, Consumer, Handlers
 from kit.db import make_engine, make_sessionmaker
@@ -69,10 +69,12 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     logs.configure(spec.name, level=settings.log_level, fmt=settings.log_format)
+    telemetry.configure(spec.name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = make_engine(settings.database_url)
+        telemetry.instrument_engine(engine)
         await upgrade(engine, spec.migrations)
         app.state.sessionmaker = sessionmaker = make_sessionmaker(engine)
         tasks: list[asyncio.Task] = []
@@ -126,6 +128,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(ForwardedPrefix)
     app.add_middleware(TraceContext)
     app.add_middleware(MetricsMiddleware, service=spec.name)
+    telemetry.instrument_app(app)  # outermost: the request's span is begun before TraceContext reads it
     app.include_router(_operations_router())
     for router in spec.routers:
         app.include_router(router, prefix="/api/v1")

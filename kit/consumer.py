@@ -64,8 +64,8 @@ def _reference(record: ConsumerRecord, reason: str) -> bytes:
 
 def _continuing(cloud_event: CloudEvent):
     """Handle the event in the trace that caused it: what its handler stages and logs carries that trace."""
-    return tracing.within(tracing.child_of((cloud_event.model_extra or {}).get("traceparent")),
-                          event_id=cloud_event.id)
+    return tracing.continuing((cloud_event.model_extra or {}).get("traceparent"), f"apply {cloud_event.type}",
+                              event_id=cloud_event.id)
 
 class Consumer:
     """Applies each event once: the inbox row and the handler's effects commit together, then the offset."""

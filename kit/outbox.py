@@ -213,8 +213,11 @@ class Relay:
                 producer = self._producer
                 # rows name the topic canonically (contracts.topics); a service publishes on its one topic, under
                 # its deployment's name
-                futures = [await producer.send(self.topic, value=r.body, key=r.key.encode(),
-                                               headers=list(KAFKA_HEADERS)) for r in rows]
+                futures = []
+                for r in rows:
+                    with tracing.sending(r.body):
+                        futures.append(await producer.send(self.topic, value=r.body, key=r.key.encode(),
+                                                           headers=list(KAFKA_HEADERS)))
                 await asyncio.wait_for(asyncio.gather(*futures), 15)
                 await execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(published_at=utcnow()))
         if rows:
