@@ -92,8 +92,9 @@ async def _events_per_second(sessionmaker, settings: AlertsSettings, project_ids
                              *, fetch: int) -> float:
     """InvestmentReported events through the consumer's own unit of work (inbox row + facts + evaluation + outbox),
     without the broker: `fetch` events per transaction as a fetch is applied, or 1 for the one-by-one path."""
-    consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=[],
-                        handlers=FactHandlers(settings).handlers())
+    facts = FactHandlers(settings)
+    consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=[], handlers=facts.handlers(),
+                        batch_scope=facts.per_fetch)
     handler = FactHandlers(settings).on_investment
     rng = random.Random(11)
     async with sessionmaker() as session:
@@ -113,7 +114,7 @@ async def _events_per_second(sessionmaker, settings: AlertsSettings, project_ids
             await consumer._apply(handler, cloud_event, data)
     else:
         for start in range(0, count, fetch):
-            records = [SimpleNamespace(value=encode(e)) for e, _ in events[start:start + fetch]]
+            records = [SimpleNamespace(value=encode(e), topic=d.topic) for e, d in events[start:start + fetch]]
             assert await consumer._apply_batch(records), "a fetch fell back to one by one"
     return count / (time.perf_counter() - started)
 

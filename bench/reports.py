@@ -3,7 +3,7 @@ projects (goal: p99 under 50 ms at 100,000).
 
     from bench import reports
     figures = await reports.measure(dbs.fresh)   # dbs: bench.databases.Databases (PostgreSQL)
-    # {"apply_eps": ..., "replay_eps": ..., "sizes": {1000: {"overview": {"p50", "p99", ...}, ...}, 100000: {...}}}
+    # {"apply_eps": ..., "apply_one_by_one_eps": ..., "replay_eps": ..., "sizes": {1000: {"overview": {"p50", "p99", ...}, ...}, 100000: {...}}}
 
 or on its own: `BENCH_DATABASE_URL=postgresql+asyncpg://127.0.0.1:5432/postgres python -m bench.reports [SIZE ...]
 [--units=N]` (the number of units defaults to one per 500 projects).
@@ -11,9 +11,9 @@ or on its own: `BENCH_DATABASE_URL=postgresql+asyncpg://127.0.0.1:5432/postgres 
 Latency: each size gets a fresh database whose read models are seeded directly (projects, their per-unit cells as
 the handlers keep them, open tasks, last month's snapshot for the rank changes), then the reports app runs in this
 process (no broker, no background jobs) and is asked one request at a time through httpx's ASGI transport.
-Events/s: a mix of registry, milestones and alerts events is applied the way the live consumer applies them (inbox
-check, handler and inbox row in one transaction per event), and once more the way a rebuild replays them (one
-transaction for all).
+Events/s: a mix of registry, milestones and alerts events is applied the way the live consumer applies its fetches
+(a fetch of 500 a transaction; and a quarter as many one a transaction, its fallback path), and once more the way a
+rebuild replays them (one transaction for all).
 """
 import asyncio
 import contextlib
@@ -23,6 +23,7 @@ import random
 import sys
 import time
 import uuid
+from types import SimpleNamespace
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta, timezone
@@ -33,7 +34,7 @@ from sqlalchemy import insert, text
 
 from bench.stats import summary
 from contracts import alerts, milestones, registry
-from contracts.envelope import new_event
+from contracts.envelope import encode, new_event
 from contracts.topics import PRODUCERS
 from kit.app import create_service_app
 from kit.auth import mint
@@ -216,17 +217,23 @@ def _decoded(events):
     return [(event, CATALOG[event.type].model_validate(event.data)) for event in events]
 
 
-async def apply_rate(database_url: str, *, events: int) -> float:
-    """Events/s applied one transaction each, as the live consumer does (inbox check + handler + inbox row)."""
+async def apply_rate(database_url: str, *, events: int, fetch: int = 500) -> float:
+    """Events/s applied as the live consumer applies its fetches: `fetch` events a transaction (inbox check, handlers
+    within the service's batch scope, inbox rows), or 1 for its one-by-one fallback path."""
     engine = make_engine(database_url)
     await upgrade(engine, SPEC.migrations)
     settings = ReportsSettings(database_url=database_url)
     consumer = Consumer(settings=settings, sessionmaker=make_sessionmaker(engine), topics=CONSUMED_TOPICS,
-                        handlers=LIVE_HANDLERS)
+                        handlers=LIVE_HANDLERS, batch_scope=SPEC.batch_scope)
     decoded = _decoded(_events(events))
     start = time.perf_counter()
-    for event, data in decoded:
-        await consumer._apply(consumer.handlers[event.type], event, data)
+    if fetch == 1:
+        for event, data in decoded:
+            await consumer._apply(consumer.handlers[event.type], event, data)
+    else:
+        for at in range(0, len(decoded), fetch):
+            records = [SimpleNamespace(value=encode(event), topic=data.topic) for event, data in decoded[at:at + fetch]]
+            assert await consumer._apply_batch(records), "a fetch fell back to one by one"
     elapsed = time.perf_counter() - start
     await engine.dispose()
     return len(decoded) / elapsed
@@ -253,6 +260,7 @@ async def measure(fresh: Callable[[str], Awaitable[str]], *, sizes: tuple[int, .
                   requests: int = 300, units: int | None = None, log=print) -> dict:
     """Every figure of this module; `fresh(role)` returns the URL of a new empty database."""
     figures = {"apply_eps": await apply_rate(await fresh("reports_apply"), events=events),
+               "apply_one_by_one_eps": await apply_rate(await fresh("reports_apply_one"), events=events // 4, fetch=1),
                "replay_eps": await replay_rate(await fresh("reports_replay"), events=events), "sizes": {}}
     log(f"  reports: {figures['apply_eps']:.0f} events/s applied live, {figures['replay_eps']:.0f} events/s replayed")
     for size in sizes:

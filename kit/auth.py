@@ -132,12 +132,18 @@ def verify(token: str, *, secret: str, algorithm: str, max_lifetime: timedelta =
     return _checked(principal, expires, issued, max_lifetime)
 
 
+@lru_cache(maxsize=1024)
+def _algorithm_of(token: str) -> str | None:
+    """The algorithm a token names (read before it is verified: it decides how), once per token."""
+    return jwt.get_unverified_header(token).get("alg")
+
+
 async def verify_any(token: str, *, secret: str, algorithm: str, provider: IdentityProvider | None,
                      max_lifetime: timedelta) -> Principal:
     """A token of the identity provider (its algorithms, when one is configured) or one signed with the deployment's
     secret; `alg: none` and any other algorithm are refused, so a token cannot choose how it is checked."""
     try:
-        chosen = jwt.get_unverified_header(token).get("alg")
+        chosen = _algorithm_of(token)
     except jwt.PyJWTError as exc:
         raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
     if provider is not None and chosen in provider.algorithms:

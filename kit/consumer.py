@@ -31,6 +31,10 @@ Handlers = dict[type[EventData], Handler]
 # touch at once, or to write aggregates once per fetch).
 BatchScope = Callable[[AsyncSession, list[tuple[CloudEvent, EventData]]], contextlib.AbstractAsyncContextManager]
 
+# Set in session.info by a batch scope whose handlers keep what they load for the whole fetch (and read again what
+# Core statements changed themselves): nothing is flushed and expired between its events.
+KEEP_LOADED = "consumer.keep_loaded"
+
 MAX_HANDLER_ATTEMPTS = 5
 REFERENCE_BYTES = 1024  # of a message dead-lettered by reference: its first bytes, for whoever looks into it
 
@@ -225,9 +229,10 @@ class Consumer:
                         seen.add(cloud_event.id)
                         with _continuing(cloud_event):
                             await handler(session, cloud_event, data)
-                        # Handlers mix Core statements and ORM objects: the next one must read what this one wrote.
-                        await session.flush()
-                        session.expire_all()
+                        if not session.info.get(KEEP_LOADED):
+                            # Handlers mix Core statements and ORM objects: the next one must read what this one wrote.
+                            await session.flush()
+                            session.expire_all()
                         applied.append(cloud_event)
                     if applied:
                         now = utcnow()

@@ -6,13 +6,15 @@ import sys
 
 import structlog
 
+from kit import tracing
+
 
 def configure(service: str, *, level: str = "INFO", fmt: str = "json") -> None:
     def add_service(_logger, _method, event: dict) -> dict:
         event.setdefault("service", service)
         return event
 
-    shared = [structlog.contextvars.merge_contextvars, structlog.stdlib.add_log_level,
+    shared = [tracing.log_fields, structlog.stdlib.add_log_level,
               structlog.stdlib.add_logger_name, add_service, structlog.processors.TimeStamper(fmt="iso", utc=True),
               structlog.processors.format_exc_info]
     renderer = structlog.processors.JSONRenderer(ensure_ascii=False) if fmt == "json" else \

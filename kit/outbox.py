@@ -44,7 +44,7 @@ def _deployment(source: str) -> str:
 
 
 def _outbox_row(data: EventData, *, subject: str, source: str) -> tuple[CloudEvent, dict]:
-    cloud_event = new_event(data, subject=subject, source=_deployment(source), traceparent=tracing.current.get())
+    cloud_event = new_event(data, subject=subject, source=_deployment(source), traceparent=tracing.current())
     row = {"event_id": cloud_event.id, "topic": data.topic, "key": subject, "type": data.type,
            "body": encode(cloud_event), "created_at": cloud_event.time}
     return cloud_event, row

@@ -5,16 +5,14 @@ exported (kit.telemetry), the context carried is that of the exported spans."""
 import contextlib
 import re
 import secrets
-import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import NamedTuple
 
 import orjson
-import structlog
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
 from kit import telemetry
@@ -26,7 +24,32 @@ _NO_TRACE, _NO_SPAN = "0" * 32, "0" * 16
 
 _W3C = TraceContextTextMapPropagator()
 
-current: ContextVar[str | None] = ContextVar("traceparent", default=None)
+
+
+class Handling(NamedTuple):
+    """What is being handled: its trace context, and the ids log lines name (request id, event id)."""
+
+    traceparent: str
+    ids: dict[str, str]
+
+
+handling: ContextVar[Handling | None] = ContextVar("handling", default=None)
+
+
+def current() -> str | None:
+    """The traceparent events staged now carry."""
+    now = handling.get()
+    return now.traceparent if now is not None else None
+
+
+def log_fields(_logger, _method, event: dict) -> dict:
+    """A structlog processor (kit.logs): a log line names the trace and the ids of what is being handled."""
+    now = handling.get()
+    if now is not None:
+        event.setdefault("trace_id", trace_id(now.traceparent))
+        for name, value in now.ids.items():
+            event.setdefault(name, value)
+    return event
 
 
 def child_of(traceparent: str | None) -> str:
@@ -55,12 +78,11 @@ def trace_id(traceparent: str) -> str:
 @contextlib.contextmanager
 def within(traceparent: str, **ids: str) -> Iterator[None]:
     """While the block runs, events staged carry `traceparent` and log lines its trace id and `ids`."""
-    token = current.set(traceparent)
+    token = handling.set(Handling(traceparent, ids))
     try:
-        with structlog.contextvars.bound_contextvars(trace_id=trace_id(traceparent), **ids):
-            yield
+        yield
     finally:
-        current.reset(token)
+        handling.reset(token)
 
 
 @contextlib.contextmanager
@@ -96,11 +118,15 @@ class TraceContext(HttpMiddleware):
     `X-Request-ID`, or a new one); both are answered back."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = Headers(scope=scope)
-        traceparent = (telemetry.enabled() and _of_current_span()) or child_of(headers.get("traceparent"))
-        request_id = headers.get("x-request-id", "")
-        if not _REQUEST_ID.fullmatch(request_id):
-            request_id = uuid.uuid4().hex
+        sent_traceparent = request_id = None
+        for name, value in scope["headers"]:  # two headers: cheaper than parsing them all into Headers
+            if name == b"traceparent":
+                sent_traceparent = value.decode("latin-1")
+            elif name == b"x-request-id":
+                request_id = value.decode("latin-1")
+        traceparent = (telemetry.enabled() and _of_current_span()) or child_of(sent_traceparent)
+        if request_id is None or not _REQUEST_ID.fullmatch(request_id):
+            request_id = secrets.token_hex(16)
 
         async def answer(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -3,19 +3,27 @@
 Project state events are applied in version order (older versions are ignored); events about a project not
 yet seen create a placeholder row (version 0) that its state event completes, and which is not evaluated
 until then.
+
+A fetch applied in one transaction (the consumer's batch path, `FactHandlers.per_fetch`) evaluates the projects its
+events changed together, in waves: a project's evaluation waits until the fetch ends or another event about it (or
+one about no project, a reporting round) comes, and the waiting ones are evaluated then, in one pass. So every event
+is still evaluated before the next one about its project is applied: the same alerts, changes and events as one at a
+time, with one evaluation for many projects.
 """
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import date, timezone
 from decimal import Decimal
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import milestones, registry
 from contracts.catalog import EVENTS
-from contracts.envelope import CloudEvent
+from contracts.envelope import CloudEvent, EventData
 from kit.auth import ADMIN, Principal
 from kit.clock import today, utcnow
-from kit.consumer import Handlers
+from kit.consumer import KEEP_LOADED, Handler, Handlers
 from services.alerts.evaluation.service import evaluate_parcels, evaluate_projects
 from services.alerts.models import (MilestoneFact, ParcelFact, ProjectFact, ReportingRoundFact, RoundReportFact,
                                    Unit)
@@ -23,16 +31,41 @@ from services.alerts.tasks import service as tasks
 from services.alerts.tasks.schemas import ProblemCreate
 from services.alerts.settings import AlertsSettings
 
+# session.info while a fetch is applied: project id -> the day its waiting evaluation is as of; project id -> its
+# facts row, read at the fetch's start
+_PENDING, _LOADED = "alerts.pending_evaluations", "alerts.loaded_facts"
+
 
 async def _facts(session: AsyncSession, project_id: str, *, unit_id: str, year: int) -> ProjectFact:
-    """The project's facts row, locked; a placeholder when the project's state has not arrived yet."""
-    row = await session.get(ProjectFact, project_id, with_for_update=True)
+    """The project's facts row, locked (within a fetch: read with the fetch's others at its start); a placeholder
+    when the project's state has not arrived yet."""
+    loaded: dict[str, ProjectFact | None] | None = session.info.get(_LOADED)  # None: not there at the start
+    if loaded is not None and project_id in loaded:
+        row = loaded[project_id]
+    else:
+        row = await session.get(ProjectFact, project_id, with_for_update=True)
     if row is None:
         row = ProjectFact(id=project_id, unit_id=unit_id, year=year, version=0, code="", name="", stage="planning",
                           statistics_status="not_submitted", annual_plan_investment=Decimal(0),
                           ytd_investment=Decimal(0), government_funded=False, archived=False, updated_at=utcnow())
         session.add(row)
+    if loaded is not None:
+        loaded[project_id] = row
     return row
+
+
+def _project_of(data: EventData) -> str | None:
+    return data.id if isinstance(data, registry.ProjectState) else getattr(data, "project_id", None)
+
+
+def _forget_others(session: AsyncSession) -> None:
+    """After Core statements (an evaluation, a handler's delete): every loaded object but the fetch's facts rows is
+    read again when next used; of those, only what an evaluation writes (the day evaluated)."""
+    for held in list(session.identity_map.values()):
+        if isinstance(held, ProjectFact):
+            session.expire(held, ["evaluated_on"])
+        else:
+            session.expire(held)
 
 
 def _project_values(project: registry.ProjectState) -> dict:
@@ -59,10 +92,67 @@ class FactHandlers:
     def today(self) -> date:
         return today(self.settings)
 
-    async def _evaluate(self, session: AsyncSession, row: ProjectFact, on: date | None = None) -> None:
-        """Evaluate the project of this facts row as of `on` (default today), never before its last evaluation."""
-        on = on or self.today()
-        await evaluate_projects(session, project_ids=[row.id], on=max(on, row.evaluated_on or on), exact=True)
+    async def _evaluate(self, session: AsyncSession, row: ProjectFact) -> None:
+        await self._evaluate_projects(session, [row.id], self.today())
+
+    @staticmethod
+    async def _evaluate_projects(session: AsyncSession, project_ids: list[str], on: date) -> None:
+        """Evaluate these projects as of `on` (never before each one's last evaluation); within a fetch, with the
+        wave it is in."""
+        pending: dict[str, date] | None = session.info.get(_PENDING)
+        if pending is None:
+            await evaluate_projects(session, project_ids=project_ids, on=on)
+            return
+        pending.update((project_id, on) for project_id in project_ids)
+
+    @staticmethod
+    async def _evaluate_wave(session: AsyncSession) -> None:
+        """The evaluations waiting in this fetch, made now: one pass a date."""
+        pending: dict[str, date] = session.info[_PENDING]
+        by_date: dict[date, list[str]] = {}
+        for project_id, on in pending.items():
+            by_date.setdefault(on, []).append(project_id)
+        pending.clear()
+        for on, project_ids in sorted(by_date.items()):
+            await evaluate_projects(session, project_ids=sorted(project_ids), on=on)
+        _forget_others(session)
+
+    @contextlib.asynccontextmanager
+    async def per_fetch(self, session: AsyncSession, events) -> AsyncIterator[None]:
+        """The consumer's batch scope: the facts rows of the fetch's projects read and locked at once (in key order),
+        kept loaded between its events; its evaluations made in waves, the last at its end."""
+        ids = sorted({p for _, data in events if (p := _project_of(data)) is not None})
+        found = (await session.scalars(select(ProjectFact).where(ProjectFact.id.in_(ids))
+                                       .order_by(ProjectFact.id).with_for_update())).all() if ids else []
+        loaded: dict[str, ProjectFact | None] = dict.fromkeys(ids)
+        loaded.update((row.id, row) for row in found)
+        session.info.update({_PENDING: {}, _LOADED: loaded, KEEP_LOADED: True})
+        try:
+            yield
+            await self._evaluate_wave(session)
+        finally:
+            for key in (_PENDING, _LOADED, KEEP_LOADED):
+                session.info.pop(key, None)
+
+    def _in_order(self, handler: Handler) -> Handler:
+        """The handler, after the waiting evaluations when its event is about a project that has one waiting, or
+        about no project (a round, which evaluations read). Within a fetch, what a handler that is not one of the
+        facts rows' own wrote with Core statements is read again afterwards."""
+        facts_only = handler in (self.on_project_state, self.on_start_confirmed, self.on_investment, self.on_budget,
+                                 self.on_statistics)
+
+        async def apply(session: AsyncSession, event: CloudEvent, data: EventData) -> None:
+            pending = session.info.get(_PENDING)
+            if pending and not isinstance(data, registry.UnitState):
+                project_id = _project_of(data)
+                if project_id is None or project_id in pending:
+                    await self._evaluate_wave(session)
+            await handler(session, event, data)
+            if pending is not None and not facts_only:
+                await session.flush()
+                _forget_others(session)
+
+        return apply
 
     async def on_unit(self, session: AsyncSession, _event: CloudEvent, unit: registry.UnitState) -> None:
         await session.merge(Unit(id=unit.id, code=unit.code, name=unit.name, kind=unit.kind.value,
@@ -76,7 +166,6 @@ class FactHandlers:
         for name, value in _project_values(project).items():
             setattr(row, name, value)
         row.updated_at = utcnow()
-        await session.flush()
         if project.suspended_on is not None and was_suspended is None:
             await tasks.hold(session, project_id=project.id, as_of=project.suspended_on)
         elif project.suspended_on is None and was_suspended is not None:
@@ -89,7 +178,6 @@ class FactHandlers:
                                  start: registry.ProjectStartConfirmed) -> None:
         row = await _facts(session, start.project_id, unit_id=start.responsible_unit_id, year=start.date.year)
         row.real_start_date, row.updated_at = start.date, utcnow()
-        await session.flush()
         await self._evaluate(session, row)
 
     async def on_investment(self, session: AsyncSession, event: CloudEvent,
@@ -102,7 +190,6 @@ class FactHandlers:
             return  # an older sum, re-fed after a newer one
         row.ytd_investment, row.ytd_year, row.ytd_event_time = report.ytd_investment, report.year, event.time
         row.annual_plan_investment, row.updated_at = report.annual_plan_investment, utcnow()
-        await session.flush()
         await self._evaluate(session, row)
 
     async def on_budget(self, session: AsyncSession, _event: CloudEvent, budget: registry.BudgetChanged) -> None:
@@ -110,14 +197,12 @@ class FactHandlers:
         row.government_funded = True
         row.budget, row.approved_adjustments = budget.budget, budget.approved_adjustments
         row.spent_to_date, row.overrun_ratio, row.updated_at = budget.spent_to_date, budget.overrun_ratio, utcnow()
-        await session.flush()
         await self._evaluate(session, row)
 
     async def on_statistics(self, session: AsyncSession, _event: CloudEvent,
                             change: registry.StatisticsStatusChanged) -> None:
         row = await _facts(session, change.project_id, unit_id=change.responsible_unit_id, year=change.date.year)
         row.statistics_status, row.updated_at = change.status.value, utcnow()
-        await session.flush()
         await self._evaluate(session, row)
 
     async def on_parcel(self, session: AsyncSession, _event: CloudEvent, parcel: registry.ParcelState) -> None:
@@ -133,13 +218,12 @@ class FactHandlers:
     async def on_milestone(self, session: AsyncSession, _event: CloudEvent, node: milestones.MilestoneState) -> None:
         await self._keep_node(session, node)
         await session.flush()
-        on = getattr(node, "as_of", None) or self.today()
-        await evaluate_projects(session, project_ids=[node.project_id], on=on)
+        await self._evaluate_projects(session, [node.project_id], getattr(node, "as_of", None) or self.today())
 
     async def on_milestone_removed(self, session: AsyncSession, _event: CloudEvent,
                                    node: milestones.MilestoneRemoved) -> None:
         await session.execute(delete(MilestoneFact).where(MilestoneFact.id == node.id))
-        await evaluate_projects(session, project_ids=[node.project_id], on=self.today())
+        await self._evaluate_projects(session, [node.project_id], self.today())
 
     async def on_schedule(self, session: AsyncSession, _event: CloudEvent,
                           schedule: milestones.ScheduleGenerated) -> None:
@@ -150,7 +234,7 @@ class FactHandlers:
         for node in schedule.milestones:
             await self._keep_node(session, node)
         await session.flush()
-        await evaluate_projects(session, project_ids=[schedule.project_id], on=self.today())
+        await self._evaluate_projects(session, [schedule.project_id], self.today())
 
     async def on_round_opened(self, session: AsyncSession, _event: CloudEvent,
                               round_: registry.ReportingRoundOpened) -> None:
@@ -163,7 +247,7 @@ class FactHandlers:
                                             status=report.status, late=report.late))
         await session.flush()
         # a report that came after the deadline takes away the yellow mark (round_not_reported) at once
-        await evaluate_projects(session, project_ids=[report.project_id], on=self.today())
+        await self._evaluate_projects(session, [report.project_id], self.today())
         if isinstance(report, registry.RoundReportApproved):
             await self.on_round_report_approved(session, event, report)
 
@@ -192,6 +276,9 @@ class FactHandlers:
                                           critical=node.critical, version=node.version, updated_at=utcnow()))
 
     def handlers(self) -> Handlers:
+        return {model: self._in_order(handler) for model, handler in self._handlers().items()}
+
+    def _handlers(self) -> Handlers:
         return {
             registry.UnitCreated: self.on_unit,
             registry.UnitUpdated: self.on_unit,

@@ -24,7 +24,8 @@ def spec(settings: AlertsSettings) -> ServiceSpec:
         migrations=Path(__file__).parent / "migrations",
         produces=topics.ALERTS,
         consumes=topics.CONSUMERS["alerts"],
-        handlers=FactHandlers(settings).handlers(),
+        handlers=(facts := FactHandlers(settings)).handlers(),
+        batch_scope=facts.per_fetch,  # a fetch's projects evaluated once each, at its end
         background=[daily_scan, deliver_webhooks, refresh_gauges],
     )
 

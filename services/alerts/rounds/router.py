@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
@@ -28,7 +28,7 @@ async def create_round(body: RoundCreate, session: SessionDep, principal: TaskWr
                                            today=today(request.app.state.settings)))
 
     return await create_once(session, key=idempotency_key, scope="supervision-rounds", request_body=body,
-                             create=create, location=lambda b: request.url_for("get_round", round_id=b["id"]))
+                             create=create, location=lambda b: url_for(request, "get_round", round_id=b["id"]))
 
 
 @router.get("/supervision-rounds", response_model=Page[RoundSummary])

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from contracts.alerts import EscalationLevel, TaskSource, TaskStatus
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
 from kit.inputs import Day
@@ -36,7 +36,7 @@ async def open_task(body: TaskCreate, session: SessionDep, principal: TaskWriter
                                               today=_today(request)))
 
     return await create_once(session, key=idempotency_key, scope="tasks", request_body=body, create=create,
-                             location=lambda b: request.url_for("get_task", task_id=b["id"]))
+                             location=lambda b: url_for(request, "get_task", task_id=b["id"]))
 
 
 @router.get("/tasks", response_model=Page[TaskPublic])
@@ -95,7 +95,7 @@ async def report_problem(project_id: str, body: ProblemCreate, session: SessionD
         return ProblemPublic.model_validate({**_problem(problem), "task": public(task)})
 
     return await create_once(session, key=idempotency_key, scope=f"problems:{project_id}", request_body=body,
-                             create=create, location=lambda _: request.url_for("list_problems", project_id=project_id))
+                             create=create, location=lambda _: url_for(request, "list_problems", project_id=project_id))
 
 
 @router.get("/projects/{project_id}/problems", response_model=list[ProblemPublic])

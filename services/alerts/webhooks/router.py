@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.errors import Invalid, field_error
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
@@ -30,7 +30,7 @@ async def subscribe(body: SubscriptionCreate, session: SessionDep, principal: Ad
             await service.subscribe(session=session, subscription_in=body, actor=principal.subject))
 
     return await create_once(session, key=idempotency_key, scope="webhooks", request_body=body, create=create,
-                             location=lambda b: request.url_for("get_subscription", subscription_id=b["id"]))
+                             location=lambda b: url_for(request, "get_subscription", subscription_id=b["id"]))
 
 
 @router.get("/webhooks", response_model=Page[SubscriptionPublic])

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from contracts.milestones import MilestoneStatus
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
 from kit.inputs import Day
@@ -42,7 +42,7 @@ async def add_milestone(project_id: str, node_in: MilestoneCreate, session: Sess
         return service.public(node, as_of=now, settings=settings)
 
     return await create_once(session, key=idempotency_key, scope=f"milestones:{project_id}", request_body=node_in,
-                             create=create, location=lambda b: request.url_for("get_milestone", milestone_id=b["id"]))
+                             create=create, location=lambda b: url_for(request, "get_milestone", milestone_id=b["id"]))
 
 
 @router.delete("/projects/{project_id}/milestones/{milestone_id}", status_code=204)

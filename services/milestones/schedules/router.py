@@ -1,7 +1,7 @@
 """Schedule endpoints: generate a project's schedule, read it, and its critical path."""
 from fastapi import APIRouter, Request
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
 from kit.inputs import Day
@@ -25,7 +25,7 @@ async def generate_schedule(project_id: str, body: ScheduleRequest, session: Ses
         return service.view(schedule, members, project, settings=settings, today=today(settings))
 
     return await create_once(session, key=idempotency_key, scope=f"schedule:{project_id}", request_body=body,
-                             create=create, location=lambda _: request.url_for("get_schedule", project_id=project_id))
+                             create=create, location=lambda _: url_for(request, "get_schedule", project_id=project_id))
 
 
 @router.get("/projects/{project_id}/schedule", response_model=SchedulePublic)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registry import CategoryKey
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
 from services.milestones.access import Reader, TemplateWriter
@@ -44,7 +44,7 @@ async def create_template(template_in: TemplateCreate, session: SessionDep, prin
         return template
 
     return await create_once(session, key=idempotency_key, scope="templates", request_body=template_in, create=create,
-                             location=lambda b: request.url_for("get_template", key=b["key"]))
+                             location=lambda b: url_for(request, "get_template", key=b["key"]))
 
 
 @router.put("/templates/{key}", response_model=TemplatePublic)

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.auth import Principal, require
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
@@ -48,4 +48,4 @@ async def adjust_budget(project_id: str, body: BudgetAdjustmentCreate, session: 
 
     return await create_once(session, key=idempotency_key, scope=f"budget-adjustments:{project_id}",
                              request_body=body, create=create,
-                             location=lambda _: request.url_for("get_budget", project_id=project_id))
+                             location=lambda _: url_for(request, "get_budget", project_id=project_id))

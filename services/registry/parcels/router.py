@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.auth import Principal, require
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
@@ -24,7 +24,7 @@ async def create_parcel(parcel_in: ParcelCreate, session: SessionDep, principal:
                                                                 principal=principal))
 
     return await create_once(session, key=idempotency_key, scope="parcels", request_body=parcel_in, create=create,
-                             location=lambda b: request.url_for("get_parcel", parcel_id=b["id"]))
+                             location=lambda b: url_for(request, "get_parcel", parcel_id=b["id"]))
 
 
 @router.get("/parcels/{parcel_id}", response_model=ParcelPublic)

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from contracts.registry import Level, Sector, Stage
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.auth import Principal, require
 from kit.clock import today
 from kit.db import single_statement
@@ -46,7 +46,7 @@ async def create_project(project_in: ProjectCreate, session: SessionDep, princip
                                            today=today(request.app.state.settings)))
 
     return await create_once(session, key=idempotency_key, scope="projects", request_body=project_in, create=create,
-                             location=lambda b: request.url_for("get_project", project_id=b["id"]),
+                             location=lambda b: url_for(request, "get_project", project_id=b["id"]),
                              etag=lambda b: etag(b["version"]))
 
 

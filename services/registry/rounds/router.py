@@ -2,7 +2,7 @@
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.auth import Principal
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
@@ -47,7 +47,7 @@ async def open_round(body: RoundCreate, session: SessionDep, principal: Writer, 
         return await _view(session, round_, principal, today(settings))
 
     return await create_once(session, key=idempotency_key, scope="reporting-rounds", request_body=body,
-                             create=create, location=lambda b: request.url_for("get_round", round_id=b["id"]))
+                             create=create, location=lambda b: url_for(request, "get_round", round_id=b["id"]))
 
 
 @router.get("/reporting-rounds", response_model=list[RoundSummary])

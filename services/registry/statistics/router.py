@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.auth import Principal, require
 from kit.clock import today
 from kit.errors import Invalid, TooLarge, UnsupportedMediaType, field_error
@@ -120,8 +120,7 @@ async def register_document(project_id: str, request: Request, session: SessionD
         return DocumentPublic.model_validate(document)
 
     return await create_once(session, key=idempotency_key, scope=f"documents:{project_id}", request_body=fingerprint,
-                             create=create, location=lambda b: request.url_for(
-                                 "download_document", project_id=project_id, document_id=b["id"]))
+                             create=create, location=lambda b: url_for(request, "download_document", project_id=project_id, document_id=b["id"]))
 
 
 @router.get("/projects/{project_id}/documents", response_model=Page[DocumentPublic])

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.auth import Principal, require
 from kit.clock import today
 from kit.idempotency import IdempotencyKey, create_once
@@ -50,7 +50,7 @@ async def request_suspension(project_id: str, body: SuspensionRequest, session: 
         return public(suspension, settings.suspension_reasons)
 
     return await create_once(session, key=idempotency_key, scope=f"suspensions:{project_id}", request_body=body,
-                             create=create, location=lambda b: request.url_for("get_suspension", suspension_id=b["id"]))
+                             create=create, location=lambda b: url_for(request, "get_suspension", suspension_id=b["id"]))
 
 
 @router.post("/suspensions/{suspension_id}/resumption", response_model=SuspensionPublic)

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from contracts.registry import UnitKind
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.auth import Principal, require
 from kit.idempotency import IdempotencyKey, create_once
 from kit.pagination import Page, PageParams, page_params
@@ -23,7 +23,7 @@ async def create_unit(unit_in: UnitCreate, session: SessionDep, _: Admin, reques
         return UnitPublic.model_validate(await service.create(session=session, unit_in=unit_in))
 
     return await create_once(session, key=idempotency_key, scope="units", request_body=unit_in, create=create,
-                             location=lambda b: request.url_for("get_unit", unit_id=b["id"]))
+                             location=lambda b: url_for(request, "get_unit", unit_id=b["id"]))
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic)

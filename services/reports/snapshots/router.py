@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts.alerts import Colour
 from contracts.registry import Stage
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.errors import Conflict, Invalid, field_error
 from kit.pagination import Page, PageParams, page_params
 from services.reports import sources
@@ -36,7 +36,7 @@ async def take_snapshot(body: SnapshotCreate, session: SessionDep, principal: Ad
     except IntegrityError as exc:
         raise Conflict(f"{body.period} was frozen at the same time by another request") from exc
     return JSONResponse(snapshot.model_dump(mode="json"), status_code=201,
-                        headers={"Location": str(request.url_for("get_snapshot", period=snapshot.period))})
+                        headers={"Location": str(url_for(request, "get_snapshot", period=snapshot.period))})
 
 
 @router.get("/snapshots", response_model=list[SnapshotPublic])

@@ -1,7 +1,7 @@
 """Target endpoints: read with reports:read, hand down / change / withdraw with admin."""
 from fastapi import APIRouter, Request, Response
 
-from kit.app import SessionDep
+from kit.app import SessionDep, url_for
 from kit.idempotency import IdempotencyKey, create_once
 from services.reports.dependencies import Admin, AsOf, Period, ReadSession, Reader, Today, Year
 from services.reports.targets import service
@@ -17,7 +17,7 @@ async def create_target(target_in: TargetCreate, session: SessionDep, _: Admin, 
         return await service.create(session=session, target_in=target_in)
 
     return await create_once(session, key=idempotency_key, scope="targets", request_body=target_in, create=create,
-                             location=lambda b: request.url_for("get_target", target_id=b["id"]))
+                             location=lambda b: url_for(request, "get_target", target_id=b["id"]))
 
 
 @router.get("/targets", response_model=list[TargetPublic])
