@@ -178,7 +178,7 @@ async def the_creates(cfg: Config, platform: Platform, report: Report, loader: L
     report.add("reports_pg_cpu_ms", "reports' PostgreSQL backends CPU ms per event", pg_ms["reports"], "ms")
     report.add("reports_pg_tx", "reports PostgreSQL transactions per event applied", tx["reports"] / events, "tx")
     report.add("idle_cpu_pct", "idle platform CPU % of a core (registry+reports+broker)", sum(idle.values()), "%",
-               note=", ".join(f"{k} {v:.1f}" for k, v in idle.items()) + "; consumers poll every fetch_max_wait_ms")
+               note=", ".join(f"{k} {v:.1f}" for k, v in idle.items()) + "; an idle consumer's long poll repeats every fetch_max_wait_ms")
     report.add("platform_total_cpu_ms", "platform + its PostgreSQL CPU ms per create",
                sum(ms.values()) + measured.server_cpu * 1000 / ok, "ms", baseline="peer_total_cpu_ms")
     report.add("e2e_p50_ms", f"e2e POST response -> in reports p50 @{cfg.rate:g}/s", lat["e2e_ms"]["p50"], "ms",

@@ -66,14 +66,14 @@ async def sql_ms(database_url: str, sql: str, *args, repeat: int = 1) -> dict[st
 
 
 def client_settings(bootstrap: str) -> ServiceSettings:
-    """The kit's client settings (acks=all, linger 0, fetch_max_wait_ms=10), pointed at `bootstrap`."""
+    """The kit's client settings (acks=all, linger 0, the consumers' fetch wait and size), pointed at `bootstrap`."""
     return ServiceSettings(service_name="bench", database_url="", port=0, kafka_bootstrap=bootstrap)
 
 
 def _consumer(settings: ServiceSettings, topic: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(topic, **connection(settings), group_id=f"bench-{uuid.uuid4().hex[:8]}",
                             enable_auto_commit=False, auto_offset_reset="earliest",
-                            fetch_max_wait_ms=settings.fetch_max_wait_ms)
+                            fetch_max_wait_ms=settings.fetch_max_wait_ms, fetch_min_bytes=settings.fetch_min_bytes)
 
 
 async def produce_rate(settings: ServiceSettings, topic: str, *, seconds: float, window: int = 1000) -> tuple[float, int]:

@@ -154,8 +154,7 @@ class Consumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=self.settings.fetch_max_wait_ms,
-            # Wait the (short) fetch_max_wait_ms for more messages instead of returning one or two per fetch.
-            fetch_min_bytes=1 << 20,
+            fetch_min_bytes=self.settings.fetch_min_bytes,
             client_id=f"keyproject-{self.settings.service_name}",
         )
         await self._consumer.start()

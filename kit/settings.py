@@ -49,7 +49,12 @@ class ServiceSettings(BaseSettings):
     # deployment sets the same.
     topic_prefix: str = Field(default=DEFAULT_TOPIC_PREFIX, pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
                               max_length=200)
-    fetch_max_wait_ms: int = 10
+    # A fetch returns as soon as it has fetch_min_bytes, else after fetch_max_wait_ms. Apache Kafka answers such a long
+    # poll the moment an event arrives, so it can wait long (compose: 500 ms, an idle consumer asks twice a second).
+    # The embedded broker (tansu) looks for new events only now and then while a fetch waits: a short wait is its
+    # latency (20 ms: p50 6 ms at 100 events/s, against 26 ms at 100 ms), paid for by polling while idle.
+    fetch_max_wait_ms: int = Field(default=20, ge=1, le=30_000)
+    fetch_min_bytes: int = Field(default=1, ge=1)
     # A consumed message above this size is never parsed: it is dead-lettered (by reference) and skipped.
     max_event_bytes: int = Field(default=1 << 20, ge=1024)
     # `dev` (make run, tests) allows the development secret; anything else requires KP_JWT_SECRET of 32+ bytes.
