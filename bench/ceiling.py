@@ -73,7 +73,8 @@ def client_settings(bootstrap: str) -> ServiceSettings:
 def _consumer(settings: ServiceSettings, topic: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(topic, **connection(settings), group_id=f"bench-{uuid.uuid4().hex[:8]}",
                             enable_auto_commit=False, auto_offset_reset="earliest",
-                            fetch_max_wait_ms=settings.fetch_max_wait_ms, fetch_min_bytes=settings.fetch_min_bytes)
+                            fetch_max_wait_ms=settings.fetch_max_wait_ms,
+                            fetch_min_bytes=settings.fetch_min_bytes)
 
 
 async def produce_rate(settings: ServiceSettings, topic: str, *, seconds: float, window: int = 1000) -> tuple[float, int]:

@@ -1,4 +1,5 @@
-"""Figures with their same-run baselines: printed as they come, summarised, and written to results/latest.json."""
+"""Figures with their same-run baselines: printed as they come, summarised, and written to results/latest.json and,
+as a table, results/latest.md."""
 import json
 import math
 import os
@@ -71,7 +72,24 @@ class Report:
             "figures": {k: _jsonable(asdict(f)) for k, f in self.figures.items()},
         }
         self.path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        self.path.with_suffix(".md").write_text(_table(doc, self.figures))
         return self.path
+
+
+def _table(doc: dict, figures: dict[str, Figure]) -> str:
+    """The run as a Markdown table: each figure with its same-run baseline and ratio, and its target."""
+    host = doc["host"]
+    lines = [f"# make bench, {doc['started_at']} ({doc['duration_s']:.0f} s; {host['cpus']} CPUs, "
+             f"Python {host['python']})",
+             "", "| figure | value | baseline (same run) | ratio | target | note |", "|---|---|---|---|---|---|"]
+    for f in figures.values():
+        base = figures.get(f.baseline) if f.baseline else None
+        ratio = f"x{f.ratio:.3f}" if f.ratio is not None and math.isfinite(f.ratio) else ""
+        target = f"{f.target}: {({True: 'MET', False: 'MISSED', None: 'n/a'})[f.met]}" if f.target else ""
+        cells = [f.label, f"{_fmt(f.value)} {f.unit}", f"{base.label} ({_fmt(base.value)} {base.unit})" if base else "",
+                 ratio, target, f.note]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _fmt(value: float) -> str:
