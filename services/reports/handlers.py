@@ -22,7 +22,7 @@ from services.reports.cells import STAGE_DATE_COLUMNS
 from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, ProjectMove,
                                      RoundReportView, RoundView, StatisticsHistory, StatusHistory, SuspensionView,
                                      TaskHistory, TaskView, UnitView)
-from services.reports.projection import changing, node_counts, upsert, ytd_of
+from services.reports.projection import changing, derive_later, node_counts, upsert, ytd_of
 from services.reports.settings import ReportsSettings
 
 CONSUMED_TOPICS = topics.CONSUMERS["reports"]
@@ -124,6 +124,8 @@ async def on_investment(session: AsyncSession, event: CloudEvent, investment: re
         return
     await upsert(session, InvestmentMonth, {**key, "year": investment.year, "amount": investment.amount,
                                             "event_time": event.time}, keys=("project_id", "period"))
+    if derive_later(session, months=investment.project_id):
+        return
     async with changing(session, investment.project_id) as row:
         row.ytd_investment = await ytd_of(session, project_id=row.id, year=row.year)
 
@@ -151,6 +153,8 @@ async def _keep_node(session: AsyncSession, node: milestones.MilestoneState) -> 
 
 
 async def _recount_nodes(session: AsyncSession, project_id: str) -> None:
+    if derive_later(session, nodes=project_id):
+        return
     async with changing(session, project_id) as row:
         for column, count in (await node_counts(session, project_id=project_id)).items():
             setattr(row, column, count)

@@ -22,6 +22,7 @@ _PENDING = "reports.pending_cells"
 _ROWS = "reports.pending_rows"
 _AHEAD = "reports.rows_to_read_ahead"
 _ABSENT = "reports.absent_rows"
+_DERIVED = "reports.derived_later"
 
 
 def insert_for(session: AsyncSession):
@@ -173,17 +174,55 @@ async def _write_rows(session: AsyncSession, held: Iterable[_Held]) -> None:
         await session.execute(_UPDATE, rows)
 
 
+@dataclass
+class _Derived:
+    """Projects whose figures summed from other rows (their nodes, their months) a fetch changed: summed once, at
+    its end, for all of them."""
+
+    nodes: set[str]
+    months: set[str]
+
+
+def derive_later(session: AsyncSession, *, nodes: str | None = None, months: str | None = None) -> bool:
+    """Within a fetch, put off recounting a project's nodes or resumming its months to the fetch's end (True); else
+    False, and the caller does it now."""
+    derived: _Derived | None = session.info.get(_DERIVED)
+    if derived is None:
+        return False
+    if nodes is not None:
+        derived.nodes.add(nodes)
+    if months is not None:
+        derived.months.add(months)
+    return True
+
+
+async def _derive(session: AsyncSession, derived: _Derived) -> None:
+    counts = await node_counts_of(session, sorted(derived.nodes)) if derived.nodes else {}
+    sums = await _year_sums(session, sorted(derived.months)) if derived.months else {}
+    for project_id in sorted(derived.nodes | derived.months):
+        async with changing(session, project_id) as row:
+            if project_id in derived.nodes:
+                for column, count in counts.get(project_id, _NO_NODES).items():
+                    setattr(row, column, count)
+            if project_id in derived.months:
+                row.ytd_investment = sums.get((project_id, row.year), Decimal(0))
+
+
 @contextlib.asynccontextmanager
 async def batch_writes(session: AsyncSession, events: list[tuple[CloudEvent, EventData]]):
-    """A live fetch applied in one transaction: the rows of the projects its events are about are read at once, and
-    each project row and aggregate cell it touches is written once, at the end."""
+    """A live fetch applied in one transaction: the rows of the projects its events are about are read at once, their
+    node counts and year-to-date sums recounted once, and each project row and aggregate cell it touches is written
+    once, at the end."""
     session.info[_ROWS] = rows = {}
     session.info[_AHEAD] = sorted({event.subject for event, _ in events})
+    session.info[_DERIVED] = derived = _Derived(set(), set())
     try:
         async with summing_cells(session):
             yield
+            session.info.pop(_DERIVED)
+            await _derive(session, derived)
     finally:
-        for key in (_ROWS, _AHEAD, _ABSENT):
+        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED):
             session.info.pop(key, None)
     await _write_rows(session, [held for held in rows.values() if held.used])
 
@@ -192,19 +231,35 @@ async def ytd_of(session: AsyncSession, *, project_id: str, year: int | None) ->
     """The project's investment in `year`, summed from its months."""
     if year is None:
         return Decimal(0)
-    total = await session.scalar(select(func.coalesce(func.sum(InvestmentMonth.amount), 0)).where(
-        InvestmentMonth.project_id == project_id, InvestmentMonth.year == year))
-    return total or Decimal(0)
+    return (await _year_sums(session, [project_id])).get((project_id, year), Decimal(0))
+
+
+async def _year_sums(session: AsyncSession, project_ids: list[str]) -> dict[tuple[str, int], Decimal]:
+    """Each project's investment per year, summed from its months."""
+    rows = await session.execute(select(InvestmentMonth.project_id, InvestmentMonth.year,
+                                        func.sum(InvestmentMonth.amount))
+                                 .where(InvestmentMonth.project_id.in_(project_ids))
+                                 .group_by(InvestmentMonth.project_id, InvestmentMonth.year))
+    return {(project_id, year): Decimal(total or 0) for project_id, year, total in rows}
+
+
+_NO_NODES = {"nodes_total": 0, "nodes_done": 0, "nodes_done_on_time": 0, "nodes_late": 0}
 
 
 async def node_counts(session: AsyncSession, *, project_id: str) -> dict[str, int]:
     """The project's nodes: total, done, done on time, and late (overdue and not done)."""
+    return (await node_counts_of(session, [project_id])).get(project_id, _NO_NODES)
+
+
+async def node_counts_of(session: AsyncSession, project_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per project with nodes: total, done, done on time, and late (overdue and not done)."""
     status = MilestoneView.status
-    total, done, on_time, late = (await session.execute(select(
+    rows = await session.execute(select(
+        MilestoneView.project_id,
         func.count(),
         func.coalesce(func.sum(case((status.in_(DONE), 1), else_=0)), 0),
         func.coalesce(func.sum(case((status == MilestoneStatus.done_on_time.value, 1), else_=0)), 0),
         func.coalesce(func.sum(case((status == MilestoneStatus.overdue.value, 1), else_=0)), 0),
-    ).where(MilestoneView.project_id == project_id))).one()
-    return {"nodes_total": int(total), "nodes_done": int(done), "nodes_done_on_time": int(on_time),
-            "nodes_late": int(late)}
+    ).where(MilestoneView.project_id.in_(project_ids)).group_by(MilestoneView.project_id))
+    return {project_id: {"nodes_total": int(total), "nodes_done": int(done), "nodes_done_on_time": int(on_time),
+                         "nodes_late": int(late)} for project_id, total, done, on_time, late in rows}
