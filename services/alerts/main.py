@@ -25,7 +25,7 @@ def spec(settings: AlertsSettings) -> ServiceSpec:
         produces=topics.ALERTS,
         consumes=topics.CONSUMERS["alerts"],
         handlers=(facts := FactHandlers(settings)).handlers(),
-        batch_scope=facts.per_fetch,  # a fetch's projects evaluated once each, at its end
+        batch_scope=facts.per_fetch,  # a fetch's facts read at once, its projects evaluated together in waves
         background=[daily_scan, deliver_webhooks, refresh_gauges],
     )
 

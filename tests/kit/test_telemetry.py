@@ -82,8 +82,8 @@ async def test_one_registration_is_one_exported_trace_from_the_request_to_report
     trace = secrets.token_hex(16)
     async with client(registry_url) as registry:
         unit = await create_unit(registry)
-        created = await registry.post("/api/v1/projects", headers={"traceparent": f"00-{trace}-{secrets.token_hex(8)}-01"},
-                                      json=project_body(unit["id"]))
+        created = await registry.post("/api/v1/projects", json=project_body(unit["id"]),
+                                      headers={"traceparent": f"00-{trace}-{secrets.token_hex(8)}-01"})
         assert created.status_code == 201, created.text
 
     def applied() -> list[dict]:

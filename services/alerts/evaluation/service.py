@@ -23,15 +23,13 @@ async def _by_date(session: AsyncSession, model, ids: list[str], on: date) -> di
 
 
 async def evaluate_projects(session: AsyncSession, *, project_ids: list[str], on: date,
-                            settings: configuration.Configuration | None = None, exact: bool = False) -> Counter:
-    """Evaluates these projects as of `on` (or the later date each was last evaluated for; `exact`: the caller
-    already took that into account)."""
+                            settings: configuration.Configuration | None = None) -> Counter:
+    """Evaluates these projects as of `on` (or the later date each was last evaluated for)."""
     counts: Counter = Counter()
     if not project_ids:
         return counts
     settings = settings or await configuration.load(session=session)
-    groups = {on: project_ids} if exact else await _by_date(session, ProjectFact, project_ids, on)
-    for as_of, ids in sorted(groups.items()):
+    for as_of, ids in sorted((await _by_date(session, ProjectFact, project_ids, on)).items()):
         evaluation = Evaluation(session, settings, as_of)
         await evaluation.projects(ids)
         await evaluation.flush()
