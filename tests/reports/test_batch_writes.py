@@ -15,7 +15,8 @@ from services.reports.handlers import HANDLERS
 from services.reports.main import SPEC
 from services.reports.models import ProjectView, UnitYearCell
 from services.reports.projection import batch_writes
-from tests.reports.produced import Published, status
+from contracts import milestones
+from tests.reports.produced import Published, node, status
 from tests.support.databases import fresh_database
 
 UNIT, OTHER_UNIT = str(uuid.uuid4()), str(uuid.uuid4())
@@ -28,15 +29,23 @@ def project(unit: str, total: str, index: int) -> Published:
 
 
 def fetches() -> list[list]:
-    """Two fetches of three projects' events, interleaved: registrations, a move, money, a status, an archive, and
-    an update to another unit (the row leaves one unit's cells for another's); the second changes rows the first
-    wrote."""
+    """Two fetches of three projects' events, interleaved: registrations, a move, money (a month corrected within
+    the fetch), nodes (planned, then one done late, one overdue and one removed: the counts a fetch recounts at its
+    end), a status, an archive, and an update to another unit (the row leaves one unit's cells for another's); the
+    second changes rows the first wrote."""
     a, b, c = project(UNIT, "20000", 1), project(UNIT, "30000", 2), project(OTHER_UNIT, "40000", 3)
-    return [[a.registered(None), b.registered(None), a.invested("2026-03", "12.5"), c.registered(None),
-             a.moved("started", date(2026, 4, 1))],
+    planned = [node(milestones.MilestonePlanned, a.id, key, status_="pending", planned=date(2026, 4, day))
+               for key, day in (("k1", 5), ("k2", 10), ("k3", 20))]
+    return [[a.registered(None), b.registered(None), a.invested("2026-03", "12.5"), c.registered(None), *planned,
+             a.invested("2026-03", "14"), a.moved("started", date(2026, 4, 1)),
+             node(milestones.MilestoneCompleted, a.id, "k1", status_="done_late", planned=date(2026, 4, 5),
+                  actual=date(2026, 4, 8))],
             [status(b.id, UNIT, "red", "lagging", date(2026, 4, 2)), b.archived(None),
-             a.invested("2026-04", "7.25"), c.updated(None, responsible_unit_id=UNIT), a.moved("completed",
-                                                                                              date(2026, 5, 1))]]
+             a.invested("2026-04", "7.25"), c.updated(None, responsible_unit_id=UNIT),
+             node(milestones.MilestoneOverdue, a.id, "k2", status_="overdue", planned=date(2026, 4, 10),
+                  as_of=date(2026, 4, 12), threshold_days=0),
+             node(milestones.MilestoneRemoved, a.id, "k3", status_="pending", planned=date(2026, 4, 20)),
+             a.invested("2026-04", "8"), a.moved("completed", date(2026, 5, 1))]]
 
 
 async def read_models(url: str, fetched: list[list], *, batched: bool) -> tuple[list, list]:
@@ -61,7 +70,7 @@ async def read_models(url: str, fetched: list[list], *, batched: bool) -> tuple[
             projects = (await session.execute(select(*columns).order_by(ProjectView.code))).all()
             cells = (await session.execute(select(UnitYearCell.__table__).order_by(
                 UnitYearCell.unit_id, UnitYearCell.dimension, UnitYearCell.value))).all()
-            return [tuple(p) for p in projects], [tuple(c) for c in cells]
+            return [p._asdict() for p in projects], [tuple(c) for c in cells]
     finally:
         await engine.dispose()
 
@@ -76,5 +85,8 @@ async def test_a_batch_leaves_what_its_events_one_by_one_leave(urls):
     batched_projects, batched_cells = await read_models(urls[0], fetched, batched=True)
     projects, cells = await read_models(urls[1], fetched, batched=False)
     assert len(projects) == 3 and len(cells) > 18
+    # B-1: March corrected to 14 within the first fetch, April 7.25 then 8 within the second; k3 removed
+    assert [(p["code"], p["ytd_investment"], p["nodes_total"], p["nodes_done"], p["nodes_late"])
+            for p in projects][0] == ("B-1", Decimal("22"), 2, 1, 1)
     assert batched_projects == projects
     assert batched_cells == cells
