@@ -69,13 +69,31 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def url_for(request: Request, name: str, **params: str) -> str:
-    """`request.url_for`, without walking every route on each call as FastAPI's does: the named route is found once
-    per application (a 201's Location on a hot path)."""
+    """`request.url_for`, without its cost on a hot path (a 201's Location): the named route is found once per
+    application (FastAPI's walks every route on each call), and the address is written straight from the request's
+    origin (scheme, Host, the root path, as Starlette's) and the route's template."""
     by_name: dict = request.app.state.routes_by_name
     route = by_name.get(name)
     if route is None:
         route = by_name[name] = next(r for r in iter_route_contexts(request.app.routes) if r.name == name)
-    return str(route.url_path_for(name, **params).make_absolute_url(request.base_url))
+    path = route.path_format
+    for key, value in params.items():
+        path = path.replace(f"{{{key}}}", route.param_convertors[key].to_string(value))
+    return _origin(request.scope) + path
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(scope) -> str:
+    scheme, root = scope.get("scheme", "http"), scope.get("root_path", "")
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+    if not host:
+        if scope.get("server") is None:
+            return root
+        name, port = scope["server"]
+        host = name if _DEFAULT_PORTS.get(scheme) == port else f"{name}:{port}"
+    return f"{scheme}://{host}{root}"
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:

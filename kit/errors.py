@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kit.asgi import HttpMiddleware
 from kit.db import database_unavailable
+from kit.inputs import FieldsRefused
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,16 @@ def _location(loc: tuple, kind: str | None) -> str:
     return ".".join(parts)
 
 
+def _field_errors(error: dict) -> list[dict[str, str]]:
+    """A validation error as errors[] entries: one per field, also where one check refused several (kit.inputs)."""
+    loc, kind = tuple(error.get("loc", ())), error.get("type")
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldsRefused):
+        return [{"field": _location((*loc, name), kind), "message": f"Value error, {message}", "kind": kind}
+                for name, message in cause.refused]
+    return [{"field": _location(loc, kind), "message": error.get("msg", "invalid"), "kind": kind}]
+
+
 def _json(media_type: str) -> bool:
     essence = media_type.split(";", 1)[0].strip().lower()
     return essence == "application/json" or (essence.startswith("application/") and essence.endswith("+json"))
@@ -171,10 +182,7 @@ def install(app: FastAPI) -> None:
                                     detail=f"this operation reads application/json, not {media_type}",
                                     instance=request.url.path, headers={"Accept": "application/json"},
                                     lang=_lang(request))
-        errors = [
-            {"field": _location(tuple(e.get("loc", ())), e.get("type")), "message": e.get("msg", "invalid"), "kind": e.get("type")}
-            for e in exc.errors()
-        ]
+        errors = [error for e in exc.errors() for error in _field_errors(e)]
         lang = _lang(request)
         detail = f"{len(errors)} field(s) are not valid" if lang == "en" else f"有 {len(errors)} 处内容无效"
         return problem_response(status=422, slug=Invalid.slug, title=Invalid.title, detail=detail,

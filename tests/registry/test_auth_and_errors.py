@@ -296,6 +296,18 @@ async def test_a_nul_character_in_a_body_is_422_not_500(registry, unit, override
     assert fields_of(assert_problem(unit_patch, 422, "validation-error")) == {"name"}
 
 
+async def test_one_answer_names_every_field_holding_nul_or_a_loose_yes_no_or_number(registry, unit):
+    """The body's fields are checked in one pass, and every field it refuses is named, in a create and an update."""
+    body = project_body(unit["id"], name="滨江\u0000", tags=["a", "b\u0000"], government_funded=1, year=True)
+    problem = assert_problem(await registry.post(PROJECTS, json=body), 422, "validation-error")
+    assert fields_of(problem) == {"name", "tags", "government_funded", "year"}
+    assert await _projects_of(registry, unit["id"]) == []
+    created = await registry.post(PROJECTS, json=project_body(unit["id"]))
+    update = await registry.patch(f"{PROJECTS}/{created.json()['id']}", json={"year": False, "owner": "\u0000"},
+                                  headers={"If-Match": created.headers["ETag"]})
+    assert fields_of(assert_problem(update, 422, "validation-error")) == {"year", "owner"}
+
+
 @pytest.mark.parametrize("path, params", [
     (PROJECTS, {"q": "滨江\u0000"}), (PROJECTS, {"unit_id": "\u0000"}), (f"{PROJECTS}/%00", {}),
     (f"{PROJECTS}/a%00b/history", {}), ("/api/v1/units/%00", {}), ("/api/v1/parcels", {"project_id": "\u0000"}),
