@@ -54,7 +54,8 @@ def _add_to_cell(dialect: str):
 async def add_to_cells(session: AsyncSession, deltas: list[tuple[CellKey, Metrics]]) -> None:
     """Add each delta to its cell atomically (x = x + d), creating missing cells; cells are locked in key order.
 
-    In a session that sums cells in memory (a rebuild, see `summing_cells`) the deltas wait there instead."""
+    In a session that sums cells in memory (a fetch or a replay's read, see `summing_cells`) the deltas wait there
+    instead."""
     if not deltas:
         return
     pending = session.info.get(_PENDING)
@@ -72,8 +73,8 @@ async def add_to_cells(session: AsyncSession, deltas: list[tuple[CellKey, Metric
 
 @contextlib.asynccontextmanager
 async def summing_cells(session: AsyncSession):
-    """Within the block the cells' deltas are summed in memory and written once at its end: a rebuild would
-    otherwise update the same few hot cells ('*') once per event, all in one transaction."""
+    """Within the block the cells' deltas are summed in memory and written once at its end: a fetch would otherwise
+    update the same few hot cells ('*') once per event."""
     session.info[_PENDING] = pending = {}
     try:
         yield
@@ -210,9 +211,9 @@ async def _derive(session: AsyncSession, derived: _Derived) -> None:
 
 @contextlib.asynccontextmanager
 async def batch_writes(session: AsyncSession, events: list[tuple[CloudEvent, EventData]]):
-    """A live fetch applied in one transaction: the rows of the projects its events are about are read at once, their
-    node counts and year-to-date sums recounted once, and each project row and aggregate cell it touches is written
-    once, at the end."""
+    """A live fetch (or a rebuild's read) applied in one transaction: the rows of the projects its events are about
+    are read at once, their node counts and year-to-date sums recounted once, and each project row and aggregate cell
+    it touches is written once, at the end."""
     session.info[_ROWS] = rows = {}
     session.info[_AHEAD] = sorted({event.subject for event, _ in events})
     session.info[_DERIVED] = derived = _Derived(set(), set())

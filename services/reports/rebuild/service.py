@@ -12,8 +12,8 @@ Live consumption is kept off the tables meanwhile, and it all happens in ONE tra
   of the inbox row fails, which the consumer treats as a duplicate), or apply the newer events after the rebuild;
 - on SQLite (one instance) the transaction holds the database's write lock: other writes wait (30 s at most).
 Events published after the rebuild began are beyond its end offsets: the live consumer applies them afterwards.
-The aggregate cells are summed in memory during the replay and written once at its end (otherwise the same few hot
-cells would be updated once per event inside one transaction).
+Each read of up to a thousand events is applied as the live consumer applies a fetch: the project rows and aggregate
+cells it touches are written once (otherwise the same few hot cells would be updated once per event).
 Scoring weights, targets and snapshots are reports' own data and are kept.
 """
 import asyncio
@@ -26,17 +26,17 @@ from fastapi import FastAPI
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.envelope import UndecodableEvent
+from contracts.envelope import CloudEvent, EventData, UndecodableEvent
 from kit.app import Topics
 from kit.bus import connection
 from kit.clock import utcnow
-from kit.consumer import Handlers, decode_record
+from kit.consumer import Handler, Handlers, decode_record
 from kit.errors import Conflict, NotFound
 from kit.tables import inbox
 from services.reports.handlers import HANDLERS, REBUILD_LOCK
 from services.reports.models import READ_MODELS, RebuildRun
 from services.reports.offsets import exact_ends, partitions_of
-from services.reports.projection import insert_for, summing_cells
+from services.reports.projection import batch_writes, insert_for
 from services.reports.settings import ReportsSettings
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,9 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: To
         ends = await exact_ends(consumer, partitions)
         await consumer.seek_to_beginning(*partitions)
         remaining = {tp for tp in partitions if ends[tp] > 0}
-        record_inbox = insert_for(session)(inbox).on_conflict_do_nothing(index_elements=["event_id"])
         while remaining:
             batch = await consumer.getmany(*remaining, timeout_ms=1000, max_records=1000)
+            decoded = []
             for partition, records in batch.items():
                 for record in records:
                     if record.offset >= ends[partition]:
@@ -73,18 +73,36 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: To
                     except UndecodableEvent:
                         skipped += 1  # dead-lettered when it was first consumed
                         continue
-                    handler = by_type.get(event.type)
-                    if handler is None:
+                    if event.type in by_type:
+                        decoded.append((event, data))
+                    else:
                         skipped += 1
-                        continue
-                    await handler(session, event, data)
-                    await session.execute(record_inbox.values(event_id=event.id, type=event.type,
-                                                              processed_at=utcnow()))
-                    applied += 1
+            await apply_read_batch(session, decoded, by_type)
+            applied += len(decoded)
             remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
         return applied, skipped
     finally:
         await consumer.stop()
+
+
+async def apply_read_batch(session: AsyncSession, decoded: list[tuple[CloudEvent, EventData]],
+                           by_type: dict[str, Handler]) -> None:
+    """One read of the replay (up to a thousand events) applied as the live consumer applies a fetch: the project rows
+    and aggregate cells it touches written once (projection.batch_writes), its inbox rows in one insert. Its ORM
+    objects are let go after it, so the one long transaction does not carry every row it wrote."""
+    if not decoded:
+        return
+    async with batch_writes(session, decoded):
+        for event, data in decoded:
+            await by_type[event.type](session, event, data)
+            # As the consumer's fetch: handlers mix Core statements and ORM objects; the next reads what this wrote.
+            await session.flush()
+            session.expire_all()
+    now = utcnow()
+    await session.execute(insert_for(session)(inbox).on_conflict_do_nothing(index_elements=["event_id"]),
+                          [{"event_id": event.id, "type": event.type, "processed_at": now} for event, _ in decoded])
+    await session.flush()
+    session.expunge_all()
 
 
 async def rebuild(*, sessionmaker, settings: ReportsSettings, topics: Topics) -> tuple[int, int]:
@@ -95,8 +113,7 @@ async def rebuild(*, sessionmaker, settings: ReportsSettings, topics: Topics) ->
                 await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK})
             for model in READ_MODELS:
                 await session.execute(delete(model))
-            async with summing_cells(session):
-                return await replay(session, settings=settings, topics=topics, handlers=HANDLERS)
+            return await replay(session, settings=settings, topics=topics, handlers=HANDLERS)
 
 
 async def _record(sessionmaker, run_id: str, **values) -> None:
