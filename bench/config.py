@@ -67,7 +67,7 @@ class Config:
             rate=_float("BENCH_RATE", 100),
             latency_seconds=_float("BENCH_LATENCY_SECONDS", seconds),
             drain_seconds=_float("BENCH_DRAIN_SECONDS", 30),
-            idle_seconds=_float("BENCH_IDLE_SECONDS", 3),
+            idle_seconds=_float("BENCH_IDLE_SECONDS", 5),
             db_connections=_int("BENCH_DB_CONNECTIONS", 32),
             loader=os.environ.get("BENCH_LOADER", "auto"),
             profile=os.environ.get("BENCH_PROFILE", "") not in ("", "0"),

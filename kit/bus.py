@@ -47,16 +47,6 @@ async def ensure_topics(settings: ServiceSettings, names: list[str]) -> None:
         await admin.close()
 
 
-async def cluster_id(settings: ServiceSettings) -> str:
-    """The broker cluster's id: a log lives with its cluster, so another id means what was published is not there."""
-    admin = AIOKafkaAdminClient(**connection(settings), request_timeout_ms=5000)
-    try:
-        await admin.start()
-        return (await admin.describe_cluster())["cluster_id"]
-    finally:
-        await admin.close()
-
-
 async def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
     """True when a bootstrap server accepts a connection."""
     for server in bootstrap.split(","):
@@ -70,18 +60,49 @@ async def broker_reachable(bootstrap: str, timeout: float = 1.0) -> bool:
     return False
 
 
-async def total_end_offset(settings: ServiceSettings, topic: str) -> int:
-    """Sum of the topic's high watermarks: how many messages the broker has ever taken on it."""
-    consumer = AIOKafkaConsumer(**connection(settings), request_timeout_ms=5000)
-    try:
-        await consumer.start()
-        partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic) or set()
-        if not partitions:
-            return 0
-        offsets = await consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
-        return sum(offsets.values())
-    finally:
-        await consumer.stop()
+class BrokerWatch:
+    """What the relay and the consumers check every few seconds (is the broker still the cluster that holds our log,
+    how far has the log come), asked over clients kept open: a new connection, bootstrap and metadata for each look
+    cost an idle platform more than everything else it does. A failed look closes them; the next opens them anew."""
+
+    def __init__(self, settings: ServiceSettings):
+        self.settings = settings
+        self._admin: AIOKafkaAdminClient | None = None
+        self._reader: AIOKafkaConsumer | None = None
+
+    async def cluster_id(self) -> str:
+        """The broker cluster's id: a log lives with its cluster, so another id means what was published is not
+        there."""
+        try:
+            if self._admin is None:
+                self._admin = AIOKafkaAdminClient(**connection(self.settings), request_timeout_ms=5000)
+                await self._admin.start()
+            return (await self._admin.describe_cluster())["cluster_id"]
+        except Exception:
+            await self.close()
+            raise
+
+    async def total_end_offset(self, topic: str) -> int:
+        """Sum of the topic's high watermarks: how many messages the broker has ever taken on it."""
+        try:
+            if self._reader is None:
+                self._reader = AIOKafkaConsumer(**connection(self.settings), request_timeout_ms=5000)
+                await self._reader.start()
+            await self._reader._client.force_metadata_update()  # the partitions the broker has now, not at start
+            partitions = self._reader.partitions_for_topic(topic) or set()
+            if not partitions:
+                return 0
+            offsets = await self._reader.end_offsets([TopicPartition(topic, p) for p in partitions])
+            return sum(offsets.values())
+        except Exception:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        admin, reader, self._admin, self._reader = self._admin, self._reader, None, None
+        for client, close in ((admin, lambda c: c.close()), (reader, lambda c: c.stop())):
+            if client is not None:
+                try:
+                    await asyncio.wait_for(close(client), 5)
+                except Exception:  # noqa: BLE001 - a dead broker may fail the close; the client is dropped anyway
+                    pass

@@ -17,7 +17,7 @@ from contracts.catalog import CATALOG
 from contracts.envelope import CloudEvent, EventData, UndecodableEvent, decode
 from contracts.topics import dead_letter, from_its_producer
 from kit import metrics, tracing
-from kit.bus import cluster_id, connection, ensure_topics, make_producer
+from kit.bus import BrokerWatch, connection, ensure_topics, make_producer
 from kit.clock import utcnow
 from kit.db import database_unavailable
 from kit.settings import ServiceSettings
@@ -95,6 +95,7 @@ class Consumer:
         self._next_lag_observation = 0.0
         self._cluster: str | None = None  # the broker cluster our positions are in
         self._next_cluster_check = 0.0
+        self._watch = BrokerWatch(settings)
         self._gate = asyncio.Lock()  # each batch is applied under it; `paused()` holds it
 
     @contextlib.asynccontextmanager
@@ -113,6 +114,7 @@ class Consumer:
                 backoff = 0.2
                 while True:
                     batch = await self._consumer.getmany(timeout_ms=1000, max_records=500)
+                    self._pace(busy=bool(batch))
                     async with self._gate:
                         records = [record for records in batch.values() for record in records]
                         if records and not await self._apply_batch(records):
@@ -134,7 +136,16 @@ class Consumer:
                 await self.stop()
                 raise
 
+    def _pace(self, *, busy: bool) -> None:
+        """Long polls of KP_FETCH_MAX_WAIT_MS while events come, of KP_FETCH_IDLE_MAX_WAIT_MS once a whole second
+        (getmany's timeout) brought none: an idle consumer, and the broker answering it, wake a few times a second
+        instead of fifty. aiokafka's fetcher reads the wait for each request it builds."""
+        settings = self.settings
+        self._consumer._fetcher._fetch_max_wait_ms = max(
+            settings.fetch_max_wait_ms, 0 if busy else settings.fetch_idle_max_wait_ms)
+
     async def stop(self) -> None:
+        await self._watch.close()
         for client in (self._consumer, self._dlq):
             if client is not None:
                 try:
@@ -318,7 +329,7 @@ class Consumer:
             return
         self._next_cluster_check = time.monotonic() + self.settings.relay_log_check_seconds
         try:
-            cluster = await cluster_id(self.settings)
+            cluster = await self._watch.cluster_id()
         except (KafkaError, OSError, asyncio.TimeoutError):
             return  # away: looked at again next time
         previous, self._cluster = self._cluster, cluster

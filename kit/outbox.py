@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import KAFKA_HEADERS, CloudEvent, EventData, encode, new_event
 from kit import metrics, tracing
-from kit.bus import cluster_id, ensure_topics, make_producer, total_end_offset
+from kit.bus import BrokerWatch, ensure_topics, make_producer
 from kit.clock import utcnow
 from kit.db import database_unavailable
 from kit.settings import DEFAULT_SOURCE_PREFIX, ServiceSettings
@@ -113,6 +113,7 @@ class Relay:
         self._producer: AIOKafkaProducer | None = None
         self._check_log = True
         self._cluster_id: str | None = None  # the broker cluster's id at the last check
+        self._watch = BrokerWatch(settings)
         self._end_offset: int | None = None  # the topic's high watermark at the last check
         self._before_confirming: int | None = None
         self._next_log_check = 0.0
@@ -197,6 +198,7 @@ class Relay:
                 self._wake.clear()
         finally:
             await self._close_producer()
+            await self._watch.close()
             if lock_conn is not None:
                 await _release(lock_conn)
 
@@ -260,15 +262,12 @@ class Relay:
         The high watermark is compared with its last reading, not with our count: brokers differ in how they count
         batched messages (tansu 0.6 reports less than was appended), but none moves it backwards. The cluster id
         catches what the watermark cannot: a producer that rode out the restart may already have refilled the log."""
-        cluster, previous_cluster = await cluster_id(self.settings), self._cluster_id
+        cluster, previous_cluster = await self._watch.cluster_id(), self._cluster_id
         self._cluster_id = cluster
-        async with self.sessionmaker() as session:
-            published = await session.scalar(
-                select(func.count()).select_from(outbox)
-                .where(outbox.c.published_at.is_not(None))
-            )
+        async with self.sessionmaker() as session:  # whether anything was published: one row is enough to know
+            published = await session.scalar(select(outbox.c.id).where(outbox.c.published_at.is_not(None)).limit(1))
             await session.commit()
-        if not published:
+        if published is None:
             return False
         lost = previous_cluster not in (None, cluster)
         if lost:
@@ -279,16 +278,16 @@ class Relay:
             lost = await self._log_went_back(confirming=True)
         if not lost:
             return False
-        log.warning("relay: the broker does not hold what was published (cluster %s, end offset %s); re-feeding %d events",
-                    cluster, self._end_offset, published)
-        metrics.OUTBOX_REFEEDS.labels(self.settings.service_name).inc()
         async with self.sessionmaker() as session:
-            await session.execute(update(outbox).values(published_at=None))
+            refed = (await session.execute(update(outbox).values(published_at=None))).rowcount
             await session.commit()
+        log.warning("relay: the broker does not hold what was published (cluster %s, end offset %s); re-feeding %d events",
+                    cluster, self._end_offset, refed)
+        metrics.OUTBOX_REFEEDS.labels(self.settings.service_name).inc()
         return True
 
     async def _log_went_back(self, confirming: bool = False) -> bool:
-        end_offset = await total_end_offset(self.settings, self.topic)
+        end_offset = await self._watch.total_end_offset(self.topic)
         previous = self._end_offset if not confirming else self._before_confirming
         if not confirming:
             self._before_confirming = previous

@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     # The embedded broker (tansu) looks for new events only now and then while a fetch waits: a short wait is its
     # latency (20 ms: p50 6 ms at 100 events/s, against 26 ms at 100 ms), paid for by polling while idle.
     fetch_max_wait_ms: int = Field(default=20, ge=1, le=30_000)
+    # After a second without events the wait grows to this (kit.consumer): an idle platform then asks a few times a
+    # second, not fifty; the first event after a quiet spell may wait up to this long on the embedded broker.
+    fetch_idle_max_wait_ms: int = Field(default=500, ge=1, le=30_000)
     fetch_min_bytes: int = Field(default=1, ge=1)
     # A consumed message above this size is never parsed: it is dead-lettered (by reference) and skipped.
     max_event_bytes: int = Field(default=1 << 20, ge=1024)

@@ -174,3 +174,39 @@ async def test_an_event_another_instance_recorded_meanwhile_is_a_duplicate(plumb
         assert not await recorded(sessionmaker, idempotency_keys.c.key, event.id), \
             "this instance's effect was committed beside the other's"
         assert counter("kp_events_dead_lettered_total", service=settings.service_name, topic=dead_letter(topic)) == 0
+
+
+async def test_an_idle_consumer_polls_at_its_idle_pace_and_at_the_short_one_while_events_come(plumbing, broker):
+    """An idle platform costs next to nothing: after a second without events the long poll waits
+    KP_FETCH_IDLE_MAX_WAIT_MS; an event brings it back to KP_FETCH_MAX_WAIT_MS at once (and is applied)."""
+    url, sessionmaker = plumbing
+    settings = ServiceSettings(service_name=f"consumer-test-{uuid.uuid4().hex[:8]}", database_url=url, port=0,
+                               kafka_bootstrap=broker.bootstrap, kafka_partitions=1, fetch_max_wait_ms=20,
+                               fetch_idle_max_wait_ms=400, consumer_group=f"keyproject.tests.{uuid.uuid4().hex[:8]}")
+    topic = f"keyproject.tests.consumer.{uuid.uuid4().hex[:10]}"
+
+    async def handler(session, cloud_event, data):
+        await session.execute(effect(cloud_event))
+
+    consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=[topic],
+                        handlers={ProjectRegistered: handler})
+    task = asyncio.create_task(consumer.run())
+    waits: list[int] = []
+
+    async def waiting(ms: int) -> bool:
+        fetching = consumer._consumer
+        waits.append(fetching._fetcher._fetch_max_wait_ms if fetching is not None else None)
+        return waits[-1] == ms
+
+    try:
+        await eventually(lambda: waiting(400), timeout=60, interval=0.02, what="the idle pace")
+        event = project_registered(str(uuid.uuid4()))
+        await produce_events(broker.bootstrap, topic, [event])
+        await eventually(lambda: recorded(sessionmaker, inbox.c.event_id, event.id), timeout=10, interval=0.02,
+                         what="the event applied")
+        assert await waiting(20), waits[-5:]  # a fetch just brought events: the short wait
+        await eventually(lambda: waiting(400), timeout=10, interval=0.02, what="the idle pace again")
+        assert not task.done(), f"the consumer died: {task.exception()!r}"
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
