@@ -119,7 +119,8 @@ async def seed(database_url: str, *, projects: int, units: int | None = None, se
             await _insert(session, TaskView, [
                 {"id": str(uuid.uuid4()), "project_id": rows[i]["id"], "unit_id": rows[i]["unit_id"],
                  "title": "督办件", "status": "open", "deadline": today + timedelta(days=rng.randrange(-30, 30)),
-                 "escalation_level": "none", "opened_on": today - timedelta(days=40), "closed_on": None}
+                 "escalation_level": "none", "opened_on": today - timedelta(days=40), "closed_on": None,
+                 "counted_year": YEAR}  # its project counts (registered, not archived), as the projection keeps it
                 for i in range(0, projects, 20)])
             session.add(Snapshot(period=period, year=YEAR, as_of=date(YEAR, int(period[5:]), 1), kind="auto",
                                  taken_at=datetime.now(timezone.utc),

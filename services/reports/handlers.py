@@ -22,7 +22,7 @@ from services.reports.cells import STAGE_DATE_COLUMNS
 from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, ProjectMove,
                                      RoundReportView, RoundView, StatisticsHistory, StatusHistory, SuspensionView,
                                      TaskHistory, TaskView, UnitView)
-from services.reports.projection import changing, derive_later, node_counts, upsert, ytd_of
+from services.reports.projection import changing, counted_year, derive_later, node_counts, upsert, ytd_of
 from services.reports.settings import ReportsSettings
 
 CONSUMED_TOPICS = topics.CONSUMERS["reports"]
@@ -210,7 +210,8 @@ async def on_task(session: AsyncSession, event: CloudEvent, task: alerts.TaskSta
         "id": task.id, "project_id": task.project_id, "unit_id": task.unit_id, "title": task.title,
         "status": task.status.value, "deadline": task.deadline, "escalation_level": task.escalation_level.value,
         "resolvable": task.resolvable, "on_hold": task.on_hold, "opened_on": task.opened_on,
-        "closed_on": task.closed_on, "event_time": event.time}, keys=("id",))
+        "closed_on": task.closed_on, "event_time": event.time, "counted_year": counted_year(task.project_id)},
+                 keys=("id",))
     day = getattr(task, TASK_EVENT_DAYS.get(type(task), ""), None) or day_of(event)
     await session.execute(insert(TaskHistory).values(task_id=task.id, date=day, status=task.status.value,
                                                      resolvable=task.resolvable, on_hold=task.on_hold))

@@ -147,8 +147,13 @@ class TaskView(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     # when its producer staged the event it came from: an older one (re-fed after it) changes nothing
     event_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The year of its project while the project counts (registered, not archived), else None: kept by the task's
+    # events and by its project's row (projection), so a year's live task counts need no lookup per task.
+    counted_year: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_task_view_open", "status", "unit_id"),)
+    __table_args__ = (Index("ix_task_view_open", "status", "unit_id"),
+                      Index("ix_task_view_counted_open", "counted_year", "unit_id",
+                            postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'")))
 
 
 class TaskHistory(Base):

@@ -15,7 +15,7 @@ from contracts.envelope import CloudEvent, EventData
 from contracts.milestones import MilestoneStatus
 from kit.clock import utcnow
 from services.reports.cells import METRICS, CellKey, Metrics, add, difference, facts_of
-from services.reports.models import InvestmentMonth, MilestoneView, ProjectView, UnitYearCell
+from services.reports.models import InvestmentMonth, MilestoneView, ProjectView, TaskView, UnitYearCell
 
 DONE = (MilestoneStatus.done_on_time.value, MilestoneStatus.done_late.value)
 _PENDING = "reports.pending_cells"
@@ -103,6 +103,10 @@ _SELECT_LOCKED = select(*_PROJECTS.columns).where(_PROJECTS.c.id == bindparam("p
 # Built once: values go as parameters, so each statement shape is compiled once, not once an event.
 _INSERT = insert(_PROJECTS)
 _UPDATE = update(_PROJECTS).where(_PROJECTS.c.id == bindparam("project_id"))
+# A project that starts or stops counting, or moves to another year, takes its tasks' counted year along.
+_TASKS = TaskView.__table__
+_RECOUNT_TASKS = update(_TASKS).where(_TASKS.c.project_id == bindparam("of_project")).values(
+    counted_year=bindparam("year"))
 # A project's row before any event: the columns' defaults.
 _NEW_ROW = {c.name: c.default.arg if c.default is not None else None for c in _PROJECTS.columns}
 
@@ -173,6 +177,21 @@ async def _write_rows(session: AsyncSession, held: Iterable[_Held]) -> None:
         await session.execute(_INSERT, inserts)
     for rows in updates.values():
         await session.execute(_UPDATE, rows)
+    recounted = [{"of_project": h.row.id, "year": _counted_year(h.row)} for h in held
+                 if _counted_year(h.row) != (None if h.new else _counted_year(h.original))]
+    if recounted:
+        await session.execute(_RECOUNT_TASKS, recounted)
+
+
+def _counted_year(row: dict) -> int | None:
+    """The year under which the project counts (registered and not archived), else None."""
+    return row["year"] if row["registered"] and not row["archived"] else None
+
+
+def counted_year(project_id: str | None):
+    """The counted year of a project as its row holds it now (SQL, for a task's row; None for no project)."""
+    p = _PROJECTS.c
+    return select(p.year).where(p.id == project_id, p.registered.is_(True), p.archived.is_(False)).scalar_subquery()
 
 
 @dataclass

@@ -90,12 +90,8 @@ async def task_counts(session: AsyncSession, *, year: int | None, day: date, liv
     query = query.add_columns(func.count(), func.sum(_count_if(late_task(status, resolvable, on_hold, day)))).where(
         status != TaskStatus.closed.value)
     if live and year is not None:
-        # the year of the task's project if it counts, looked up per task (tasks are few beside the projects): an
-        # index-only probe of ix_project_view_counted, not a join that scans every project of the year
-        p = ProjectView.__table__.alias("counted_project")
-        counted_year = select(p.c.year).where(p.c.id == TaskView.project_id, p.c.registered.is_(True),
-                                              p.c.archived.is_(False)).scalar_subquery()
-        query = query.where(counted_year == year)
+        # the year's open tasks by ix_task_view_counted_open: each carries its project's counted year (projection)
+        query = query.where(TaskView.counted_year == year)
     else:
         query = query.join(ProjectView, ProjectView.id == TaskView.project_id, isouter=year is None)
         scope = counted(None if live else day)

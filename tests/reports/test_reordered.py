@@ -6,12 +6,15 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from contracts import topics
+from contracts.alerts import TaskOpened
 from contracts.envelope import new_event
 from contracts.milestones import MilestoneCompleted, MilestonePlanned
 from contracts.registry import InvestmentReported
+from tests.reports import produced
 from tests.support.api import eventually
 from tests.support.factories import project_registered
 from tests.support.kafka import produce_events
+from tests.support.metrics import metric
 
 REGISTRY, MILESTONES = "/keyproject/registry", "/keyproject/milestones"
 
@@ -50,3 +53,40 @@ async def test_newer_facts_delivered_first_stand(platform, reports):
     [project] = (await reports.get("/api/v1/projects", params={"q": state["code"]})).json()["items"]
     assert Decimal(project["ytd_investment"]) == 300  # the newer amount, summed when the project arrived
     assert (project["nodes_done"], project["nodes_done_on_time"]) == (1, 1)  # version 2 stands over version 1
+
+
+async def test_a_task_counts_under_its_projects_year_whenever_either_arrives_and_as_the_project_changes(platform,
+                                                                                                       reports):
+    """A year's live task counts read each task's counted year (its project's, while the project counts): a task
+    that arrives before its project counts once the project does, and follows the project to another year or off
+    the list."""
+    unit = f"unit-counted-{uuid.uuid4().hex[:8]}"
+    state = project_registered(unit, year=2077).data
+    project = produced.Published(**{k: v for k, v in state.items() if k not in ("version", "stage", "stage_dates",
+                                                                               "archived")})
+    tasks = [produced.task(TaskOpened, f"{project.id}-{n}", unit, project_id=project.id, deadline=deadline,
+                           status_="open", opened_on=date(2026, 1, 5)) for n, deadline in
+             enumerate((date(2026, 1, 10), date(2099, 12, 31)))]
+    url = platform.url("reports")
+    opened = await metric(url, "kp_events_consumed_total", service="reports", type=TaskOpened.type)
+    await produced.produce(platform.broker.bootstrap, tasks)
+
+    async def tasks_applied():
+        return await metric(url, "kp_events_consumed_total", service="reports", type=TaskOpened.type) >= opened + 2
+
+    await eventually(tasks_applied, timeout=60, what="the tasks applied before their project")
+
+    async def counts(year: int) -> tuple[int, int]:
+        body = (await reports.get("/api/v1/overview", params={"year": year})).json()
+        return body["open_tasks"], body["late_tasks"]
+
+    assert await counts(2077) == (0, 0)  # no project yet: the tasks count nowhere
+    for event, expected in ((project.registered(None), {2077: (2, 1), 2078: (0, 0)}),
+                            (project.updated(None, year=2078), {2077: (0, 0), 2078: (2, 1)}),
+                            (project.archived(None), {2077: (0, 0), 2078: (0, 0)})):
+        await produced.produce(platform.broker.bootstrap, [event])
+
+        async def counted():
+            return {year: await counts(year) for year in expected} == expected
+
+        await eventually(counted, timeout=60, what=f"the tasks counted as {expected}")
