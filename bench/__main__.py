@@ -238,6 +238,10 @@ async def the_milestones(cfg: Config, dbs: Databases, report: Report) -> None:
     report.add("ms_generation_pps", "milestones schedules generated/s (a tx each, 8 at once)",
                generated["projects_per_second"], "proj/s", baseline="pg_insert_tps", target=Goal("value", ">=", 2000),
                note=f"{generated['nodes_per_second']:,.0f} nodes/s; p99 {generated['p99_ms']:.1f} ms a schedule")
+    registered = await milestones.measure_registrations(await dbs.fresh("ms_registrations"))
+    report.add("ms_registrations_pps", "milestones registrations/s applied by fetches of 500 (facts + schedule)",
+               registered["projects_per_second"], "proj/s", baseline="ms_generation_pps",
+               note=f"{registered['cpu_ms']:.2f} ms of the service's CPU each")
     url = await dbs.fresh("ms_scan")
     scan = await milestones.measure_scan(url, projects=cfg.milestones_scan_projects)
     raw = await ceiling.sql_ms(url, "SELECT m.*, a.next_alert_date, a.alert_round FROM milestone_alerts a "

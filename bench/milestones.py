@@ -4,6 +4,7 @@ Both run the service's own code in-process against a fresh database (PostgreSQL 
 service's migrations; rows the measurement does not exercise are seeded with bulk inserts (COPY on PostgreSQL).
 
     measure_generation(url, projects=10_000)             schedules generated as on registration, one transaction each
+    measure_registrations(url, projects=2_000)           registrations applied as the consumer's fetches (facts + schedule)
     measure_scan(url, projects=100_000, nodes_per_project=10)   a catch-up scan, the daily scan, a rerun
 
 Standalone: `python -m bench.milestones` (BENCH_DATABASE_URL: the PostgreSQL server, default the local test one;
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kit.db import make_engine, make_sessionmaker
 from kit.migrations import upgrade
 from kit.tables import outbox
-from services.milestones.models import Milestone, MilestoneAlert, ProjectFact
+from services.milestones.models import Milestone, MilestoneAlert, ProjectFact, Schedule
 from services.milestones.scan import service as scan
 from services.milestones.schedules import service as schedules
 from services.milestones.settings import MilestonesSettings
@@ -153,6 +154,47 @@ async def measure_generation(database_url: str, *, projects: int = 10_000, concu
           f"{result['projects_per_second']} projects/s ({result['nodes_per_second']} nodes/s), "
           f"p50 {result['p50_ms']} ms p99 {result['p99_ms']} ms per schedule, {concurrency} concurrent; "
           f"memory +{memory.growth_mb} MB", flush=True)
+    return result
+
+
+async def measure_registrations(database_url: str, *, projects: int = 2_000, fetch: int = 500) -> dict:
+    """Projects registered with planned dates, applied as the consumer applies its fetches (`fetch` events a
+    transaction: each creates the project's facts and generates its schedule): an import's burst, end to end in the
+    service. No broker: the records are handed to the consumer's own batch path."""
+    from types import SimpleNamespace
+
+    from contracts.envelope import encode, new_event
+    from contracts.registry import ProjectRegistered
+    from kit.consumer import Consumer
+    from services.milestones.handlers import handlers
+
+    engine = await _migrated(database_url)
+    settings = _settings(database_url, fixed_today=date(2026, 6, 1))
+    consumer = Consumer(settings=settings, sessionmaker=make_sessionmaker(engine), topics=[],
+                        handlers=handlers(settings))
+    rng = random.Random(3)
+    events = []
+    for i in range(projects):
+        start = date(2026, 1, 1) + timedelta(days=rng.randrange(0, 365))
+        data = ProjectRegistered(
+            id=str(uuid.uuid4()), code=f"R{i:07d}", name=f"基准项目{i}", year=2026, level="municipal",
+            category=CATEGORIES[i % len(CATEGORIES)], sector="secondary", total_investment=1000,
+            annual_plan_investment=100, bracket="lt_1yi", responsible_unit_id=f"unit-{i % 120}", stage="planning",
+            version=1, planned_start_date=start, planned_completion_date=start + timedelta(days=rng.randrange(300, 900)))
+        events.append(SimpleNamespace(value=encode(new_event(data, subject=data.id, source="/keyproject/registry")),
+                                      topic=data.topic))
+    try:
+        started, cpu = time.perf_counter(), time.process_time()
+        for at in range(0, projects, fetch):
+            assert await consumer._apply_batch(events[at:at + fetch]), "a fetch fell back to one by one"
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        generated = await _count(engine, Schedule)
+    finally:
+        await engine.dispose()
+    result = {"projects": projects, "schedules": generated, "seconds": round(seconds, 2),
+              "projects_per_second": round(projects / seconds, 1), "cpu_ms": round(cpu * 1000 / projects, 2)}
+    print(f"  milestones registrations: {projects} in fetches of {fetch}, {generated} schedules in {seconds:.1f}s = "
+          f"{result['projects_per_second']}/s, {result['cpu_ms']} ms CPU each", flush=True)
     return result
 
 

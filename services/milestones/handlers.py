@@ -25,6 +25,7 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         fact = await session.get(ProjectFact, project.id, with_for_update=True)
         if fact is not None and fact.version >= project.version:
             return
+        new = fact is None
         previous_unit = fact.responsible_unit_id if fact is not None else None
         was_suspended = fact.suspended_on if fact is not None else None
         values = dict(
@@ -53,7 +54,7 @@ def handlers(settings: MilestonesSettings) -> Handlers:
                                resumed_on=resumed.resumed_on if resumed else today(settings),
                                paused_days=resumed.paused_days if resumed else 0, settings=settings,
                                today=today(settings))
-        await _apply(session, fact, previous_unit=previous_unit)
+        await _apply(session, fact, previous_unit=previous_unit, new=new)
 
     async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, started: ProjectStartConfirmed) -> None:
         fact = await session.get(ProjectFact, started.project_id, with_for_update=True)
@@ -70,11 +71,13 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         fact.statistics_included_date = change.date if change.status == StatisticsStatus.accepted else None
         await _apply(session, fact)
 
-    async def _apply(session: AsyncSession, fact: ProjectFact, *, previous_unit: str | None = None) -> None:
-        members = await nodes.project_nodes(session=session, project_id=fact.id)
+    async def _apply(session: AsyncSession, fact: ProjectFact, *, previous_unit: str | None = None,
+                     new: bool = False) -> None:
+        """`new`: the fact was created by this event, so the project has no nodes yet (nothing to look up)."""
+        members = [] if new else await nodes.project_nodes(session=session, project_id=fact.id)
         if not members:
             await schedules.generate_automatically(session=session, project=fact, settings=settings,
-                                                   today=today(settings))
+                                                   today=today(settings), new=new)
             return
         if previous_unit is not None and previous_unit != fact.responsible_unit_id:
             # Nodes the project's unit answered for follow the project to its new unit.

@@ -249,22 +249,22 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
 
 
 async def generate_automatically(*, session: AsyncSession, project: ProjectFact, settings: MilestonesSettings,
-                                 today: date) -> bool:
+                                 today: date, new: bool = False) -> bool:
     """A project announced with planned dates and without a schedule gets its category's template: backward from the
-    planned completion, else forward from the planned start. Returns whether a schedule was generated."""
+    planned completion, else forward from the planned start. Returns whether a schedule was generated. A `new`
+    project (first heard of in this transaction) has neither schedule nor nodes - both need a known project - and is
+    not looked up for them (an import's burst of registrations)."""
     if not settings.auto_schedule or project.archived:
         return False
     if project.planned_completion_date is None and project.planned_start_date is None:
         return False
-    if await session.get(Schedule, project.id) is not None:
-        return False
-    existing = await nodes.project_nodes(session=session, project_id=project.id)
-    if existing:
+    if not new and (await session.get(Schedule, project.id) is not None
+                    or await nodes.project_nodes(session=session, project_id=project.id)):
         return False
     mode = ScheduleMode.backward if project.planned_completion_date else ScheduleMode.forward
     try:
         await generate(session=session, project=project, request=ScheduleRequest(mode=mode), actor=nodes.SYSTEM,
-                       settings=settings, today=today, existing=existing, schedule=None)
+                       settings=settings, today=today, existing=[], schedule=None)
     except Invalid as exc:  # e.g. planned dates too far out: the project is kept, its schedule left to a request
         log.warning("no schedule generated for project %s: %s", project.id, exc)
         return False
