@@ -21,7 +21,8 @@ an issue names one. Not a test: nothing fails on a figure. The phases, in order 
 Bounded by environment variables: BENCH_ONLY (comma list of phases; default all), BENCH_SECONDS (10: each HTTP load;
 the rest scale from it), BENCH_WARMUP_SECONDS, BENCH_CEILING_SECONDS, BENCH_LATENCY_SECONDS, BENCH_RATE (100
 creates/s), BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_DB_CONNECTIONS (32), BENCH_DRAIN_SECONDS (30),
-BENCH_IDLE_SECONDS (5), BENCH_TIMEOUT_SECONDS (1800, the whole run); sizes: BENCH_REGISTRY_PROJECTS (400),
+BENCH_IDLE_SECONDS (5), BENCH_INSTANCES (1: processes of each platform service, bench/instances.py),
+BENCH_TIMEOUT_SECONDS (1800, the whole run); sizes: BENCH_REGISTRY_PROJECTS (400),
 BENCH_IMPORT_ROWS (10000), BENCH_MILESTONES_PROJECTS (10000 schedules), BENCH_MILESTONES_SCAN_PROJECTS (100000),
 BENCH_ALERTS_PROJECTS (100000), BENCH_ALERTS_EVENTS (2000), BENCH_REPORTS_SIZES (1000,100000),
 BENCH_REPORTS_EVENTS (3000), BENCH_REPORTS_REQUESTS (300 a latency figure). BENCH_DATABASE_URL: the PostgreSQL
@@ -41,7 +42,8 @@ from datetime import date, timedelta
 
 import uvloop
 
-from bench import alerts, ceiling, latency, milestones, profile, registry_import, registry_writes, reports
+from bench import (alerts, ceiling, instances, latency, milestones, profile, registry_import, registry_writes,
+                   reports)
 from bench.config import RESULTS, Config
 from bench.costs import Costs, CpuMeter
 from bench.databases import Databases
@@ -119,7 +121,7 @@ IDLE_SETTLE_SECONDS = 2.0
 
 async def the_platform(cfg: Config, dbs: Databases, report: Report, loader: Loader, logs) -> None:
     phase("3-5. the platform: embedded broker + registry + reports on PostgreSQL")
-    async with Platform(dbs, logs) as platform:
+    async with Platform(dbs, logs, instances=cfg.instances) as platform:
         if cfg.runs("platform"):
             await the_creates(cfg, platform, report, loader)
         if cfg.runs("registry"):
@@ -196,6 +198,16 @@ async def the_creates(cfg: Config, platform: Platform, report: Report, loader: L
                note=f"{lat['sent']} sent, {lat['failed']} failed, {lat['missing']} not applied in time; answered at "
                     f"{lat['achieved_per_s']:.0f}/s")
     report.add("e2e_post_p99_ms", f"POST latency p99 @{cfg.rate:g}/s", lat["post_ms"]["p99"], "ms")
+    if cfg.instances > 1:
+        shared = await instances.shares(platform)
+        report.add("instances_applied_twice", f"events applied twice by {cfg.instances} reports instances",
+                   shared["applied_twice"], "ev", target=Goal("value", "<=", 0),
+                   note=f"{shared['recorded']:,} registrations in the inbox; applied by "
+                        + ", ".join(f"{k} {v:,}" for k, v in shared["applied"].items())
+                        + "; published by " + ", ".join(f"{k} {v:,}" for k, v in shared["published"].items()))
+        report.add("instances_least_share", "the least share of the events a reports instance applied",
+                   min(shared["applied"].values()) * 100 / max(shared["recorded"], 1), "%",
+                   note="events shared by the consumer group's partitions")
 
 
 async def the_writes(cfg: Config, platform: Platform, report: Report, loader: Loader) -> None:

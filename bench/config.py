@@ -36,6 +36,7 @@ class Config:
     latency_seconds: float
     drain_seconds: float    # at most this long waiting for events to arrive
     idle_seconds: float     # CPU of the idle platform measured this long
+    instances: int          # processes of each platform service (one consumer group, one relay leader)
     db_connections: int     # concurrent asyncpg connections for the insert ceiling
     loader: str         # auto | wrk | python
     profile: bool       # py-spy the registry during its load
@@ -68,6 +69,7 @@ class Config:
             latency_seconds=_float("BENCH_LATENCY_SECONDS", seconds),
             drain_seconds=_float("BENCH_DRAIN_SECONDS", 30),
             idle_seconds=_float("BENCH_IDLE_SECONDS", 5),
+            instances=_int("BENCH_INSTANCES", 1),
             db_connections=_int("BENCH_DB_CONNECTIONS", 32),
             loader=os.environ.get("BENCH_LOADER", "auto"),
             profile=os.environ.get("BENCH_PROFILE", "") not in ("", "0"),

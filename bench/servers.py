@@ -41,11 +41,14 @@ async def peer(databases: Databases, logs: Path) -> AsyncIterator[tuple[Target, 
 
 
 class Platform:
-    """Embedded broker + registry + reports, each service on its own fresh database; an admin token; one unit."""
+    """Embedded broker + registry + reports, each service on its own fresh database; an admin token; one unit. With
+    `instances` > 1 each service runs that many processes on its database ('reports', 'reports-2', ...): the reports
+    instances share the topic's partitions in one consumer group, the registry instances' relays one leader."""
 
-    def __init__(self, databases: Databases, logs: Path):
+    def __init__(self, databases: Databases, logs: Path, instances: int = 1):
         self.databases = databases
         self.logs = logs
+        self.instances = instances
         self.secret = secrets.token_hex(24)
         self.broker = EmbeddedBroker(log_path=logs / "platform-broker.log")
         self.processes: dict[str, ServiceProcess] = {}
@@ -57,11 +60,13 @@ class Platform:
             self.broker.start()
             for name in ("registry", "reports"):
                 self.database_urls[name] = await self.databases.fresh(name)
-                self.processes[name] = _process(name, {
-                    "KP_KAFKA_BOOTSTRAP": self.broker.bootstrap,
-                    "KP_DATABASE_URL": self.database_urls[name],
-                    "KP_JWT_SECRET": self.secret,
-                }, self.logs)
+                for instance in range(1, self.instances + 1):
+                    self.processes[self.instance_name(name, instance)] = _process(
+                        self.instance_name(name, instance), {
+                            "KP_KAFKA_BOOTSTRAP": self.broker.bootstrap,
+                            "KP_DATABASE_URL": self.database_urls[name],
+                            "KP_JWT_SECRET": self.secret,
+                        }, self.logs, app=f"services.{name}.main:app")
             await _start(*self.processes.values())
             token = mint(secret=self.secret, subject="bench", scopes=["admin"], ttl=timedelta(hours=1))
             self.target = Target("registry", self.processes["registry"].url, {"Authorization": f"Bearer {token}"},
@@ -71,6 +76,10 @@ class Platform:
             self.stop()
             raise
         return self
+
+    @staticmethod
+    def instance_name(service: str, instance: int) -> str:
+        return service if instance == 1 else f"{service}-{instance}"
 
     async def __aexit__(self, *exc) -> None:
         self.stop()
