@@ -166,12 +166,12 @@ async def measure_registrations(database_url: str, *, projects: int = 2_000, fet
     from contracts.envelope import encode, new_event
     from contracts.registry import ProjectRegistered
     from kit.consumer import Consumer
-    from services.milestones.handlers import handlers
+    from services.milestones.handlers import handlers, per_fetch
 
     engine = await _migrated(database_url)
     settings = _settings(database_url, fixed_today=date(2026, 6, 1))
     consumer = Consumer(settings=settings, sessionmaker=make_sessionmaker(engine), topics=[],
-                        handlers=handlers(settings))
+                        handlers=handlers(settings), batch_scope=per_fetch)
     rng = random.Random(3)
     events = []
     for i in range(projects):

@@ -1,6 +1,12 @@
 """Registry events: keep the unit names and the project facts (newest version wins), drive nodes from stages, the
 real start and the statistics inclusion, pause a suspended project's nodes and move them by the pause when it
-resumes, close archived schedules, and generate schedules for projects announced with planned dates."""
+resumes, close archived schedules, and generate schedules for projects announced with planned dates.
+
+A fetch applied in one transaction (`per_fetch`) first looks up which of its projects are known here at all: an
+import's burst of registrations then creates each project's facts without looking each up again."""
+import contextlib
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent
@@ -14,6 +20,30 @@ from services.milestones.nodes import service as nodes
 from services.milestones.schedules import service as schedules
 from services.milestones.settings import MilestonesSettings
 
+_ABSENT = "milestones.absent_facts"
+
+
+@contextlib.asynccontextmanager
+async def per_fetch(session: AsyncSession, events):
+    """The fetch's subjects that have no project facts yet, read at once (kit.consumer's batch scope)."""
+    subjects = sorted({event.subject for event, _ in events if event.subject})
+    known = set((await session.scalars(select(ProjectFact.id).where(ProjectFact.id.in_(subjects)))).all())
+    session.info[_ABSENT] = set(subjects) - known
+    try:
+        yield
+    finally:
+        session.info.pop(_ABSENT, None)
+
+
+async def _locked_fact(session: AsyncSession, project_id: str) -> ProjectFact | None:
+    """The project's facts, locked for the transaction; None (without a query) for a project the fetch found absent,
+    the first time it is asked for (the handler asked creates it, or leaves it absent for a later look)."""
+    absent = session.info.get(_ABSENT)
+    if absent is not None and project_id in absent:
+        absent.discard(project_id)
+        return None
+    return await session.get(ProjectFact, project_id, with_for_update=True)
+
 
 def handlers(settings: MilestonesSettings) -> Handlers:
     """The consumer's handlers, bound to the service's settings."""
@@ -22,7 +52,7 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         await session.merge(UnitFact(id=unit.id, code=unit.code, name=unit.name))
 
     async def on_project_state(session: AsyncSession, _event: CloudEvent, project: ProjectState) -> None:
-        fact = await session.get(ProjectFact, project.id, with_for_update=True)
+        fact = await _locked_fact(session, project.id)
         if fact is not None and fact.version >= project.version:
             return
         new = fact is None
@@ -57,7 +87,7 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         await _apply(session, fact, previous_unit=previous_unit, new=new)
 
     async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, started: ProjectStartConfirmed) -> None:
-        fact = await session.get(ProjectFact, started.project_id, with_for_update=True)
+        fact = await _locked_fact(session, started.project_id)
         if fact is None or fact.archived:
             return
         fact.real_start_date = started.date
@@ -65,7 +95,7 @@ def handlers(settings: MilestonesSettings) -> Handlers:
 
     async def on_statistics_status(session: AsyncSession, _event: CloudEvent,
                                    change: StatisticsStatusChanged) -> None:
-        fact = await session.get(ProjectFact, change.project_id, with_for_update=True)
+        fact = await _locked_fact(session, change.project_id)
         if fact is None or fact.archived:
             return
         fact.statistics_included_date = change.date if change.status == StatisticsStatus.accepted else None

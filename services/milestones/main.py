@@ -4,7 +4,7 @@ from pathlib import Path
 from contracts import topics
 from kit.app import ServiceSpec, create_service_app
 from services.milestones.delays.router import router as delays
-from services.milestones.handlers import handlers
+from services.milestones.handlers import handlers, per_fetch
 from services.milestones.nodes.router import router as milestones
 from services.milestones.scan.daily import run_daily
 from services.milestones.scan.router import router as scan
@@ -22,6 +22,7 @@ def spec(settings: MilestonesSettings) -> ServiceSpec:
         produces=topics.MILESTONES,
         consumes=topics.CONSUMERS["milestones"],
         handlers=handlers(settings),
+        batch_scope=per_fetch,  # a fetch's unknown projects found at once: a burst of registrations looks none up
         background=[run_daily],
     )
 
