@@ -10,7 +10,8 @@ from bench.servers import Platform
 from contracts.registry import ProjectRegistered
 
 
-async def _sample(url: str, name: str, **labels: str) -> float:
+async def scraped(url: str, name: str, **labels: str) -> float:
+    """The sum of a metric's samples with these labels, read off a service's /metrics."""
     async with httpx.AsyncClient(timeout=10) as http:
         text = (await http.get(f"{url}/metrics")).text
     return sum(s.value for family in text_string_to_metric_families(text) for s in family.samples
@@ -23,10 +24,10 @@ async def shares(platform: Platform) -> dict:
     applied, published = {}, {}
     for name, process in platform.processes.items():
         if name.startswith("reports"):
-            applied[name] = int(await _sample(process.url, "kp_events_consumed_total", service="reports",
+            applied[name] = int(await scraped(process.url, "kp_events_consumed_total", service="reports",
                                               type=ProjectRegistered.type))
         else:
-            published[name] = int(await _sample(process.url, "kp_events_published_total", service="registry"))
+            published[name] = int(await scraped(process.url, "kp_events_published_total", service="registry"))
     recorded = await count_rows(platform.database_urls["reports"], "inbox", f"type = '{ProjectRegistered.type}'")
     return {"applied": applied, "published": published, "recorded": recorded,
             "applied_twice": sum(applied.values()) - recorded}

@@ -3,10 +3,12 @@
 Run by bench/__main__.py (the_writes) in the platform after its load phases: the import's N events then flow through
 the relay and reports in the background, which would skew a phase measured right after it.
 """
+import asyncio
 import csv
 import io
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import httpx
 import openpyxl
@@ -41,11 +43,14 @@ def file_of(rows: list[list], fmt: str) -> tuple[bytes, str, str]:
     return out.getvalue().encode("utf-8-sig"), "bench.csv", "text/csv"
 
 
-async def measure(target, *, rows: int = 10_000, fmt: str = "csv", timeout: float = 120.0) -> dict:
+async def measure(target, *, rows: int = 10_000, fmt: str = "csv", timeout: float = 120.0,
+                  landed: Callable[[], Awaitable[bool]] | None = None) -> dict:
     """Time importing `rows` new projects of `target.unit_id` (bench.load.Target: url, headers, unit_id) in one
-    request, then the same file again; raises when an import does not do what it should."""
+    request, then the same file again; raises when an import does not do what it should. With `landed` (true once
+    every project is wherever it is checked), also the time from the request until it is true (at most `timeout`;
+    None if never)."""
     content, filename, media_type = file_of(rows_of(target.unit_id, rows), fmt)
-    timings = []
+    timings, landed_seconds = [], None
     async with httpx.AsyncClient(base_url=target.url, headers=target.headers, timeout=timeout) as http:
         for expected in ("created", "unchanged"):
             started = time.perf_counter()
@@ -53,5 +58,11 @@ async def measure(target, *, rows: int = 10_000, fmt: str = "csv", timeout: floa
             timings.append(time.perf_counter() - started)
             if response.status_code != 200 or response.json()[expected] != rows:
                 raise RuntimeError(f"import ({expected}) answered {response.status_code}: {response.text[:500]}")
+            if landed is not None and expected == "created":
+                while time.perf_counter() - started < timeout:
+                    if await landed():
+                        landed_seconds = time.perf_counter() - started
+                        break
+                    await asyncio.sleep(0.1)
     return {"rows": rows, "format": fmt, "bytes": len(content), "seconds": timings[0], "rows_per_s": rows / timings[0],
-            "reimport_seconds": timings[1], "reimport_rows_per_s": rows / timings[1]}
+            "reimport_seconds": timings[1], "reimport_rows_per_s": rows / timings[1], "landed_seconds": landed_seconds}

@@ -59,14 +59,7 @@ class Platform:
         try:
             self.broker.start()
             for name in ("registry", "reports"):
-                self.database_urls[name] = await self.databases.fresh(name)
-                for instance in range(1, self.instances + 1):
-                    self.processes[self.instance_name(name, instance)] = _process(
-                        self.instance_name(name, instance), {
-                            "KP_KAFKA_BOOTSTRAP": self.broker.bootstrap,
-                            "KP_DATABASE_URL": self.database_urls[name],
-                            "KP_JWT_SECRET": self.secret,
-                        }, self.logs, app=f"services.{name}.main:app")
+                await self._add(name, instances=self.instances)
             await _start(*self.processes.values())
             token = mint(secret=self.secret, subject="bench", scopes=["admin"], ttl=timedelta(hours=1))
             self.target = Target("registry", self.processes["registry"].url, {"Authorization": f"Bearer {token}"},
@@ -76,6 +69,23 @@ class Platform:
             self.stop()
             raise
         return self
+
+    async def _add(self, name: str, *, instances: int = 1, **env: str) -> list[ServiceProcess]:
+        self.database_urls[name] = await self.databases.fresh(name)
+        added = []
+        for instance in range(1, instances + 1):
+            added.append(_process(self.instance_name(name, instance), {
+                "KP_KAFKA_BOOTSTRAP": self.broker.bootstrap, "KP_DATABASE_URL": self.database_urls[name],
+                "KP_JWT_SECRET": self.secret, **env}, self.logs, app=f"services.{name}.main:app"))
+            self.processes[added[-1].name] = added[-1]
+        return added
+
+    async def add_service(self, name: str, **env: str) -> ServiceProcess:
+        """Start another service on a fresh database of its own (KP_* `env` besides the platform's); it reads its
+        topics from the beginning."""
+        [process] = await self._add(name, **env)
+        await _start(process)
+        return process
 
     @staticmethod
     def instance_name(service: str, instance: int) -> str:
