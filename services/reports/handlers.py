@@ -22,7 +22,8 @@ from services.reports.cells import STAGE_DATE_COLUMNS
 from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, ProjectMove,
                                      RoundReportView, RoundView, StatisticsHistory, StatusHistory, SuspensionView,
                                      TaskHistory, TaskView, UnitView)
-from services.reports.projection import changing, counted_year, derive_later, node_counts, upsert, ytd_of
+from services.reports.projection import (append, changing, counted_year, derive_later, node_counts, upsert,
+                                         ytd_of)
 from services.reports.settings import ReportsSettings
 
 CONSUMED_TOPICS = topics.CONSUMERS["reports"]
@@ -99,7 +100,7 @@ async def on_project_state(session: AsyncSession, event: CloudEvent, project: re
         row.real_start_date = project.real_start_date
         row.government_funded = project.government_funded
         row.concentrated_start = project.concentrated_start
-        if year_changed or first_seen_registered:
+        if (year_changed or first_seen_registered) and not derive_later(session, months=project.id):
             row.ytd_investment = await ytd_of(session, project_id=project.id, year=project.year)
 
 
@@ -182,8 +183,8 @@ async def on_schedule(session: AsyncSession, _event: CloudEvent, schedule: miles
 
 async def on_status(session: AsyncSession, _event: CloudEvent, status: alerts.ProjectStatusChanged) -> None:
     """The project's colour and grade; a status dated before the one held (a backfill) only enters the history."""
-    await session.execute(insert(StatusHistory).values(project_id=status.project_id, as_of=status.as_of,
-                                                       colour=status.to_colour.value, grade=status.to_grade.value))
+    await append(session, StatusHistory, {"project_id": status.project_id, "as_of": status.as_of,
+                                          "colour": status.to_colour.value, "grade": status.to_grade.value})
     async with changing(session, status.project_id) as row:
         if row.status_as_of is None or status.as_of >= row.status_as_of:
             row.colour, row.grade, row.status_as_of = status.to_colour.value, status.to_grade.value, status.as_of
@@ -213,8 +214,8 @@ async def on_task(session: AsyncSession, event: CloudEvent, task: alerts.TaskSta
         "closed_on": task.closed_on, "event_time": event.time, "counted_year": counted_year(task.project_id)},
                  keys=("id",))
     day = getattr(task, TASK_EVENT_DAYS.get(type(task), ""), None) or day_of(event)
-    await session.execute(insert(TaskHistory).values(task_id=task.id, date=day, status=task.status.value,
-                                                     resolvable=task.resolvable, on_hold=task.on_hold))
+    await append(session, TaskHistory, {"task_id": task.id, "date": day, "status": task.status.value,
+                                        "resolvable": task.resolvable, "on_hold": task.on_hold})
 
 
 async def on_suspension(session: AsyncSession, event: CloudEvent,

@@ -23,6 +23,7 @@ _ROWS = "reports.pending_rows"
 _AHEAD = "reports.rows_to_read_ahead"
 _ABSENT = "reports.absent_rows"
 _DERIVED = "reports.derived_later"
+_APPENDED = "reports.appended_rows"
 
 
 def insert_for(session: AsyncSession):
@@ -228,23 +229,36 @@ async def _derive(session: AsyncSession, derived: _Derived) -> None:
                 row.ytd_investment = sums.get((project_id, row.year), Decimal(0))
 
 
+async def append(session: AsyncSession, model, values: dict) -> None:
+    """A row of a history only readers read (no handler): inserted now, or within a fetch with the fetch's others
+    of its table, in their order, at its end."""
+    appended: dict | None = session.info.get(_APPENDED)
+    if appended is None:
+        await session.execute(insert(model), [values])
+    else:
+        appended.setdefault(model, []).append(values)
+
+
 @contextlib.asynccontextmanager
 async def batch_writes(session: AsyncSession, events: list[tuple[CloudEvent, EventData]]):
     """A live fetch (or a rebuild's read) applied in one transaction: the rows of the projects its events are about
     are read at once, their node counts and year-to-date sums recounted once, and each project row and aggregate cell
-    it touches is written once, at the end."""
+    it touches is written once, at the end, as are the history rows it appends."""
     session.info[_ROWS] = rows = {}
     session.info[_AHEAD] = sorted({event.subject for event, _ in events})
     session.info[_DERIVED] = derived = _Derived(set(), set())
+    session.info[_APPENDED] = appended = {}
     try:
         async with summing_cells(session):
             yield
             session.info.pop(_DERIVED)
             await _derive(session, derived)
     finally:
-        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED):
+        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED, _APPENDED):
             session.info.pop(key, None)
     await _write_rows(session, [held for held in rows.values() if held.used])
+    for model, values in appended.items():
+        await session.execute(insert(model), values)
 
 
 async def ytd_of(session: AsyncSession, *, project_id: str, year: int | None) -> Decimal:

@@ -13,10 +13,10 @@ from kit.db import make_engine, make_sessionmaker
 from kit.migrations import upgrade
 from services.reports.handlers import HANDLERS
 from services.reports.main import SPEC
-from services.reports.models import ProjectView, UnitYearCell
+from services.reports.models import ProjectView, StatusHistory, TaskHistory, UnitYearCell
 from services.reports.projection import batch_writes
-from contracts import milestones
-from tests.reports.produced import Published, node, status
+from contracts import alerts, milestones
+from tests.reports.produced import Published, node, status, task
 from tests.support.databases import fresh_database
 
 UNIT, OTHER_UNIT = str(uuid.uuid4()), str(uuid.uuid4())
@@ -41,6 +41,9 @@ def fetches() -> list[list]:
              node(milestones.MilestoneCompleted, a.id, "k1", status_="done_late", planned=date(2026, 4, 5),
                   actual=date(2026, 4, 8))],
             [status(b.id, UNIT, "red", "lagging", date(2026, 4, 2)), b.archived(None),
+             task(alerts.TaskOpened, "batched", UNIT, project_id=a.id, deadline=date(2026, 5, 1), status_="open",
+                  opened_on=date(2026, 4, 2)),
+             status(a.id, UNIT, "yellow", "warning", date(2026, 4, 3)),
              a.invested("2026-04", "7.25"), c.updated(None, responsible_unit_id=UNIT),
              node(milestones.MilestoneOverdue, a.id, "k2", status_="overdue", planned=date(2026, 4, 10),
                   as_of=date(2026, 4, 12), threshold_days=0),
@@ -70,7 +73,11 @@ async def read_models(url: str, fetched: list[list], *, batched: bool) -> tuple[
             projects = (await session.execute(select(*columns).order_by(ProjectView.code))).all()
             cells = (await session.execute(select(UnitYearCell.__table__).order_by(
                 UnitYearCell.unit_id, UnitYearCell.dimension, UnitYearCell.value))).all()
-            return [p._asdict() for p in projects], [tuple(c) for c in cells]
+            histories = [tuple(r) for model, columns in ((StatusHistory, ("project_id", "as_of", "colour", "grade")),
+                                                         (TaskHistory, ("task_id", "date", "status")))
+                         for r in (await session.execute(select(*(getattr(model, c) for c in columns))
+                                                         .order_by(model.id))).all()]
+            return [p._asdict() for p in projects], [tuple(c) for c in cells] + histories
     finally:
         await engine.dispose()
 
