@@ -22,8 +22,8 @@ from services.reports.cells import STAGE_DATE_COLUMNS
 from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, ProjectMove,
                                      RoundReportView, RoundView, StatisticsHistory, StatusHistory, SuspensionView,
                                      TaskHistory, TaskView, UnitView)
-from services.reports.projection import (append, changing, counted_year, derive_later, node_counts, upsert,
-                                         ytd_of)
+from services.reports.projection import (append, changing, counted_year, derive_later, keep_later, node_counts,
+                                         upsert, write_kept, ytd_of)
 from services.reports.settings import ReportsSettings
 
 CONSUMED_TOPICS = topics.CONSUMERS["reports"]
@@ -150,7 +150,8 @@ async def _keep_node(session: AsyncSession, node: milestones.MilestoneState) -> 
     values = {"id": node.id, "project_id": node.project_id, "key": node.key, "name": node.name,
               "status": node.status.value, "planned_date": node.planned_date, "actual_date": node.actual_date,
               "days_late": node.days_late, "critical": node.critical, "version": node.version}
-    await upsert(session, MilestoneView, values, keys=("id",), newer=MilestoneView.version)
+    if not keep_later(session, MilestoneView, values, key="id", newer="version"):
+        await upsert(session, MilestoneView, values, keys=("id",), newer=MilestoneView.version)
 
 
 async def _recount_nodes(session: AsyncSession, project_id: str) -> None:
@@ -167,6 +168,7 @@ async def on_milestone(session: AsyncSession, _event: CloudEvent, node: mileston
 
 
 async def on_milestone_removed(session: AsyncSession, _event: CloudEvent, node: milestones.MilestoneRemoved) -> None:
+    await write_kept(session, MilestoneView)  # the node's kept row is written before it goes
     await session.execute(delete(MilestoneView).where(MilestoneView.id == node.id))
     await _recount_nodes(session, node.project_id)
 
@@ -174,6 +176,7 @@ async def on_milestone_removed(session: AsyncSession, _event: CloudEvent, node: 
 async def on_schedule(session: AsyncSession, _event: CloudEvent, schedule: milestones.ScheduleGenerated) -> None:
     """A generated schedule is the project's whole node set from now on."""
     keep = [node.id for node in schedule.milestones]
+    await write_kept(session, MilestoneView)  # nodes kept earlier in the fetch go or stay as the others do
     await session.execute(delete(MilestoneView).where(MilestoneView.project_id == schedule.project_id,
                                                       MilestoneView.id.not_in(keep)))
     for node in schedule.milestones:

@@ -24,6 +24,7 @@ _AHEAD = "reports.rows_to_read_ahead"
 _ABSENT = "reports.absent_rows"
 _DERIVED = "reports.derived_later"
 _APPENDED = "reports.appended_rows"
+_KEPT = "reports.kept_rows"
 
 
 def insert_for(session: AsyncSession):
@@ -229,6 +230,37 @@ async def _derive(session: AsyncSession, derived: _Derived) -> None:
                 row.ytd_investment = sums.get((project_id, row.year), Decimal(0))
 
 
+def keep_later(session: AsyncSession, model, values: dict, *, key: str, newer: str) -> bool:
+    """Within a fetch, put off an `upsert` keyed by `key` that only a version in `newer` at least the row's may
+    overwrite: written with the fetch's others of its table by `write_kept` (True); else False, and the caller
+    writes it now."""
+    kept: dict | None = session.info.get(_KEPT)
+    if kept is None:
+        return False
+    kept.setdefault((model, key, newer), []).append(values)
+    return True
+
+
+async def write_kept(session: AsyncSession, model=None) -> None:
+    """Write the rows put off by `keep_later` (of `model`, or all): before a statement that reads or deletes them,
+    and at the fetch's end. One statement a table, one row a key: the newest version (the later of equal ones), as
+    applying them one by one in order would leave."""
+    kept: dict | None = session.info.get(_KEPT)
+    for (kept_model, key, newer) in [k for k in (kept or {}) if model is None or k[0] is model]:
+        newest: dict = {}
+        for values in kept.pop((kept_model, key, newer)):
+            held = newest.get(values[key])
+            if held is None or held[newer] is None or values[newer] is None or held[newer] <= values[newer]:
+                newest[values[key]] = values
+        table = kept_model.__table__
+        stmt = insert_for(session)(table)
+        rows = list(newest.values())
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[key], set_={c: stmt.excluded[c] for c in rows[0] if c != key},
+            where=or_(table.c[newer].is_(None), stmt.excluded[newer].is_(None), table.c[newer] <= stmt.excluded[newer]))
+        await session.execute(stmt, rows)
+
+
 async def append(session: AsyncSession, model, values: dict) -> None:
     """A row of a history only readers read (no handler): inserted now, or within a fetch with the fetch's others
     of its table, in their order, at its end."""
@@ -248,13 +280,15 @@ async def batch_writes(session: AsyncSession, events: list[tuple[CloudEvent, Eve
     session.info[_AHEAD] = sorted({event.subject for event, _ in events})
     session.info[_DERIVED] = derived = _Derived(set(), set())
     session.info[_APPENDED] = appended = {}
+    session.info[_KEPT] = {}
     try:
         async with summing_cells(session):
             yield
+            await write_kept(session)  # the node counts below read them
             session.info.pop(_DERIVED)
             await _derive(session, derived)
     finally:
-        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED, _APPENDED):
+        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED, _APPENDED, _KEPT):
             session.info.pop(key, None)
     await _write_rows(session, [held for held in rows.values() if held.used])
     for model, values in appended.items():

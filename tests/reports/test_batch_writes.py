@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from contracts.catalog import CATALOG
-from contracts.envelope import decode, encode
+from contracts.envelope import decode, encode, new_event
 from kit.db import make_engine, make_sessionmaker
 from kit.migrations import upgrade
 from services.reports.handlers import HANDLERS
@@ -16,7 +16,7 @@ from services.reports.main import SPEC
 from services.reports.models import ProjectView, StatusHistory, TaskHistory, UnitYearCell
 from services.reports.projection import batch_writes
 from contracts import alerts, milestones
-from tests.reports.produced import Published, node, status, task
+from tests.reports.produced import MILESTONES_SOURCE, Published, node, status, task
 from tests.support.databases import fresh_database
 
 UNIT, OTHER_UNIT = str(uuid.uuid4()), str(uuid.uuid4())
@@ -30,23 +30,30 @@ def project(unit: str, total: str, index: int) -> Published:
 
 def fetches() -> list[list]:
     """Two fetches of three projects' events, interleaved: registrations, a move, money (a month corrected within
-    the fetch), nodes (planned, then one done late, one overdue and one removed: the counts a fetch recounts at its
-    end), a status, an archive, and an update to another unit (the row leaves one unit's cells for another's); the
+    the fetch), nodes (planned, then one done late, one overdue, one left out by a regenerated schedule and one
+    removed: the counts a fetch recounts at its end), a status, an archive, and an update to another unit (the row leaves one unit's cells for another's); the
     second changes rows the first wrote."""
     a, b, c = project(UNIT, "20000", 1), project(UNIT, "30000", 2), project(OTHER_UNIT, "40000", 3)
     planned = [node(milestones.MilestonePlanned, a.id, key, status_="pending", planned=date(2026, 4, day))
                for key, day in (("k1", 5), ("k2", 10), ("k3", 20))]
+    done_late = node(milestones.MilestoneCompleted, a.id, "k1", status_="done_late", planned=date(2026, 4, 5),
+                     actual=date(2026, 4, 8))
+    overdue = node(milestones.MilestoneOverdue, a.id, "k2", status_="overdue", planned=date(2026, 4, 10),
+                   as_of=date(2026, 4, 12), threshold_days=0)
     return [[a.registered(None), b.registered(None), a.invested("2026-03", "12.5"), c.registered(None), *planned,
-             a.invested("2026-03", "14"), a.moved("started", date(2026, 4, 1)),
-             node(milestones.MilestoneCompleted, a.id, "k1", status_="done_late", planned=date(2026, 4, 5),
-                  actual=date(2026, 4, 8))],
+             a.invested("2026-03", "14"), a.moved("started", date(2026, 4, 1)), done_late],
             [status(b.id, UNIT, "red", "lagging", date(2026, 4, 2)), b.archived(None),
              task(alerts.TaskOpened, "batched", UNIT, project_id=a.id, deadline=date(2026, 5, 1), status_="open",
                   opened_on=date(2026, 4, 2)),
              status(a.id, UNIT, "yellow", "warning", date(2026, 4, 3)),
              a.invested("2026-04", "7.25"), c.updated(None, responsible_unit_id=UNIT),
-             node(milestones.MilestoneOverdue, a.id, "k2", status_="overdue", planned=date(2026, 4, 10),
-                  as_of=date(2026, 4, 12), threshold_days=0),
+             overdue,
+             # a node kept earlier in the fetch that the regenerated schedule leaves out goes, as one by one
+             node(milestones.MilestonePlanned, a.id, "k4", status_="pending", planned=date(2026, 6, 1)),
+             new_event(milestones.ScheduleGenerated(
+                 project_id=a.id, template="industrial", mode="backward", anchor_date=date(2026, 12, 31),
+                 milestones=[milestones.MilestoneState.model_validate(e.data) for e in (done_late, overdue)]),
+                 subject=a.id, source=MILESTONES_SOURCE),
              node(milestones.MilestoneRemoved, a.id, "k3", status_="pending", planned=date(2026, 4, 20)),
              a.invested("2026-04", "8"), a.moved("completed", date(2026, 5, 1))]]
 
