@@ -7,7 +7,7 @@ from contracts import topics
 
 from kit.broker import EmbeddedBroker
 from tests.support.api import client
-from tests.support.databases import drop_created_databases
+from tests.support.databases import drop_created_databases, fresh_database
 from tests.support.events import EventLog
 from tests.support.platform import Platform
 
@@ -76,3 +76,9 @@ def alerts_events(platform):
 @pytest.fixture
 def milestones_events(platform):
     return EventLog(platform.broker.bootstrap, topics.MILESTONES)
+
+
+@pytest.fixture
+def batched_and_one_by_one(tmp_path) -> tuple[str, str]:
+    """Two empty databases: for a fetch applied in one transaction, and for its events applied one by one."""
+    return fresh_database("batched", tmp_path), fresh_database("one_by_one", tmp_path)

@@ -6,7 +6,6 @@ from pathlib import Path
 from decimal import Decimal
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import select
 
 from contracts import topics
@@ -18,7 +17,6 @@ from services.milestones.handlers import handlers, per_fetch
 from services.milestones.models import Milestone, ProjectFact, Schedule
 from services.milestones.settings import MilestonesSettings
 from tests.reports.produced import Published
-from tests.support.databases import fresh_database
 
 UNIT, OTHER_UNIT = str(uuid.uuid4()), str(uuid.uuid4())
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "milestones" / "migrations"
@@ -76,15 +74,10 @@ async def state(url: str, fetched: list[list], *, batched: bool) -> tuple[list, 
         await engine.dispose()
 
 
-@pytest.fixture
-def urls(tmp_path) -> tuple[str, str]:
-    return fresh_database("ms_batched", tmp_path), fresh_database("ms_one_by_one", tmp_path)
-
-
-async def test_a_fetch_leaves_what_its_events_one_by_one_leave(urls):
+async def test_a_fetch_leaves_what_its_events_one_by_one_leave(batched_and_one_by_one):
     fetched = fetches()
-    batched = await state(urls[0], fetched, batched=True)
-    one_by_one = await state(urls[1], fetched, batched=False)
+    batched = await state(batched_and_one_by_one[0], fetched, batched=True)
+    one_by_one = await state(batched_and_one_by_one[1], fetched, batched=False)
     facts, schedules, nodes = one_by_one
     assert [f[0] for f in facts] == ["F-1", "F-2", "F-3", "F-4"]
     assert [s[0] for s in schedules] == ["F-1", "F-2", "F-3", "F-4"]  # F-3 got one when it was given a completion

@@ -4,7 +4,6 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from contracts.catalog import CATALOG
@@ -17,7 +16,6 @@ from services.reports.models import ProjectView, StatusHistory, TaskHistory, Uni
 from services.reports.projection import batch_writes
 from contracts import alerts, milestones
 from tests.reports.produced import MILESTONES_SOURCE, Published, node, status, task
-from tests.support.databases import fresh_database
 
 UNIT, OTHER_UNIT = str(uuid.uuid4()), str(uuid.uuid4())
 
@@ -89,15 +87,10 @@ async def read_models(url: str, fetched: list[list], *, batched: bool) -> tuple[
         await engine.dispose()
 
 
-@pytest.fixture
-def urls(tmp_path) -> tuple[str, str]:
-    return fresh_database("batched", tmp_path), fresh_database("one_by_one", tmp_path)
-
-
-async def test_a_batch_leaves_what_its_events_one_by_one_leave(urls):
+async def test_a_batch_leaves_what_its_events_one_by_one_leave(batched_and_one_by_one):
     fetched = fetches()
-    batched_projects, batched_cells = await read_models(urls[0], fetched, batched=True)
-    projects, cells = await read_models(urls[1], fetched, batched=False)
+    batched_projects, batched_cells = await read_models(batched_and_one_by_one[0], fetched, batched=True)
+    projects, cells = await read_models(batched_and_one_by_one[1], fetched, batched=False)
     assert len(projects) == 3 and len(cells) > 18
     # B-1: March corrected to 14 within the first fetch, April 7.25 then 8 within the second; k3 removed
     assert [(p["code"], p["ytd_investment"], p["nodes_total"], p["nodes_done"], p["nodes_late"])
