@@ -71,7 +71,9 @@ def _letter(record) -> DeadLetter:
 async def _read(settings: ServiceSettings, topic: str, *, partition: int | None = None,
                 offset: int | None = None) -> list:
     """Every record of a topic (or the one at partition/offset), without a consumer group."""
-    consumer = AIOKafkaConsumer(**connection(settings), enable_auto_commit=False, request_timeout_ms=10000)
+    # A short long poll: the embedded broker answers a fetch only when it next looks (see KP_FETCH_MAX_WAIT_MS).
+    consumer = AIOKafkaConsumer(**connection(settings), enable_auto_commit=False, request_timeout_ms=10000,
+                                fetch_max_wait_ms=50)
     await consumer.start()
     try:
         await consumer._client.force_metadata_update()
@@ -102,7 +104,8 @@ async def _read(settings: ServiceSettings, topic: str, *, partition: int | None 
         if offset is None or not records:
             # One more fetch past the end read: a broker may report a high watermark short of what it holds (tansu
             # 0.6 counts a batch as less), and the newest dead letter would go unlisted.
-            take(await consumer.getmany(timeout_ms=300))
+            # (a second at most: a busy machine may take that long to answer)
+            take(await consumer.getmany(timeout_ms=1000))
         return sorted({(r.partition, r.offset): r for r in records}.values(), key=lambda r: (r.partition, r.offset))
     finally:
         await consumer.stop()
