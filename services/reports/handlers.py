@@ -151,7 +151,7 @@ async def _keep_node(session: AsyncSession, node: milestones.MilestoneState) -> 
               "status": node.status.value, "planned_date": node.planned_date, "actual_date": node.actual_date,
               "days_late": node.days_late, "critical": node.critical, "version": node.version}
     if not keep_later(session, MilestoneView, values, key="id", newer="version"):
-        await upsert(session, MilestoneView, values, keys=("id",), newer=MilestoneView.version)
+        await upsert(session, MilestoneView, values, keys=("id",), newer="version")
 
 
 async def _recount_nodes(session: AsyncSession, project_id: str) -> None:

@@ -32,16 +32,21 @@ def insert_for(session: AsyncSession):
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 
 
-async def upsert(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...], newer=None) -> None:
-    """Insert a row or overwrite the existing one with the same key; with `newer` (a version column), only when the
-    values' version is not below the row's (either unknown: overwritten)."""
-    stmt = insert_for(session)(model).values(**values)
-    updates = {k: stmt.excluded[k] for k in values if k not in keys}
-    where = None if newer is None else or_(newer.is_(None), stmt.excluded[newer.key].is_(None),
-                                           newer <= stmt.excluded[newer.key])
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates, where=where) if updates else \
-        stmt.on_conflict_do_nothing(index_elements=list(keys))
-    await session.execute(stmt)
+def _or_overwrite(stmt, columns, *, keys: tuple[str, ...], newer: str | None):
+    """The INSERT `stmt` overwriting the row with the same keys in `columns`; with `newer` (a version column), only
+    when the new version is not below the row's (either unknown: overwritten)."""
+    updates = {c: stmt.excluded[c] for c in columns if c not in keys}
+    if not updates:
+        return stmt.on_conflict_do_nothing(index_elements=list(keys))
+    held = stmt.table.c[newer] if newer else None
+    where = None if held is None else or_(held.is_(None), stmt.excluded[newer].is_(None), held <= stmt.excluded[newer])
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates, where=where)
+
+
+async def upsert(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...], newer: str | None = None
+                 ) -> None:
+    """Insert a row or overwrite the existing one with the same key (see `_or_overwrite`)."""
+    await session.execute(_or_overwrite(insert_for(session)(model).values(**values), values, keys=keys, newer=newer))
 
 
 @functools.cache
@@ -179,8 +184,8 @@ async def _write_rows(session: AsyncSession, held: Iterable[_Held]) -> None:
         await session.execute(_INSERT, inserts)
     for rows in updates.values():
         await session.execute(_UPDATE, rows)
-    recounted = [{"of_project": h.row.id, "year": _counted_year(h.row)} for h in held
-                 if _counted_year(h.row) != (None if h.new else _counted_year(h.original))]
+    recounted = [{"of_project": h.row.id, "year": year} for h in held
+                 if (year := _counted_year(h.row)) != (None if h.new else _counted_year(h.original))]
     if recounted:
         await session.execute(_RECOUNT_TASKS, recounted)
 
@@ -252,13 +257,9 @@ async def write_kept(session: AsyncSession, model=None) -> None:
             held = newest.get(values[key])
             if held is None or held[newer] is None or values[newer] is None or held[newer] <= values[newer]:
                 newest[values[key]] = values
-        table = kept_model.__table__
-        stmt = insert_for(session)(table)
         rows = list(newest.values())
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[key], set_={c: stmt.excluded[c] for c in rows[0] if c != key},
-            where=or_(table.c[newer].is_(None), stmt.excluded[newer].is_(None), table.c[newer] <= stmt.excluded[newer]))
-        await session.execute(stmt, rows)
+        await session.execute(_or_overwrite(insert_for(session)(kept_model.__table__), rows[0], keys=(key,),
+                                            newer=newer), rows)
 
 
 async def append(session: AsyncSession, model, values: dict) -> None:
