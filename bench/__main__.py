@@ -323,7 +323,8 @@ async def the_alerts(cfg: Config, dbs: Databases, report: Report) -> None:
                baseline="alerts_facts_sql_s", target=Goal("value", "<=", 5),
                note=f"{a['scan_next_day_events']:,} events; the first scan {a['scan_first_s']:.1f}s "
                     f"({a['scan_first_events']:,} events), the same date again {a['scan_again_s']:.1f}s "
-                    f"({a['scan_again_events']} events)")
+                    f"({a['scan_again_events']} events), the day after {a['scan_day_after_s']:.1f}s "
+                    f"({a['scan_day_after_left']:,} projects left until their next date)")
 
 
 async def the_reports(cfg: Config, dbs: Databases, report: Report) -> None:

@@ -4,8 +4,10 @@
 - applies `events` InvestmentReported events as the consumer does (inbox row + facts + evaluation + outbox),
   a fetch of 500 per transaction (and a quarter as many one transaction each, the consumer's fallback path),
   and reports events/s;
-- runs the daily scan three times: the first (every alert raised, every status and task written), the same
-  date again (idempotent: nothing to change), and the next day (day counts in messages refreshed).
+- runs the daily scan four times: the first (every alert raised, every status and task written), the same
+  date again (idempotent: nothing to change, and every project left as evaluated), the next day (day counts in
+  messages refreshed; every project evaluated, as each changed the day before) and the day after (projects with
+  nothing found left until their next date: `services.alerts.evaluation.due`).
 
 Standalone: `python -m bench.alerts [database_url]` (default: BENCH_DATABASE_URL, else a SQLite file).
 """
@@ -132,7 +134,8 @@ async def measure(database_url: str, *, projects: int = 100_000, events: int = 2
         seeded = time.perf_counter() - started
 
         timings = {}
-        for name, on in (("first", AS_OF), ("again", AS_OF), ("next_day", AS_OF + timedelta(days=1))):
+        for name, on in (("first", AS_OF), ("again", AS_OF), ("next_day", AS_OF + timedelta(days=1)),
+                         ("day_after", AS_OF + timedelta(days=2))):
             started, cpu = time.perf_counter(), time.process_time()
             summary = await scan.run(sessionmaker=sessionmaker, as_of=on, batch_size=batch_size, trigger="bench")
             timings[name] = (time.perf_counter() - started, summary, time.process_time() - cpu)
@@ -151,6 +154,8 @@ async def measure(database_url: str, *, projects: int = 100_000, events: int = 2
             "scan_next_day_cpu_s": round(timings["next_day"][2], 2),
             "scan_again_cpu_s": round(timings["again"][2], 2),
             "scan_next_day_events": timings["next_day"][1].get("events", 0),
+            "scan_day_after_s": round(timings["day_after"][0], 2),
+            "scan_day_after_left": timings["day_after"][1].get("projects_not_due", 0),
             "engine_events_per_s": round(batched, 1), "engine_events": events,
             "engine_events_per_s_one_by_one": round(one_by_one, 1),
         }

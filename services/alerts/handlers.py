@@ -24,6 +24,7 @@ from contracts.envelope import CloudEvent, EventData
 from kit.auth import ADMIN, Principal
 from kit.clock import today, utcnow
 from kit.consumer import KEEP_LOADED, Handler, Handlers
+from services.alerts.evaluation.due import mark_due
 from services.alerts.evaluation.service import evaluate_parcels, evaluate_projects
 from services.alerts.models import (MilestoneFact, ParcelFact, ProjectFact, ReportingRoundFact, RoundReportFact,
                                    Unit)
@@ -63,7 +64,7 @@ def _forget_others(session: AsyncSession) -> None:
     read again when next used; of those, only what an evaluation writes (the day evaluated)."""
     for held in list(session.identity_map.values()):
         if isinstance(held, ProjectFact):
-            session.expire(held, ["evaluated_on"])
+            session.expire(held, ["evaluated_on", "due_on"])
         else:
             session.expire(held)
 
@@ -240,6 +241,7 @@ class FactHandlers:
                               round_: registry.ReportingRoundOpened) -> None:
         await session.merge(ReportingRoundFact(id=round_.id, period=round_.period, year=round_.year,
                                                deadline=round_.deadline))
+        await mark_due(session, ProjectFact.year == round_.year)  # its deadline may mark them 未报
 
     async def on_round_report(self, session: AsyncSession, event: CloudEvent,
                               report: registry.RoundReportState) -> None:

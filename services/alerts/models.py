@@ -85,6 +85,8 @@ class ProjectFact(Base):
     suspended_on: Mapped[date | None] = mapped_column(Date)
     # The date the project was last evaluated for: events never evaluate it for an earlier date.
     evaluated_on: Mapped[date | None] = mapped_column(Date)
+    # The daily scan's next day for it (services.alerts.evaluation.due); NULL: the next scan, whatever its day.
+    due_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

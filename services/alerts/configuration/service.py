@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.clock import utcnow
 from kit.conditional import check_version
 from kit.errors import Invalid, NotFound, field_error
+from services.alerts.evaluation.due import mark_due
 from services.alerts.models import RuleSetting, RuleSettingChange
 from services.alerts.rules.definitions import RULES
 from services.alerts.rules.thresholds import TaskSettings, Thresholds
@@ -139,6 +140,7 @@ async def update(*, session: AsyncSession, name: str, enabled: bool | None, open
     session.info.pop(_CACHE, None)
     await session.execute(insert(RuleSettingChange).values(
         name=name, version=version, changes=changes, note=note, actor=actor, at=now, **after))
+    await mark_due(session)  # every project is looked at afresh under the new setting
     return _setting(row)
 
 

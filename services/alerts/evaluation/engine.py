@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,7 @@ from contracts.types import month_end
 from kit.clock import utcnow
 from services.alerts import events
 from services.alerts.configuration.service import Configuration
+from services.alerts.evaluation.due import NEVER, is_due, next_due
 from services.alerts.models import (Alert, AlertChange, MilestoneFact, ParcelFact, ProjectFact, ProjectStatus,
                                     ReportingRoundFact, RoundReportFact, Task, TaskChange, Unit)
 from services.alerts.rules.definitions import PROJECT_RULES, RULES, investment_ratio
@@ -45,7 +46,7 @@ FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact
                 ProjectFact.annual_plan_investment, ProjectFact.ytd_investment, ProjectFact.ytd_year,
                 ProjectFact.government_funded, ProjectFact.overrun_ratio,
                 ProjectFact.unit_id, ProjectFact.archived, ProjectFact.version, ProjectFact.registered_on,
-                ProjectFact.suspended_on, ProjectFact.listed_on]
+                ProjectFact.suspended_on, ProjectFact.listed_on, ProjectFact.evaluated_on, ProjectFact.due_on]
 _FACT_FIELDS = 15
 ALERT_COLUMNS = [Alert.id, Alert.subject_id, Alert.project_id, Alert.parcel_id, Alert.unit_id, Alert.rule,
                  Alert.colour, Alert.message, Alert.status, Alert.escalated_to, Alert.raised_on, Alert.as_of]
@@ -126,6 +127,7 @@ class Evaluation:
         self._open_alert_tasks: dict[tuple[str, str], dict] = {}
         self._entered: dict[str, date] = {}  # project id -> the day it was entered (when known)
         self._rounds: list | None = None  # reporting rounds past their deadline, read once
+        self._next_round: date | None = None  # the day after the next round deadline to come
 
     # ---- projects ---------------------------------------------------------------------------------------------
 
@@ -138,13 +140,29 @@ class Evaluation:
         await self._projects([r for r in rows if r.version > 0], span=False)
 
     async def next_projects(self, *, after: str, limit: int) -> str | None:
-        """Evaluate the next `limit` registered, unarchived projects by id after `after` (a scan batch); the last id."""
-        rows = (await self.session.execute(
-            select(*FACT_COLUMNS).where(ProjectFact.id > after, ProjectFact.archived.is_(False),
-                                        ProjectFact.version > 0)
-            .order_by(ProjectFact.id).limit(limit).with_for_update())).all()
-        await self._projects(rows, span=True)
-        return rows[-1].id if rows else None
+        """Of the next `limit` registered, unarchived projects by id after `after` (a scan batch), evaluate those due
+        (`due.is_due`); the others are as evaluated for this day too. Returns the last id."""
+        keys = (await self.session.execute(
+            select(ProjectFact.id, ProjectFact.evaluated_on, ProjectFact.due_on).where(
+                ProjectFact.id > after, ProjectFact.archived.is_(False), ProjectFact.version > 0)
+            .order_by(ProjectFact.id).limit(limit))).all()
+        if not keys:
+            return None
+        due = [k.id for k in keys if is_due(k.evaluated_on, k.due_on, self.as_of)]
+        if due:
+            # most of the batch: its related rows are read by id range, cheaper than a long IN list
+            span = 2 * len(due) >= len(keys)
+            rows = (await self.session.execute(select(*FACT_COLUMNS).where(
+                ProjectFact.id.between(due[0], due[-1]) if span else ProjectFact.id.in_(due))
+                .order_by(ProjectFact.id).with_for_update())).all()
+            wanted = set(due)
+            await self._projects([r for r in rows if r.id in wanted] if span else rows, span=span)
+        if len(due) < len(keys):
+            await self.session.execute(update(ProjectFact).where(
+                ProjectFact.id.in_({k.id for k in keys}.difference(due)), ProjectFact.evaluated_on < self.as_of,
+                ProjectFact.due_on > self.as_of).values(evaluated_on=self.as_of))
+            self.counts["projects_not_due"] += len(keys) - len(due)
+        return keys[-1].id
 
     async def _projects(self, rows: list[Any], *, span: bool) -> None:
         """`span`: the rows are every project from the first id to the last, so related rows are selected by
@@ -177,26 +195,30 @@ class Evaluation:
             of(ProjectStatus.project_id)))).all()}
 
         as_of = self.as_of
-        checks = [(rule.name, rule.check, self.configuration.thresholds(rule.name)) for rule in PROJECT_RULES
+        checks = [(rule, self.configuration.thresholds(rule.name)) for rule in PROJECT_RULES
                   if self.configuration.enabled(rule.name)]
         unreported = await self._unreported(rows, of) if self.configuration.enabled(ROUND_NOT_REPORTED) else {}
         entry_days = self.configuration.tasks.entry_days
+        tomorrow = as_of + timedelta(days=1)
+        due: dict[str, date] = {}  # the scan's: the day each project must next be evaluated
         for row in rows:
             if row.suspended_on is not None and not row.archived:
                 # 停工: its alerts stay as they were (no colour gets worse, no task opens or escalates), graded 暂停
                 current = statuses.get(row.id)
                 self._status(row, None, Colour(current.colour) if current else Colour.blue, current,
                              new_grade=Grade.suspended)
+                due[row.id] = NEVER
                 continue
             facts = _facts(row, nodes.get(row.id), tasks.get(row.id), unreported.get(row.id, ()))
             subject = Subject(row.id, row.id, None, row.unit_id, row.name)
             found = alerts.get(row.id, ())
             own = {a.rule: a for a in found if a.subject_id == row.id}
-            findings = {} if row.archived else {name: check(facts, limits, as_of) for name, check, limits in checks}
+            findings = {} if row.archived else {rule.name: rule.check(facts, limits, as_of) for rule, limits in checks}
             if row.registered_on is not None:
                 self._entered[row.id] = row.registered_on
                 if as_of < row.registered_on + timedelta(days=entry_days):
                     findings = _newly_entered(findings, row.registered_on, entry_days)
+            events_before = len(self._events)
             colours = self._apply(subject, findings, own)
             colours += [a.colour for a in found if a.subject_id != row.id]
             if row.archived:
@@ -204,10 +226,20 @@ class Evaluation:
                     await session.execute(delete(ProjectStatus).where(ProjectStatus.project_id == row.id))
                 continue
             self._status(row, facts, worst(colours), statuses.get(row.id))
+            if self.opens_tasks:  # what changed today (a task opened, an alert resolved) is looked at again tomorrow
+                due[row.id] = tomorrow if len(self._events) != events_before else next_due(
+                    facts, findings, checks, as_of, faster_ratio=self._faster_ratio, also=self._next_round)
         self.counts["projects"] += len(rows)
+        if self.opens_tasks:
+            await _update_by_id(session, ProjectFact, [
+                {"id": row.id, "evaluated_on": as_of, "due_on": due[row.id]} for row in rows
+                if row.id in due and (row.evaluated_on, row.due_on) != (as_of, due[row.id])])
+            return
+        # an event's evaluation opens no task: the next scan evaluates the project whatever its day
         await session.execute(update(ProjectFact).where(
-            of(ProjectFact.id), or_(ProjectFact.evaluated_on.is_(None), ProjectFact.evaluated_on != self.as_of))
-            .values(evaluated_on=self.as_of))
+            of(ProjectFact.id), or_(ProjectFact.evaluated_on.is_(None), ProjectFact.evaluated_on != as_of,
+                                    ProjectFact.due_on.is_(None), ProjectFact.due_on != as_of))
+            .values(evaluated_on=as_of, due_on=as_of))
 
     async def _unreported(self, rows: list[Any], of) -> dict[str, tuple[tuple[str, date], ...]]:
         """Per project, the reporting rounds past their deadline it was due in (on the list of the round's year by
@@ -217,6 +249,9 @@ class Evaluation:
                 select(ReportingRoundFact.id, ReportingRoundFact.period, ReportingRoundFact.year,
                        ReportingRoundFact.deadline).where(ReportingRoundFact.deadline < self.as_of)
                 .order_by(ReportingRoundFact.period))).all()
+            coming = await self.session.scalar(select(func.min(ReportingRoundFact.deadline)).where(
+                ReportingRoundFact.deadline >= self.as_of))
+            self._next_round = coming + timedelta(days=1) if coming else None
         if not self._rounds:
             return {}
         reported = set((await self.session.execute(select(RoundReportFact.round_id, RoundReportFact.project_id).where(

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.alerts import EscalationLevel, TaskStatus
 from kit.clock import today, utcnow
 from services.alerts.configuration import service as configuration
+from services.alerts.evaluation.due import mark_due
 from services.alerts.evaluation.engine import Evaluation
-from services.alerts.models import ParcelFact, ScanRun, Task
+from services.alerts.models import ParcelFact, ProjectFact, ScanRun, Task
 from services.alerts.reporting import open_non_reporter_tasks
 from services.alerts.settings import AlertsSettings
 
@@ -112,7 +113,8 @@ async def _scan(sessionmaker: async_sessionmaker, as_of: date, batch_size: int, 
             after = await batch(step)
 
     async def parcels(evaluation: Evaluation, ids: list[str]) -> None:
-        await evaluation.parcels(ids)
+        if touched := await evaluation.parcels(ids):  # their colour includes the parcels' alerts
+            await mark_due(evaluation.session, ProjectFact.id.in_(touched))
 
     async def tasks(evaluation: Evaluation, ids: list[str]) -> None:
         rows = (await evaluation.session.execute(select(*Task.__table__.columns).where(Task.id.in_(ids)))).all()

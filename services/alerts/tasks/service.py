@@ -18,6 +18,7 @@ from kit.pagination import PageParams, keyset, page_of
 from services.alerts import events
 from services.alerts.access import ensure_supervisor
 from services.alerts.configuration import service as configuration
+from services.alerts.evaluation.due import mark_due
 from services.alerts.evaluation.service import evaluate_projects
 from services.alerts.models import Problem, ProjectFact, Task, TaskChange, Unit
 from services.alerts.rules.escalation import escalated_to, next_level
@@ -88,6 +89,8 @@ async def _open(session: AsyncSession, *, project_id: str | None, unit_id: str, 
                 resolvable=False, opened_on=today, opened_by=actor, created_at=now, updated_at=now)
     session.add(task)
     await session.flush()
+    if project_id is not None:  # its deadline feeds the late-task rule of the project
+        await mark_due(session, ProjectFact.id == project_id)
     await _record(session, task, action="opened", actor=actor, today=today, note=description)
     await events.publish(session, [(contract.TaskOpened.model_validate(events.task_state(task)),
                                     events.task_subject(task))])
