@@ -3,8 +3,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -58,6 +59,31 @@ async def stage(session: AsyncSession, data: EventData, *, subject: str, source:
     return cloud_event
 
 
+def _with_outbox(*writes) -> Insert:
+    """The outbox row's insert with `writes` as its data-modifying CTEs: one statement, every row or none."""
+    statement = insert(outbox).values({c: bindparam(f"o_{c}", type_=outbox.c[c].type) for c in _OUTBOX_COLUMNS})
+    for k, write in enumerate(writes):
+        statement = statement.add_cte(write.cte(f"written_{k}"))
+    return statement
+
+
+async def _execute_with_event(session: AsyncSession, together: Callable[[], Insert], apart: list[tuple[Any, dict]],
+                              params: dict, data: EventData, *, subject: str, source: str) -> CloudEvent:
+    """On PostgreSQL the `together` statement with `params`, else each (statement, its params) of `apart` and the
+    outbox row's own insert."""
+    cloud_event, row = _outbox_row(data, subject=subject, source=source)
+    # Core statements on the session's connection (its transaction): the ORM's execute path is not needed.
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        await conn.execute(together(), {**params, **{f"o_{c}": v for c, v in row.items()}})
+    else:
+        for statement, values in apart:
+            await conn.execute(statement, values)
+        await conn.execute(_INSERT, row)
+    session.info[_STAGED] = True
+    return cloud_event
+
+
 class WriteWithEvent:
     """An INSERT into `table` together with its event's outbox row. On PostgreSQL one statement: the insert is a
     data-modifying CTE of the outbox's (both rows or neither, one round trip instead of two on a hot path);
@@ -72,24 +98,28 @@ class WriteWithEvent:
         statement = self._together.get(columns)
         if statement is None:
             written = insert(self.table).values({c: bindparam(f"w_{c}", type_=self.table.c[c].type) for c in columns})
-            statement = self._together[columns] = insert(outbox).values(
-                {c: bindparam(f"o_{c}", type_=outbox.c[c].type) for c in _OUTBOX_COLUMNS}).add_cte(written.cte("written"))
+            statement = self._together[columns] = _with_outbox(written)
         return statement
 
     async def execute(self, session: AsyncSession, values: dict, data: EventData, *, subject: str,
                       source: str) -> CloudEvent:
-        cloud_event, row = _outbox_row(data, subject=subject, source=source)
-        # Core statements on the session's connection (its transaction): the ORM's execute path is not needed.
-        conn = await session.connection()
-        if conn.dialect.name == "postgresql":
-            params = {f"w_{c}": v for c, v in values.items()}
-            params.update({f"o_{c}": v for c, v in row.items()})
-            await conn.execute(self._statement(tuple(values)), params)
-        else:
-            await conn.execute(self._insert, values)
-            await conn.execute(_INSERT, row)
-        session.info[_STAGED] = True
-        return cloud_event
+        return await _execute_with_event(
+            session, lambda: self._statement(tuple(values)), [(self._insert, values)],
+            {f"w_{c}": v for c, v in values.items()}, data, subject=subject, source=source)
+
+
+class WritesWithEvent:
+    """Fixed statements (INSERT or UPDATE, their bound parameters named apart) together with their event's outbox
+    row: one statement on PostgreSQL, as WriteWithEvent; one each elsewhere. Each is given all the parameters."""
+
+    def __init__(self, *writes):
+        self.writes = writes
+        self._together = _with_outbox(*writes)
+
+    async def execute(self, session: AsyncSession, params: dict, data: EventData, *, subject: str,
+                      source: str) -> CloudEvent:
+        return await _execute_with_event(session, lambda: self._together, [(w, params) for w in self.writes],
+                                         params, data, subject=subject, source=source)
 
 
 async def stage_many(session: AsyncSession, events: list[tuple[EventData, str]], *, source: str) -> list[CloudEvent]:

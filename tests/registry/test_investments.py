@@ -1,4 +1,5 @@
 """Monthly investment upserts, year-to-date sums, budgets of government-funded projects, and their events."""
+import asyncio
 from datetime import date
 from decimal import Decimal
 
@@ -121,6 +122,21 @@ async def test_year_to_date_sums_are_per_year_and_exact(registry, project, regis
         (Decimal("0.100001"), Decimal("0.100001")),
         (Decimal("2500.333333"), Decimal("2500.433334")),
     ]
+
+
+async def test_months_reported_at_once_each_announce_the_sums_of_those_written_before(registry, project,
+                                                                                       registry_events):
+    """Concurrent reports of one project's months are written one after the other (the project row is locked), and
+    each event's sums include every month written before it, whichever request waited."""
+    periods = [month(YEAR - 1, number) for number in range(1, 13)]
+    await asyncio.gather(*(report(registry, project["id"], period, str(number))
+                           for number, period in enumerate(periods, start=1)))
+    events = await published(registry_events, InvestmentReported, project["id"], count=12)
+    assert sorted(e.period for e in events) == periods
+    sums = [e.ytd_investment for e in events]  # in the order they were written (staged)
+    assert sums == sorted(sums) and len(set(sums)) == 12 and sums[-1] == sum(range(1, 13))
+    assert [e.cumulative_investment for e in events] == sums
+    assert all(later - earlier == e.amount for earlier, later, e in zip(sums, sums[1:], events[1:]))
 
 
 async def test_the_current_month_may_be_reported(registry, project):

@@ -286,7 +286,8 @@ async def test_announcing_the_parcels_of_a_started_project(platform, registry, u
     engine = make_engine(platform.services["registry"].env["KP_DATABASE_URL"])
     try:
         async with make_sessionmaker(engine)() as session:
-            announced = await announce_parcels_of_project(session, await session.get(Project, project["id"]))
+            started = await session.get(Project, project["id"])
+            announced = await announce_parcels_of_project(session, started.id, started.stage_dates)
             await session.commit()
     finally:
         await engine.dispose()

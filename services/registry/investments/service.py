@@ -4,18 +4,19 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registry import BudgetChanged, InvestmentReported
 from kit.auth import Principal
 from kit.clock import utcnow
-from kit.errors import Conflict, Invalid, field_error
+from kit.errors import Conflict, Invalid, NotFound, field_error
+from kit.outbox import WritesWithEvent
 from services.registry import history
-from services.registry.events import publish
+from services.registry.events import SOURCE, publish
 from services.registry.investments.schemas import BudgetAdjustmentCreate
-from services.registry.models import BudgetAdjustment, Investment, Project
-from services.registry.projects.service import get, get_writable
+from services.registry.models import BudgetAdjustment, Investment, Project, ProjectChange
+from services.registry.projects.service import get, get_writable, writable
 
 PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")  # ASCII digits only (\d takes ٢٠٢٦ for 2026); fullmatch
 ZERO = Decimal(0)
@@ -45,50 +46,70 @@ def checked_period(*, period: str, project: Project, today: date) -> tuple[str, 
     return f"{year:04d}-{month:02d}", year
 
 
-async def sums(*, session: AsyncSession, project_id: str, year: int) -> tuple[Decimal, Decimal]:
-    """The project's investment in `year` so far and since it was registered."""
-    amount = func.coalesce(func.sum(Investment.amount), 0)
-    of_project = select(amount).where(Investment.project_id == project_id)
-    ytd = await session.scalar(of_project.where(Investment.year == year))
-    cumulative = await session.scalar(of_project)
-    return ytd or ZERO, cumulative or ZERO
+def _sum(*where):
+    return (select(func.coalesce(func.sum(Investment.amount), 0, type_=Investment.amount.type))
+            .where(Investment.project_id == bindparam("project_id"), *where).scalar_subquery())
+
+
+# One write of a project's months at a time: the project row is locked first, and what the write depends on is read
+# after it, by a statement of its own (read in the locking statement, it could predate a write the lock waited for).
+_PROJECT = select(Project.id, Project.year, Project.responsible_unit_id, Project.archived,
+                  Project.annual_plan_investment, Project.government_funded, Project.budget).where(
+    Project.id == bindparam("project_id")).with_for_update()
+_month = select(Investment.amount, Investment.updated_at).where(
+    Investment.project_id == bindparam("project_id"), Investment.period == bindparam("period")).subquery()
+# The month's figure and the sums before this report.
+_MONTH_AND_SUMS = select(
+    select(_month.c.amount).scalar_subquery().label("previous"),
+    select(_month.c.updated_at).scalar_subquery().label("previous_at"),
+    _sum(Investment.year == bindparam("year")).label("ytd"), _sum().label("cumulative"))
+_history = insert(ProjectChange).values(project_id=bindparam("m_project_id"), actor=bindparam("h_actor"),
+                                        action=bindparam("h_action"), changes=bindparam("h_changes"),
+                                        note=bindparam("h_note"), at=bindparam("m_updated_at"))
+_NEW_MONTH = WritesWithEvent(insert(Investment).values(
+    project_id=bindparam("m_project_id"), period=bindparam("m_period"), year=bindparam("m_year"),
+    amount=bindparam("m_amount"), updated_at=bindparam("m_updated_at")), _history)
+_CORRECTED_MONTH = WritesWithEvent(update(Investment).where(
+    Investment.project_id == bindparam("m_project_id"), Investment.period == bindparam("m_period"))
+    .values(amount=bindparam("m_amount"), updated_at=bindparam("m_updated_at")), _history)
 
 
 async def report(*, session: AsyncSession, project_id: str, period: str, amount: Decimal, principal: Principal,
                  today: date, origin: str | None = None) -> tuple[dict, bool]:
     """Records (or corrects) one month's completed investment and announces it; True when the month is new.
     `origin` names where the figure came from (an approved reporting round), in the history and the event."""
-    project = await get_writable(session=session, project_id=project_id, principal=principal)
+    project = (await session.execute(_PROJECT, {"project_id": project_id})).one_or_none()
+    if project is None:
+        raise NotFound(f"project {project_id} does not exist")
+    writable(project, principal)
     period, year = checked_period(period=period, project=project, today=today)
-    month = await session.get(Investment, (project_id, period))
-    created, previous = month is None, month.amount if month is not None else None
+    month = (await session.execute(_MONTH_AND_SUMS, {"project_id": project_id, "period": period,
+                                                     "year": year})).one()
+    previous = month.previous
     if previous == amount:  # the same figure again: nothing to record or announce
-        ytd, cumulative = await sums(session=session, project_id=project_id, year=year)
-        return _reported(project, month, previous_amount=None, ytd=ytd, cumulative=cumulative), False
-    if created:
-        month = Investment(project_id=project_id, period=period, year=year)
-        session.add(month)
-    month.amount, month.updated_at = amount, utcnow()
-    await session.flush()
-    ytd, cumulative = await sums(session=session, project_id=project_id, year=year)
-    await history.record(
-        session, project_id=project_id, actor=principal.subject,
-        action="investment_reported" if created else "investment_corrected",
-        changes={f"investments.{period}": {"before": money_text(previous), "after": money_text(amount)}},
-        note=origin)
-    state = _reported(project, month, previous_amount=previous, ytd=ytd, cumulative=cumulative)
-    await publish(session, InvestmentReported.model_validate({**state, "origin": origin}), subject=project_id)
+        return _reported(project, period, year, amount, month.previous_at, previous_amount=None, ytd=month.ytd,
+                         cumulative=month.cumulative), False
+    created, now = previous is None, utcnow()
+    unreported = previous or ZERO
+    state = _reported(project, period, year, amount, now, previous_amount=previous,
+                      ytd=month.ytd - unreported + amount, cumulative=month.cumulative - unreported + amount)
+    await (_NEW_MONTH if created else _CORRECTED_MONTH).execute(session, {
+        "m_project_id": project_id, "m_period": period, "m_year": year, "m_amount": amount, "m_updated_at": now,
+        "h_actor": principal.subject, "h_action": "investment_reported" if created else "investment_corrected",
+        "h_changes": {f"investments.{period}": {"before": money_text(previous), "after": money_text(amount)}},
+        "h_note": origin}, InvestmentReported.model_validate({**state, "origin": origin}), subject=project_id,
+        source=SOURCE)
     if project.government_funded:
         await announce_budget(session=session, project=project, adjustment_approved=False)
     return state, created
 
 
-def _reported(project: Project, month: Investment, *, previous_amount: Decimal | None, ytd: Decimal,
-              cumulative: Decimal) -> dict:
-    return {"project_id": project.id, "responsible_unit_id": project.responsible_unit_id, "period": month.period,
-            "year": month.year, "amount": month.amount, "previous_amount": previous_amount, "ytd_investment": ytd,
+def _reported(project, period: str, year: int, amount: Decimal, updated_at, *, previous_amount: Decimal | None,
+              ytd: Decimal, cumulative: Decimal) -> dict:
+    return {"project_id": project.id, "responsible_unit_id": project.responsible_unit_id, "period": period,
+            "year": year, "amount": amount, "previous_amount": previous_amount, "ytd_investment": ytd,
             "cumulative_investment": cumulative, "annual_plan_investment": project.annual_plan_investment,
-            "updated_at": month.updated_at}
+            "updated_at": updated_at}
 
 
 async def list_months(*, session: AsyncSession, project_id: str) -> dict:

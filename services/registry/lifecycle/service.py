@@ -1,20 +1,21 @@
 """Lifecycle use-cases: move a project through its stages, confirm its real start. Never commit."""
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registry import (ProjectStageChanged, ProjectStartConfirmed, Stage, StatisticsStatus,
                                 StatisticsStatusChanged)
 from kit.auth import ADMIN, Principal
 from kit.clock import utcnow
-from kit.errors import Conflict, Forbidden, Invalid, field_error
+from kit.errors import Conflict, Forbidden, Invalid, NotFound, field_error
+from kit.outbox import WritesWithEvent
 from services.registry import history
-from services.registry.events import project_state, publish
+from services.registry.events import SOURCE, project_state, publish
 from services.registry.lifecycle.schemas import StartConfirmation, TransitionRequest
-from services.registry.models import Project, StageTransition
+from services.registry.models import Project, ProjectChange, StageTransition
 from services.registry.parcels.service import announce_parcels_of_project
-from services.registry.projects.service import get, get_writable
+from services.registry.projects.service import get, get_writable, writable
 
 ORDER = list(Stage)
 
@@ -23,7 +24,7 @@ def _index(stage: str) -> int:
     return ORDER.index(Stage(stage))
 
 
-def _forward_dates(project: Project, request: TransitionRequest, today: date) -> dict[str, date]:
+def _forward_dates(project, request: TransitionRequest, today: date) -> dict[str, date]:
     """The stage dates after a forward move, checked: every skipped stage dated, dates in order, none ahead of today."""
     current, target = _index(project.stage), _index(request.to_stage)
     skipped = ORDER[current + 1: target]
@@ -51,12 +52,32 @@ def _forward_dates(project: Project, request: TransitionRequest, today: date) ->
     return dates
 
 
+# The project row locked and read as plain values: the move is written by one statement below, not by the ORM.
+_PROJECT = select(Project.__table__).where(Project.id == bindparam("project_id")).with_for_update()
+_MOVED = ("stage", "stage_dates", "version", "updated_at", "real_start_kind", "real_start_date", "statistics_status",
+          "statistics_reason")
+# The project's new stage, the transition, the history entry and the event: one statement on PostgreSQL.
+_MOVE = WritesWithEvent(
+    update(Project).where(Project.id == bindparam("project_id")).values({c: bindparam(f"p_{c}") for c in _MOVED}),
+    insert(StageTransition).values(
+        project_id=bindparam("project_id"), from_stage=bindparam("t_from_stage"), to_stage=bindparam("p_stage"),
+        date=bindparam("t_date"), note=bindparam("t_note"), evidence=bindparam("t_evidence"),
+        backwards=bindparam("t_backwards"), actor=bindparam("actor"), at=bindparam("p_updated_at")),
+    insert(ProjectChange).values(project_id=bindparam("project_id"), actor=bindparam("actor"), action="stage_changed",
+                                 changes=bindparam("h_changes"), note=bindparam("h_note"),
+                                 at=bindparam("p_updated_at")))
+
+
 async def transition(*, session: AsyncSession, project_id: str, request: TransitionRequest, principal: Principal,
                      today: date) -> dict:
     """Moves a project to another stage: forward with dated evidence, back only by an admin with a reason."""
-    project = await get_writable(session=session, project_id=project_id, principal=principal)
-    from_stage, real_start_before = project.stage, project.real_start_date
-    before_dates = {k: date.fromisoformat(v) for k, v in project.stage_dates.items()}
+    row = (await session.execute(_PROJECT, {"project_id": project_id})).one_or_none()
+    if row is None:
+        raise NotFound(f"project {project_id} does not exist")
+    writable(row, principal)
+    project = dict(row._mapping)
+    from_stage, real_start_before = row.stage, row.real_start_date
+    before_dates = {k: date.fromisoformat(v) for k, v in row.stage_dates.items()}
     if request.to_stage == from_stage:
         raise Conflict(f"the project is already {from_stage}")
     backwards = _index(request.to_stage) < _index(from_stage)
@@ -68,41 +89,39 @@ async def transition(*, session: AsyncSession, project_id: str, request: Transit
         if request.date > today:
             raise Invalid("the date is in the future", errors=[field_error("date", f"{request.date} is in the future")])
         keep = {s.value for s in ORDER[1: _index(request.to_stage) + 1]}
-        dates = {k: date.fromisoformat(v) for k, v in project.stage_dates.items() if k in keep}
+        dates = {k: v for k, v in before_dates.items() if k in keep}
         if _index(request.to_stage) < _index(Stage.started):
             # No longer started: no real start, and not in statistics (入库) whatever its review had reached.
-            project.real_start_kind, project.real_start_date = None, None
+            project["real_start_kind"], project["real_start_date"] = None, None
     else:
-        dates = _forward_dates(project, request, today)
-    project.stage = request.to_stage.value
-    project.stage_dates = {k: v.isoformat() for k, v in sorted(dates.items(), key=lambda kv: _index(kv[0]))}
-    project.version += 1
-    project.updated_at = utcnow()
-    changes = {"stage": {"before": from_stage, "after": project.stage}}
-    if project.real_start_date != real_start_before:
+        dates = _forward_dates(row, request, today)
+    project["stage"] = request.to_stage.value
+    project["stage_dates"] = {k: v.isoformat() for k, v in sorted(dates.items(), key=lambda kv: _index(kv[0]))}
+    project["version"] += 1
+    project["updated_at"] = utcnow()
+    changes = {"stage": {"before": from_stage, "after": project["stage"]}}
+    if project["real_start_date"] != real_start_before:
         changes["real_start_date"] = {"before": real_start_before.isoformat(), "after": None}
-    statistics_before = project.statistics_status
+    statistics_before = row.statistics_status
     unstarted = backwards and _index(request.to_stage) < _index(Stage.started)
     if unstarted and statistics_before != StatisticsStatus.not_submitted:
-        project.statistics_status, project.statistics_reason = StatisticsStatus.not_submitted.value, None
-        changes["statistics_status"] = {"before": statistics_before, "after": project.statistics_status}
-    await session.execute(insert(StageTransition).values(
-        project_id=project_id, from_stage=from_stage, to_stage=request.to_stage.value, date=request.date,
-        note=request.note, evidence=request.evidence, backwards=backwards, actor=principal.subject, at=utcnow()))
-    await session.flush()
+        project["statistics_status"], project["statistics_reason"] = StatisticsStatus.not_submitted.value, None
+        changes["statistics_status"] = {"before": statistics_before, "after": project["statistics_status"]}
     if (Stage.started.value in dates) != (Stage.started.value in before_dates) or (
             dates.get(Stage.started.value) != before_dates.get(Stage.started.value)):
-        await announce_parcels_of_project(session, project)
-    await history.record(session, project_id=project_id, actor=principal.subject, action="stage_changed",
-                         changes=changes, note=request.reason or request.note)
+        await announce_parcels_of_project(session, project_id, project["stage_dates"])
     state = project_state(project)
-    await publish(session, ProjectStageChanged.model_validate({
-        **state, "from_stage": from_stage, "to_stage": request.to_stage, "date": request.date,
-        "backwards": backwards}), subject=project_id)
+    await _MOVE.execute(session, {
+        "project_id": project_id, **{f"p_{c}": project[c] for c in _MOVED}, "t_from_stage": from_stage,
+        "t_date": request.date, "t_note": request.note, "t_evidence": request.evidence, "t_backwards": backwards,
+        "actor": principal.subject, "h_changes": changes, "h_note": request.reason or request.note},
+        ProjectStageChanged.model_validate({**state, "from_stage": from_stage, "to_stage": request.to_stage,
+                                            "date": request.date, "backwards": backwards}),
+        subject=project_id, source=SOURCE)
     if "statistics_status" in changes:
         # dated today, as every statistics move: the status history must not go back before a later acceptance
         await publish(session, StatisticsStatusChanged(
-            project_id=project_id, responsible_unit_id=project.responsible_unit_id,
+            project_id=project_id, responsible_unit_id=row.responsible_unit_id,
             status=StatisticsStatus.not_submitted, date=today, reason=request.reason), subject=project_id)
     return state
 

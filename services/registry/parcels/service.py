@@ -149,14 +149,15 @@ async def update_(*, session: AsyncSession, parcel_id: str, parcel_in: ParcelUpd
     return state
 
 
-async def announce_parcels_of_project(session: AsyncSession, project: Project) -> int:
-    """Re-announces the parcels built on `project` with its current start date (call after its stage changed).
+async def announce_parcels_of_project(session: AsyncSession, project_id: str, stage_dates: dict) -> int:
+    """Re-announces the parcels built on the project with the start date of its new `stage_dates` (call when its stage
+    changes).
 
     Their rows are locked (PostgreSQL) until the transaction ends, so a concurrent parcel update waits and then
     announces the new start, or, having gone first, is read here as it committed."""
-    rows = (await session.execute(select(*COLUMNS).where(Parcel.project_id == project.id)
+    rows = (await session.execute(select(*COLUMNS).where(Parcel.project_id == project_id)
                                   .order_by(Parcel.id).with_for_update())).all()
-    start = started_date(project.stage_dates)
+    start = started_date(stage_dates)
     for row in rows:
         state = {**_state(row), "started_date": start}
         await publish(session, ParcelUpdated.model_validate(state), subject=state["id"])

@@ -114,10 +114,15 @@ async def get(*, session: AsyncSession, project_id: str, for_update: bool = Fals
 async def get_writable(*, session: AsyncSession, project_id: str, principal: Principal) -> Project:
     """Gets a project the caller may write: not archived, and of the caller's unit for a unit-bound token."""
     project = await get(session=session, project_id=project_id, for_update=True)
+    writable(project, principal)
+    return project
+
+
+def writable(project, principal: Principal) -> None:
+    """Refuses a write of the project (a row or a loaded Project) by another unit's token, or of an archived one."""
     principal.ensure_unit(project.responsible_unit_id)
     if project.archived:
-        raise Conflict(f"project {project_id} is archived")
-    return project
+        raise Conflict(f"project {project.id} is archived")
 
 
 async def list_(*, session: AsyncSession, params: PageParams, filters: dict[str, Any], q: str | None,
