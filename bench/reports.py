@@ -46,7 +46,7 @@ from services.reports.handlers import CONSUMED_TOPICS, HANDLERS, LIVE_HANDLERS
 from services.reports.main import SPEC, freeze_startup_objects
 from services.reports.models import (ProjectView, Snapshot, SnapshotCell, SnapshotUnit, TaskView, UnitView,
                                      UnitYearCell)
-from services.reports.rebuild.service import apply_read_batch
+from services.reports.rebuild.service import apply_read_batch, replaying
 from services.reports.settings import ReportsSettings
 
 SIZES = (1_000, 100_000)
@@ -249,7 +249,7 @@ async def replay_rate(database_url: str, *, events: int) -> float:
     decoded = _decoded(_events(events))
     start = time.perf_counter()
     async with sessionmaker() as session:
-        async with session.begin():
+        async with session.begin(), replaying(session):
             for at in range(0, len(decoded), 1000):  # the replay's reads: a thousand events at most
                 await apply_read_batch(session, decoded[at:at + 1000], handlers)
     elapsed = time.perf_counter() - start

@@ -12,7 +12,7 @@ import functools
 from datetime import date, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import alerts, milestones, registry, topics
@@ -22,8 +22,8 @@ from services.reports.cells import STAGE_DATE_COLUMNS
 from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, ProjectMove,
                                      RoundReportView, RoundView, StatisticsHistory, StatusHistory, SuspensionView,
                                      TaskHistory, TaskView, UnitView)
-from services.reports.projection import (append, changing, counted_year, derive_later, keep_later, node_counts,
-                                         upsert, write_kept, ytd_of)
+from services.reports.projection import (append, changing, counted_year, derive_later, held_time, keep_later,
+                                         node_counts, upsert, write_kept, ytd_of)
 from services.reports.settings import ReportsSettings
 
 CONSUMED_TOPICS = topics.CONSUMERS["reports"]
@@ -73,9 +73,9 @@ async def on_project_state(session: AsyncSession, event: CloudEvent, project: re
         first_seen_registered = not row.registered
         year_changed = row.registered and row.year != project.year
         if row.registered and (row.unit_id, row.year) != (project.responsible_unit_id, project.year):
-            await session.execute(insert(ProjectMove).values(
-                project_id=project.id, effective_on=_effective_on(event, project), unit_from=row.unit_id,
-                year_from=row.year, unit_to=project.responsible_unit_id, year_to=project.year))
+            await append(session, ProjectMove, {
+                "project_id": project.id, "effective_on": _effective_on(event, project), "unit_from": row.unit_id,
+                "year_from": row.year, "unit_to": project.responsible_unit_id, "year_to": project.year})
         # On the list from its 入库 day and until its 出库 day, as the registry dates them; events written before
         # those dates existed: the day the project was first seen, and archived.
         first_seen = row.registered_on if row.registered else day_of(event)
@@ -109,9 +109,21 @@ async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, start: r
         row.real_start_date = start.date
 
 
-async def _older(session: AsyncSession, column, key: dict, event: CloudEvent) -> bool:
-    """Whether the row was set from an event staged after this one (re-fed by a producer after the newer one)."""
-    held = await session.scalar(select(column).where(*(getattr(column.class_, k) == v for k, v in key.items())))
+def timed_row(data: EventData) -> tuple[type, dict] | None:
+    """The row an event sets only when it was staged no earlier than the event that last set it, with its key (a
+    producer re-feeding a broker may deliver an event after a newer one); None for other events."""
+    if isinstance(data, registry.InvestmentReported):
+        return InvestmentMonth, {"project_id": data.project_id, "period": data.period}
+    if isinstance(data, alerts.AlertState):
+        return AlertView, {"id": data.id}
+    if isinstance(data, alerts.TaskState):
+        return TaskView, {"id": data.id}
+    return None
+
+
+async def _older(session: AsyncSession, event: CloudEvent, data: EventData) -> bool:
+    """Whether its row was set from an event staged after this one (re-fed by a producer after the newer one)."""
+    held = await held_time(session, *timed_row(data))
     if held is None:
         return False
     time = event.time.astimezone(timezone.utc)
@@ -120,10 +132,10 @@ async def _older(session: AsyncSession, column, key: dict, event: CloudEvent) ->
 
 async def on_investment(session: AsyncSession, event: CloudEvent, investment: registry.InvestmentReported) -> None:
     """One month's amount (a correction replaces it); the project's year-to-date is summed from its months."""
-    key = {"project_id": investment.project_id, "period": investment.period}
-    if await _older(session, InvestmentMonth.event_time, key, event):
+    if await _older(session, event, investment):
         return
-    await upsert(session, InvestmentMonth, {**key, "year": investment.year, "amount": investment.amount,
+    await upsert(session, InvestmentMonth, {"project_id": investment.project_id, "period": investment.period,
+                                            "year": investment.year, "amount": investment.amount,
                                             "event_time": event.time}, keys=("project_id", "period"))
     if derive_later(session, months=investment.project_id):
         return
@@ -132,8 +144,8 @@ async def on_investment(session: AsyncSession, event: CloudEvent, investment: re
 
 
 async def on_statistics(session: AsyncSession, _event: CloudEvent, change: registry.StatisticsStatusChanged) -> None:
-    await session.execute(insert(StatisticsHistory).values(project_id=change.project_id, date=change.date,
-                                                           status=change.status.value))
+    await append(session, StatisticsHistory, {"project_id": change.project_id, "date": change.date,
+                                              "status": change.status.value})
     async with changing(session, change.project_id) as row:
         row.statistics_status, row.statistics_date = change.status.value, change.date
 
@@ -150,7 +162,7 @@ async def _keep_node(session: AsyncSession, node: milestones.MilestoneState) -> 
     values = {"id": node.id, "project_id": node.project_id, "key": node.key, "name": node.name,
               "status": node.status.value, "planned_date": node.planned_date, "actual_date": node.actual_date,
               "days_late": node.days_late, "critical": node.critical, "version": node.version}
-    if not keep_later(session, MilestoneView, values, key="id", newer="version"):
+    if not keep_later(session, MilestoneView, values, keys=("id",), newer="version"):
         await upsert(session, MilestoneView, values, keys=("id",), newer="version")
 
 
@@ -195,7 +207,7 @@ async def on_status(session: AsyncSession, _event: CloudEvent, status: alerts.Pr
 
 async def on_alert(session: AsyncSession, event: CloudEvent, alert: alerts.AlertState) -> None:
     """The alert as last announced; a resolved one is dated by its `as_of` (the day it cleared)."""
-    if await _older(session, AlertView.event_time, {"id": alert.id}, event):
+    if await _older(session, event, alert):
         return
     resolved = alert.status == alerts.AlertStatus.resolved
     await upsert(session, AlertView, {"id": alert.id, "project_id": alert.project_id, "rule": alert.rule,
@@ -208,13 +220,14 @@ async def on_alert(session: AsyncSession, event: CloudEvent, alert: alerts.Alert
 async def on_task(session: AsyncSession, event: CloudEvent, task: alerts.TaskState) -> None:
     """Tasks count per unit when read (late depends on the day): the task as it is, and the state it was in from
     the day of this event on."""
-    if await _older(session, TaskView.event_time, {"id": task.id}, event):
+    if await _older(session, event, task):
         return
     await upsert(session, TaskView, {
         "id": task.id, "project_id": task.project_id, "unit_id": task.unit_id, "title": task.title,
         "status": task.status.value, "deadline": task.deadline, "escalation_level": task.escalation_level.value,
         "resolvable": task.resolvable, "on_hold": task.on_hold, "opened_on": task.opened_on,
-        "closed_on": task.closed_on, "event_time": event.time, "counted_year": counted_year(task.project_id)},
+        "closed_on": task.closed_on, "event_time": event.time,
+        "counted_year": await counted_year(session, task.project_id)},
                  keys=("id",))
     day = getattr(task, TASK_EVENT_DAYS.get(type(task), ""), None) or day_of(event)
     await append(session, TaskHistory, {"task_id": task.id, "date": day, "status": task.status.value,

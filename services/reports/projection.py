@@ -5,6 +5,7 @@ import functools
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, case, func, insert, or_, select, update
@@ -25,6 +26,7 @@ _ABSENT = "reports.absent_rows"
 _DERIVED = "reports.derived_later"
 _APPENDED = "reports.appended_rows"
 _KEPT = "reports.kept_rows"
+_TIMES = "reports.held_times"  # a rebuild's read: when the rows its events set only if newer were last set
 
 
 def insert_for(session: AsyncSession):
@@ -45,7 +47,11 @@ def _or_overwrite(stmt, columns, *, keys: tuple[str, ...], newer: str | None):
 
 async def upsert(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...], newer: str | None = None
                  ) -> None:
-    """Insert a row or overwrite the existing one with the same key (see `_or_overwrite`)."""
+    """Insert a row or overwrite the existing one with the same key (see `_or_overwrite`); within a rebuild's read,
+    written with the read's others of its table at its end (`keep_later`)."""
+    if _TIMES in session.info:
+        keep_later(session, model, values, keys=keys, newer=newer)
+        return
     await session.execute(_or_overwrite(insert_for(session)(model).values(**values), values, keys=keys, newer=newer))
 
 
@@ -143,11 +149,8 @@ async def _read_ahead(session: AsyncSession, pending: dict[str, _Held]) -> None:
     session.info[_ABSENT] = set(subjects) - pending.keys()
 
 
-@contextlib.asynccontextmanager
-async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[ProjectRow]:
-    """The project's row, locked for this transaction (an unregistered stub when the project is not known yet);
-    once the caller has changed it, the row is written and the difference in what it contributes goes to the
-    aggregates. Within `batch_writes` the row is written with the batch's others at its end."""
+async def _held(session: AsyncSession, project_id: str) -> _Held:
+    """The project's row in this transaction, read (and locked) once within a fetch; a new one when there is none."""
     pending = session.info.get(_ROWS)
     if pending is not None and _AHEAD in session.info:
         await _read_ahead(session, pending)
@@ -160,11 +163,24 @@ async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[Proj
                                                                            {})
         if pending is not None:
             pending[project_id] = held
+    return held
+
+
+@contextlib.asynccontextmanager
+async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[ProjectRow]:
+    """The project's row, locked for this transaction (an unregistered stub when the project is not known yet);
+    once the caller has changed it, the row is written and the difference in what it contributes goes to the
+    aggregates. Within `batch_writes` the row is written with the batch's others at its end (and within a rebuild's
+    read, its difference is taken once, there)."""
+    held = await _held(session, project_id)
     held.used = True
+    if _TIMES in session.info:
+        yield held.row
+        return
     before = facts_of(held.row)
     yield held.row
     await add_to_cells(session, difference(before, facts_of(held.row)))
-    if pending is None:
+    if _ROWS not in session.info:
         await _write_rows(session, [held])
 
 
@@ -195,8 +211,13 @@ def _counted_year(row: dict) -> int | None:
     return row["year"] if row["registered"] and not row["archived"] else None
 
 
-def counted_year(project_id: str | None):
-    """The counted year of a project as its row holds it now (SQL, for a task's row; None for no project)."""
+async def counted_year(session: AsyncSession, project_id: str | None):
+    """The counted year of a project as its row holds it now, for a task's row (None for no project): SQL, or within
+    a rebuild's read the year of the row the read found (it writes the rows it changes at its end, and recounts
+    their tasks then)."""
+    if _TIMES in session.info:
+        held = None if project_id is None else await _held(session, project_id)
+        return None if held is None or held.new else _counted_year(held.original)
     p = _PROJECTS.c
     return select(p.year).where(p.id == project_id, p.registered.is_(True), p.archived.is_(False)).scalar_subquery()
 
@@ -235,31 +256,54 @@ async def _derive(session: AsyncSession, derived: _Derived) -> None:
                 row.ytd_investment = sums.get((project_id, row.year), Decimal(0))
 
 
-def keep_later(session: AsyncSession, model, values: dict, *, key: str, newer: str) -> bool:
-    """Within a fetch, put off an `upsert` keyed by `key` that only a version in `newer` at least the row's may
-    overwrite: written with the fetch's others of its table by `write_kept` (True); else False, and the caller
-    writes it now."""
+def keep_later(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...], newer: str | None = None
+               ) -> bool:
+    """Within a fetch, put off an `upsert` (see `_or_overwrite`): written with the fetch's others of its table by
+    `write_kept` (True); else False, and the caller writes it now. One row a key, as applying them one by one in
+    order would leave: the newest version in `newer` (the later of equal ones, or when either is unknown), else the
+    later."""
     kept: dict | None = session.info.get(_KEPT)
     if kept is None:
         return False
-    kept.setdefault((model, key, newer), []).append(values)
+    rows = kept.setdefault((model, keys, newer), {})
+    key = tuple(values[k] for k in keys)
+    held = rows.get(key)
+    if held is None or newer is None or held[newer] is None or values[newer] is None or held[newer] <= values[newer]:
+        rows[key] = values
     return True
 
 
 async def write_kept(session: AsyncSession, model=None) -> None:
     """Write the rows put off by `keep_later` (of `model`, or all): before a statement that reads or deletes them,
-    and at the fetch's end. One statement a table, one row a key: the newest version (the later of equal ones), as
-    applying them one by one in order would leave."""
+    and at the fetch's end; one statement a table."""
     kept: dict | None = session.info.get(_KEPT)
-    for (kept_model, key, newer) in [k for k in (kept or {}) if model is None or k[0] is model]:
-        newest: dict = {}
-        for values in kept.pop((kept_model, key, newer)):
-            held = newest.get(values[key])
-            if held is None or held[newer] is None or values[newer] is None or held[newer] <= values[newer]:
-                newest[values[key]] = values
-        rows = list(newest.values())
-        await session.execute(_or_overwrite(insert_for(session)(kept_model.__table__), rows[0], keys=(key,),
+    for (kept_model, keys, newer) in [k for k in (kept or {}) if model is None or k[0] is model]:
+        rows = list(kept.pop((kept_model, keys, newer)).values())
+        await session.execute(_or_overwrite(insert_for(session)(kept_model.__table__), rows[0], keys=keys,
                                             newer=newer), rows)
+
+
+async def held_time(session: AsyncSession, model, key: dict) -> datetime | None:
+    """When the event that last set `model`'s row with `key` was staged (None: no row)."""
+    times: dict | None = session.info.get(_TIMES)
+    if times is None:
+        return await session.scalar(select(model.event_time).where(*(model.__table__.c[k] == v
+                                                                     for k, v in key.items())))
+    kept = session.info[_KEPT].get((model, tuple(key), None), {}).get(tuple(key.values()))
+    return kept["event_time"] if kept is not None else times.get((model, tuple(key.values())))
+
+
+async def _held_times(session: AsyncSession, timed: list[tuple[type, dict]]) -> dict:
+    """When each of these rows (model, key) was last set, read at once per table."""
+    times, wanted = {}, defaultdict(set)
+    for model, key in timed:
+        wanted[model, tuple(key)].add(tuple(key.values()))
+    for (model, names), keys in wanted.items():
+        columns = [model.__table__.c[name] for name in names]
+        found = await session.execute(select(*columns, model.event_time).where(
+            *(column.in_({key[i] for key in keys}) for i, column in enumerate(columns))))
+        times.update(((model, tuple(key)), time) for *key, time in found if tuple(key) in keys)
+    return times
 
 
 async def append(session: AsyncSession, model, values: dict) -> None:
@@ -273,23 +317,36 @@ async def append(session: AsyncSession, model, values: dict) -> None:
 
 
 @contextlib.asynccontextmanager
-async def batch_writes(session: AsyncSession, events: list[tuple[CloudEvent, EventData]]):
+async def batch_writes(session: AsyncSession, events: list[tuple[CloudEvent, EventData]], *,
+                       timed: list[tuple[type, dict]] | None = None):
     """A live fetch (or a rebuild's read) applied in one transaction: the rows of the projects its events are about
     are read at once, their node counts and year-to-date sums recounted once, and each project row and aggregate cell
-    it touches is written once, at the end, as are the history rows it appends."""
+    it touches is written once, at the end, as are the history rows it appends.
+
+    A rebuild's read, given the rows its events set only when newer (`timed`: model and key), folds more in memory:
+    when those rows were last set is read at once, every upsert is kept until its end (one statement a table), and
+    each project's cells get its whole change once instead of one difference an event (a cell it only passed
+    through is not written, which no figure sees)."""
     session.info[_ROWS] = rows = {}
     session.info[_AHEAD] = sorted({event.subject for event, _ in events})
     session.info[_DERIVED] = derived = _Derived(set(), set())
     session.info[_APPENDED] = appended = {}
     session.info[_KEPT] = {}
+    if timed is not None:
+        session.info[_TIMES] = await _held_times(session, timed)
     try:
         async with summing_cells(session):
             yield
             await write_kept(session)  # the node counts below read them
             session.info.pop(_DERIVED)
             await _derive(session, derived)
+            if timed is not None:
+                for held in rows.values():
+                    if held.used:
+                        before = None if held.new else facts_of(ProjectRow(held.original))
+                        await add_to_cells(session, difference(before, facts_of(held.row)))
     finally:
-        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED, _APPENDED, _KEPT):
+        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED, _APPENDED, _KEPT, _TIMES):
             session.info.pop(key, None)
     await _write_rows(session, [held for held in rows.values() if held.used])
     for model, values in appended.items():

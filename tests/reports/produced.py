@@ -94,6 +94,15 @@ class Published:
         self.state["archived"] = True
         return self._state(registry.ProjectArchived, on)
 
+    def suspended(self, on: date, *, suspension_id: str, reason: str) -> CloudEvent:
+        self.state["suspended_on"] = on
+        return self._state(registry.ProjectSuspended, on, suspension_id=suspension_id, reason=reason)
+
+    def resumed(self, on: date, *, suspension_id: str) -> CloudEvent:
+        paused_from, self.state["suspended_on"] = self.state["suspended_on"], None
+        return self._state(registry.ProjectResumed, on, suspension_id=suspension_id, paused_from=paused_from,
+                           resumed_on=on, paused_days=(on - paused_from).days)
+
     def invested(self, period: str, amount: str, on: date | None = None) -> CloudEvent:
         previous, self.months[period] = self.months.get(period), Decimal(amount)
         return self._event(registry.InvestmentReported(

@@ -12,8 +12,9 @@ Live consumption is kept off the tables meanwhile, and it all happens in ONE tra
   of the inbox row fails, which the consumer treats as a duplicate), or apply the newer events after the rebuild;
 - on SQLite (one instance) the transaction holds the database's write lock: other writes wait (30 s at most).
 Events published after the rebuild began are beyond its end offsets: the live consumer applies them afterwards.
-Each read of up to a thousand events is applied as the live consumer applies a fetch: the project rows and aggregate
-cells it touches are written once (otherwise the same few hot cells would be updated once per event).
+Each read of up to a thousand events is applied as the live consumer applies a fetch, folded in memory: the rows and
+aggregate cells it touches are written once, one statement a table (otherwise the same few hot cells would be updated
+once per event).
 Scoring weights, targets and snapshots are reports' own data and are kept.
 """
 import asyncio
@@ -23,7 +24,7 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
-from sqlalchemy import delete, select, text
+from sqlalchemy import Column, MetaData, String, Table, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import CloudEvent, EventData, UndecodableEvent
@@ -33,7 +34,7 @@ from kit.clock import utcnow
 from kit.consumer import Handler, Handlers, decode_record
 from kit.errors import Conflict, NotFound
 from kit.tables import inbox
-from services.reports.handlers import HANDLERS, REBUILD_LOCK
+from services.reports.handlers import HANDLERS, REBUILD_LOCK, timed_row
 from services.reports.models import READ_MODELS, RebuildRun
 from services.reports.offsets import exact_ends, partitions_of
 from services.reports.projection import batch_writes, insert_for
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: Topics, handlers: Handlers
                  ) -> tuple[int, int]:
     """Apply every event the consumed topics hold now, in order per partition, in the session's transaction;
-    (applied, skipped: undecodable or not handled)."""
+    (applied, skipped: undecodable, not handled or repeated)."""
     by_type = {model.type: handler for model, handler in handlers.items()}
     consumer = AIOKafkaConsumer(**connection(settings), group_id=None, enable_auto_commit=False,
                                 request_timeout_ms=10000, client_id=f"keyproject-{settings.service_name}-rebuild")
@@ -77,32 +78,50 @@ async def replay(session: AsyncSession, *, settings: ReportsSettings, topics: To
                         decoded.append((event, data))
                     else:
                         skipped += 1
-            await apply_read_batch(session, decoded, by_type)
-            applied += len(decoded)
+            read = await apply_read_batch(session, decoded, by_type)
+            applied, skipped = applied + read, skipped + len(decoded) - read
             remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
         return applied, skipped
     finally:
         await consumer.stop()
 
 
+# The events a replay applied, for its transaction only: an event the topics hold twice (published again by a relay,
+# or replayed from the dead letters) is applied once, as the live consumer's inbox has it.
+_REPLAYED = Table("replayed_events", MetaData(), Column("event_id", String(36), primary_key=True),
+                  prefixes=["TEMPORARY"])
+
+
+@contextlib.asynccontextmanager
+async def replaying(session: AsyncSession):
+    """The scope of a replay's reads (`apply_read_batch`) in the session's transaction."""
+    connection = await session.connection()
+    await connection.run_sync(_REPLAYED.create)
+    yield
+    await connection.run_sync(_REPLAYED.drop)
+
+
 async def apply_read_batch(session: AsyncSession, decoded: list[tuple[CloudEvent, EventData]],
-                           by_type: dict[str, Handler]) -> None:
-    """One read of the replay (up to a thousand events) applied as the live consumer applies a fetch: the project rows
-    and aggregate cells it touches written once (projection.batch_writes), its inbox rows in one insert. Its ORM
-    objects are let go after it, so the one long transaction does not carry every row it wrote."""
-    if not decoded:
-        return
-    async with batch_writes(session, decoded):
-        for event, data in decoded:
+                           by_type: dict[str, Handler]) -> int:
+    """One read of a replay (up to a thousand events; within `replaying`) applied as the live consumer applies a
+    fetch, its events not applied before once each, folded in memory (projection.batch_writes with the rows its
+    events set only when newer): each row and aggregate cell it touches written once, one statement a table; its
+    inbox rows in one insert. The number of events applied."""
+    ids = list(dict.fromkeys(event.id for event, _ in decoded))
+    if not ids:
+        return 0
+    first = set(await session.scalars(insert_for(session)(_REPLAYED).on_conflict_do_nothing().returning(
+        _REPLAYED.c.event_id), [{"event_id": event_id} for event_id in ids]))
+    unique = list({event.id: (event, data) for event, data in decoded if event.id in first}.values())
+    if not unique:
+        return 0
+    async with batch_writes(session, unique, timed=[row for _, data in unique if (row := timed_row(data))]):
+        for event, data in unique:
             await by_type[event.type](session, event, data)
-            # As the consumer's fetch: handlers mix Core statements and ORM objects; the next reads what this wrote.
-            await session.flush()
-            session.expire_all()
     now = utcnow()
     await session.execute(insert_for(session)(inbox).on_conflict_do_nothing(index_elements=["event_id"]),
-                          [{"event_id": event.id, "type": event.type, "processed_at": now} for event, _ in decoded])
-    await session.flush()
-    session.expunge_all()
+                          [{"event_id": event.id, "type": event.type, "processed_at": now} for event, _ in unique])
+    return len(unique)
 
 
 async def rebuild(*, sessionmaker, settings: ReportsSettings, topics: Topics) -> tuple[int, int]:
@@ -113,7 +132,8 @@ async def rebuild(*, sessionmaker, settings: ReportsSettings, topics: Topics) ->
                 await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK})
             for model in READ_MODELS:
                 await session.execute(delete(model))
-            return await replay(session, settings=settings, topics=topics, handlers=HANDLERS)
+            async with replaying(session):
+                return await replay(session, settings=settings, topics=topics, handlers=HANDLERS)
 
 
 async def _record(sessionmaker, run_id: str, **values) -> None:
