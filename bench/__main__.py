@@ -7,7 +7,8 @@ an issue names one. Not a test: nothing fails on a figure. The phases, in order 
 2. peer (bench/peer_app.py): a plain FastAPI + SQLAlchemy ORM create endpoint under wrk;
 3. platform: the registry's POST /api/v1/projects under the same wrk load, with the relay, the broker and reports
    running; 4. write-to-read latency: paced creates until each is applied in reports (project_view.applied_at).
-   Costs per create (process CPU, PostgreSQL backend CPU and transactions) explain the rates;
+   Costs per create (process CPU, PostgreSQL backend CPU and transactions) explain the rates; then the idle CPU of
+   `make run` itself (bench/make_run.py: embedded broker, four services on SQLite, pages);
 5. registry (same platform): investment upserts/s and stage transitions/s under wrk on projects created through the
    API (bench/registry_writes.py), then a CSV import of BENCH_IMPORT_ROWS rows and its re-import
    (bench/registry_import.py); ratios to the insert ceiling;
@@ -42,8 +43,8 @@ from datetime import date, timedelta
 
 import uvloop
 
-from bench import (alerts, ceiling, instances, latency, milestones, profile, registry_import, registry_writes,
-                   reports)
+from bench import (alerts, ceiling, instances, latency, make_run, milestones, profile, registry_import,
+                   registry_writes, reports)
 from bench.config import RESULTS, Config
 from bench.costs import Costs, CpuMeter
 from bench.databases import Databases
@@ -126,6 +127,13 @@ async def the_platform(cfg: Config, dbs: Databases, report: Report, loader: Load
             await the_creates(cfg, platform, report, loader)
         if cfg.runs("registry"):
             await the_writes(cfg, platform, report, loader)
+    if cfg.runs("platform"):
+        seconds = max(3 * cfg.idle_seconds, 15)
+        idle = await make_run.idle_cpu(seconds=seconds, settle=10)
+        report.add("make_run_idle_cpu_pct", "idle `make run` CPU % of a core (broker + 4 services + pages)",
+                   sum(idle.values()), "%", target=Goal("value", "<=", 2),
+                   note=", ".join(f"{k} {v:.2f}" for k, v in idle.items())
+                   + f"; SQLite, as make run starts it; measured 10s after start, for {seconds:g}s")
     refeeds = (logs / "registry.log").read_text(errors="replace").count("re-feeding the outbox")
     if refeeds:
         print(f"  WARNING: the registry's relay re-fed its whole outbox {refeeds} time(s) during the run "

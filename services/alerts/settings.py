@@ -17,7 +17,8 @@ class AlertsSettings(ServiceSettings):
     scan_at: time = time(0, 30)
     scan_batch_size: int = Field(default=2000, ge=1, le=20000)
     # Outbound webhooks: how often the deliverer looks for work, the request timeout, the retry backoff.
-    webhook_poll_seconds: float = Field(default=0.5, gt=0)
+    # A fallback: a commit that owes deliveries wakes the deliverer, and a failed one is retried when its backoff ends.
+    webhook_poll_seconds: float = Field(default=5.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_backoff_seconds: float = Field(default=1.0, gt=0)
     webhook_backoff_max_seconds: float = Field(default=300.0, gt=0)

@@ -63,7 +63,7 @@ class ReportsSettings(ServiceSettings):
     rollup_districts: list[District] = []
     deployment_name: str = Field(default="市本级", min_length=1, max_length=50)
     # How often the Prometheus gauges (projects by stage and colour, completion ratios, ranking) are recomputed.
-    metrics_refresh_seconds: float = Field(default=15.0, gt=0)
+    metrics_refresh_seconds: float = Field(default=60.0, gt=0)
 
     @model_validator(mode="after")
     def _districts_apart(self):

@@ -2,11 +2,11 @@
 import asyncio
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event, exists, insert, or_, select, text, update
+from sqlalchemy import event, exists, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -29,6 +29,7 @@ class Deliverer:
         self.sessionmaker = sessionmaker
         self._allowed = destinations.networks(settings.webhook_allowed_networks)
         self._wake = asyncio.Event()
+        self._next_retry: datetime | None = None  # the earliest a subscription waiting out a failure is due again
         event.listen(sessionmaker.kw["sync_session_class"], "after_commit", self._after_commit)
 
     def _after_commit(self, session) -> None:
@@ -54,8 +55,11 @@ class Deliverer:
                         log.warning("webhooks: database unavailable (%s)", exc)
                         lock = None
                     if not sent:
+                        wait = self.settings.webhook_poll_seconds
+                        if self._next_retry is not None:
+                            wait = min(wait, max((self._next_retry - utcnow()).total_seconds(), 0.0))
                         try:
-                            await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_seconds)
+                            await asyncio.wait_for(self._wake.wait(), wait)
                         except asyncio.TimeoutError:
                             pass
                         self._wake.clear()
@@ -64,15 +68,18 @@ class Deliverer:
                     await lock.close()
 
     async def deliver_due(self, http: httpx.AsyncClient) -> int:
-        """One round: every subscription that has deliveries owed and is not waiting out a failure."""
+        """One round: every subscription that has deliveries owed and is not waiting out a failure (the earliest of
+        those waiting is remembered: the next round comes then at the latest)."""
         now = utcnow()
         async with self.sessionmaker() as session:
             owed = exists().where(WebhookDelivery.subscription_id == WebhookSubscription.id,
                                   WebhookDelivery.delivered_at.is_(None))
             subscriptions = list((await session.scalars(select(WebhookSubscription).where(
-                WebhookSubscription.active.is_(True), owed,
-                or_(WebhookSubscription.retry_at.is_(None), WebhookSubscription.retry_at <= now)))).all())
+                WebhookSubscription.active.is_(True), owed))).all())
             await session.commit()
+        self._next_retry = min((s.retry_at for s in subscriptions if s.retry_at is not None and s.retry_at > now),
+                               default=None)
+        subscriptions = [s for s in subscriptions if s.retry_at is None or s.retry_at <= now]
         sent = 0
         for start in range(0, len(subscriptions), PARALLEL):
             results = await asyncio.gather(*(self._deliver(http, s) for s in subscriptions[start:start + PARALLEL]))
