@@ -51,4 +51,5 @@ def next_due(facts: ProjectFacts, findings: dict, checks: list, as_of: date, *, 
 
 async def mark_due(session: AsyncSession, *where) -> None:
     """Projects (all, or those `where` selects) the next scan evaluates whatever their day."""
-    await session.execute(update(ProjectFact).where(ProjectFact.due_on.is_not(None), *where).values(due_on=None))
+    await session.execute(update(ProjectFact).where(ProjectFact.due_on.is_not(None), *where).values(due_on=None),
+                          execution_options={"synchronize_session": False})  # read by statements only

@@ -34,6 +34,11 @@ ROUND_NOT_REPORTED = "round_not_reported"
 IDLE_PARCEL = "idle_parcel"
 
 
+# The day evaluated is read by statements, never from loaded rows (the consumer's handlers expire it after an
+# evaluation): matching the loaded rows against an UPDATE's criteria in Python is not needed.
+_UNSYNCHRONIZED = {"synchronize_session": False}
+
+
 def _columns(model) -> list:
     return list(model.__table__.columns)
 
@@ -160,7 +165,7 @@ class Evaluation:
         if len(due) < len(keys):
             await self.session.execute(update(ProjectFact).where(
                 ProjectFact.id.in_({k.id for k in keys}.difference(due)), ProjectFact.evaluated_on < self.as_of,
-                ProjectFact.due_on > self.as_of).values(evaluated_on=self.as_of))
+                ProjectFact.due_on > self.as_of).values(evaluated_on=self.as_of), execution_options=_UNSYNCHRONIZED)
             self.counts["projects_not_due"] += len(keys) - len(due)
         return keys[-1].id
 
@@ -231,7 +236,7 @@ class Evaluation:
                     facts, findings, checks, as_of, faster_ratio=self._faster_ratio, also=self._next_round)
         self.counts["projects"] += len(rows)
         if self.opens_tasks:
-            await _update_by_id(session, ProjectFact, [
+            await update_by_id(session, ProjectFact, [
                 {"id": row.id, "evaluated_on": as_of, "due_on": due[row.id]} for row in rows
                 if row.id in due and (row.evaluated_on, row.due_on) != (as_of, due[row.id])])
             return
@@ -239,7 +244,7 @@ class Evaluation:
         await session.execute(update(ProjectFact).where(
             of(ProjectFact.id), or_(ProjectFact.evaluated_on.is_(None), ProjectFact.evaluated_on != as_of,
                                     ProjectFact.due_on.is_(None), ProjectFact.due_on != as_of))
-            .values(evaluated_on=as_of, due_on=as_of))
+            .values(evaluated_on=as_of, due_on=as_of), execution_options=_UNSYNCHRONIZED)
 
     async def _unreported(self, rows: list[Any], of) -> dict[str, tuple[tuple[str, date], ...]]:
         """Per project, the reporting rounds past their deadline it was due in (on the list of the round's year by
@@ -324,7 +329,8 @@ class Evaluation:
             if len(self._events) != before and row.project_id:
                 touched.add(row.project_id)
         self.counts["parcels"] += len(rows)
-        await session.execute(update(ParcelFact).where(ParcelFact.id.in_(ids)).values(evaluated_on=self.as_of))
+        await session.execute(update(ParcelFact).where(ParcelFact.id.in_(ids)).values(evaluated_on=self.as_of),
+                              execution_options=_UNSYNCHRONIZED)
         return touched
 
     # ---- alerts -----------------------------------------------------------------------------------------------
@@ -504,7 +510,7 @@ class Evaluation:
             await self._mark_resolvable()
         # Updates first: a downgraded alert gives up its active key before its yellow successor takes it.
         if self._alert_updates:
-            await _update_by_id(session, Alert, list(self._alert_updates.values()))
+            await update_by_id(session, Alert, list(self._alert_updates.values()))
         if self._new_alerts:
             await session.execute(insert(Alert), self._new_alerts)
         if self._alert_changes:
@@ -512,13 +518,13 @@ class Evaluation:
         if self._new_tasks:
             await session.execute(insert(Task), self._new_tasks)
         if self._task_updates:
-            await _update_by_id(session, Task, list(self._task_updates.values()))
+            await update_by_id(session, Task, list(self._task_updates.values()))
         if self._task_changes:
             await session.execute(insert(TaskChange), self._task_changes)
         if self._new_statuses:
             await session.execute(insert(ProjectStatus), self._new_statuses)
         if self._status_updates:
-            await _update_by_id(session, ProjectStatus, self._status_updates, key="project_id")
+            await update_by_id(session, ProjectStatus, self._status_updates, key="project_id")
         await events.publish(session, self._events)
         self.counts["events"] += len(self._events)
         self.__post_init__()
@@ -539,7 +545,7 @@ class Evaluation:
             self.counts["tasks_resolvable"] += 1
 
 
-async def _update_by_id(session: AsyncSession, model, rows: list[dict], key: str = "id") -> None:
+async def update_by_id(session: AsyncSession, model, rows: list[dict], key: str = "id") -> None:
     """Bulk UPDATE by primary key, per distinct set of columns; on PostgreSQL a large group is one statement over
     unnest()ed arrays (a daily scan refreshes tens of thousands of alert messages), elsewhere executemany."""
     table = model.__table__
