@@ -1,7 +1,7 @@
 """The milestones' and alerts' events, as those services would publish them, produced by the tests themselves; and
 the registry's events of projects registered in the past (the registry publishes at the time of the request)."""
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,12 @@ ZONE = ZoneInfo("Asia/Shanghai")
 def dated(event: CloudEvent, on: date | None) -> CloudEvent:
     """The event as published on `on` (at noon in the deployment's time zone); as published now when None."""
     return event if on is None else event.model_copy(update={"time": datetime.combine(on, time(12), ZONE)})
+
+
+def refed(event: CloudEvent) -> CloudEvent:
+    """An earlier event of the same state, staged an hour before `event` and delivered after it (as a producer
+    re-feeding a broker that lost its log may deliver it)."""
+    return event.model_copy(update={"id": str(uuid.uuid4()), "time": event.time - timedelta(hours=1)})
 
 
 def _id(*parts: str) -> str:

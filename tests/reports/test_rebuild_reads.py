@@ -2,37 +2,26 @@
 upsert of a table written together): replayed in reads of any size into empty read models, in one transaction, the
 events leave what they leave applied one by one, each in its own transaction (an event repeated once)."""
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import or_, select
 
 from contracts import alerts, milestones, registry
 from contracts.catalog import CATALOG
 from contracts.envelope import CloudEvent, decode, encode, new_event
 from kit.db import make_engine, make_sessionmaker
 from kit.migrations import upgrade
-from services.reports.cells import METRICS
 from services.reports.handlers import HANDLERS
 from services.reports.main import SPEC
-from services.reports.models import (READ_MODELS, ProjectMove, StatisticsHistory, StatusHistory, TaskHistory,
-                                     UnitYearCell)
 from services.reports.rebuild.service import apply_read_batch, replaying
-from tests.reports.produced import (ALERTS_SOURCE, MILESTONES_SOURCE, REGISTRY_SOURCE, Published, alert, node, status,
-                                    task)
-
-HISTORIES = (StatusHistory, TaskHistory, StatisticsHistory, ProjectMove)  # in the order they were appended
+from tests.reports.produced import (ALERTS_SOURCE, MILESTONES_SOURCE, REGISTRY_SOURCE, Published, alert, node, refed,
+                                    status, task)
+from tests.reports.stored import read_models as stored
 
 
 def _unit(model: type[registry.UnitState], unit_id: str, code: str, name: str) -> CloudEvent:
     return new_event(model(id=unit_id, code=code, name=name, kind="town"), subject=unit_id, source=REGISTRY_SOURCE)
-
-
-def _refed(event: CloudEvent) -> CloudEvent:
-    """An earlier event of the same state, staged an hour before `event` and delivered after it (as a producer
-    re-feeding a broker that lost its log may deliver it)."""
-    return event.model_copy(update={"id": str(uuid.uuid4()), "time": event.time - timedelta(hours=1)})
 
 
 def _project(unit: str, index: int) -> Published:
@@ -76,19 +65,19 @@ def replayed() -> list[CloudEvent]:
         _unit(registry.UnitCreated, town, "T1", "城关镇"), _unit(registry.UnitCreated, other, "T2", "开发区"),
         status(a.id, town, "yellow", "warning", date(2026, 4, 1)),
         node(milestones.MilestonePlanned, **k1, status_="pending", version=1), march[0], opened,
-        a.registered(None), march[1], march[2], _refed(march[1]),
+        a.registered(None), march[1], march[2], refed(march[1]),
         rescheduled, completed,
         node(milestones.MilestonePlanned, a.id, "k2", status_="pending", planned=date(2026, 5, 1), version=1),
         new_event(milestones.ScheduleGenerated(
             project_id=a.id, template="industrial", mode="backward", anchor_date=date(2026, 12, 31),
             milestones=[milestones.MilestoneState.model_validate(e.data) for e in (completed, k3)]),
             subject=a.id, source=MILESTONES_SOURCE),
-        _refed(rescheduled), a.moved("started", date(2026, 4, 1)), red, red, march[2],
+        refed(rescheduled), a.moved("started", date(2026, 4, 1)), red, red, march[2],
         raised, alert(alerts.AlertResolved, a.id, town, rule="overdue", colour="red", message="节点逾期",
-                      raised_on=date(2026, 4, 6), status_="resolved", as_of=date(2026, 4, 20)), _refed(raised),
+                      raised_on=date(2026, 4, 6), status_="resolved", as_of=date(2026, 4, 20)), refed(raised),
         task(alerts.TaskEscalated, "replayed", town, project_id=a.id, deadline=date(2026, 5, 1), status_="open",
              opened_on=date(2026, 4, 2), escalation_level="unit_head", as_of=date(2026, 5, 2), days_late=1),
-        _refed(opened),
+        refed(opened),
         new_event(registry.StatisticsStatusChanged(project_id=a.id, responsible_unit_id=town, status="submitted",
                                                    date=date(2026, 4, 10)), subject=a.id, source=REGISTRY_SOURCE),
         new_event(registry.ProjectStartConfirmed(project_id=a.id, responsible_unit_id=town, kind="piling",
@@ -114,15 +103,13 @@ def replayed() -> list[CloudEvent]:
         new_event(alerts.ProjectStatusChanged(project_id=c.id, unit_id=other, from_colour="blue", to_colour="yellow",
                                               from_grade="normal", to_grade="warning", as_of=date(2026, 5, 2)),
                   subject=c.id, source=ALERTS_SOURCE),
-        k4, _refed(k4_planned),
+        k4, refed(k4_planned),
     ]
 
 
 async def read_models(url: str, events: list[CloudEvent], *, read: int | None) -> dict[str, list[dict]]:
-    """Every read model after the events: replayed in reads of `read` events in one transaction, or (None) each
-    applied in its own, an event repeated skipped (the consumer's inbox). Rows as they compare: project rows but when
-    they were applied, cells that hold something (a read does not write one a project only passed through), histories
-    in their order without their ids."""
+    """Every read model after the events (as `stored.read_models` compares them): replayed in reads of `read` events
+    in one transaction, or (None) each applied in its own, an event repeated skipped (the consumer's inbox)."""
     engine = make_engine(url)
     try:
         await upgrade(engine, SPEC.migrations)
@@ -140,18 +127,7 @@ async def read_models(url: str, events: list[CloudEvent], *, read: int | None) -
             async with sessionmaker() as session, session.begin(), replaying(session):
                 for at in range(0, len(decoded), read):
                     await apply_read_batch(session, decoded[at:at + read], by_type)
-        found = {}
-        async with sessionmaker() as session:
-            for model in READ_MODELS:
-                table = model.__table__
-                history = model in HISTORIES
-                query = select(*(c for c in table.columns
-                                 if c.name != "applied_at" and not (history and c.name == "id")))
-                query = query.order_by(*((table.c.id,) if history else table.primary_key))
-                if model is UnitYearCell:
-                    query = query.where(or_(*(table.c[m] != 0 for m in METRICS)))
-                found[table.name] = [dict(row._mapping) for row in await session.execute(query)]
-        return found
+        return await stored(sessionmaker)
     finally:
         await engine.dispose()
 
