@@ -22,7 +22,7 @@ from services.reports.cells import STAGE_DATE_COLUMNS
 from services.reports.models import (AlertView, InvestmentMonth, MilestoneView, ParcelView, ProjectMove,
                                      RoundReportView, RoundView, StatisticsHistory, StatusHistory, SuspensionView,
                                      TaskHistory, TaskView, UnitView)
-from services.reports.projection import (append, changing, counted_year, derive_later, held_time, keep_later,
+from services.reports.projection import (append, batch_writes, changing, counted_year, derive_later, held_time,
                                          node_counts, upsert, write_kept, ytd_of)
 from services.reports.settings import ReportsSettings
 
@@ -109,7 +109,7 @@ async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, start: r
         row.real_start_date = start.date
 
 
-def timed_row(data: EventData) -> tuple[type, dict] | None:
+def _timed_row(data: EventData) -> tuple[type, dict] | None:
     """The row an event sets only when it was staged no earlier than the event that last set it, with its key (a
     producer re-feeding a broker may deliver an event after a newer one); None for other events."""
     if isinstance(data, registry.InvestmentReported):
@@ -123,7 +123,7 @@ def timed_row(data: EventData) -> tuple[type, dict] | None:
 
 async def _older(session: AsyncSession, event: CloudEvent, data: EventData) -> bool:
     """Whether its row was set from an event staged after this one (re-fed by a producer after the newer one)."""
-    held = await held_time(session, *timed_row(data))
+    held = await held_time(session, *_timed_row(data))
     if held is None:
         return False
     time = event.time.astimezone(timezone.utc)
@@ -162,8 +162,7 @@ async def _keep_node(session: AsyncSession, node: milestones.MilestoneState) -> 
     values = {"id": node.id, "project_id": node.project_id, "key": node.key, "name": node.name,
               "status": node.status.value, "planned_date": node.planned_date, "actual_date": node.actual_date,
               "days_late": node.days_late, "critical": node.critical, "version": node.version}
-    if not keep_later(session, MilestoneView, values, keys=("id",), newer="version"):
-        await upsert(session, MilestoneView, values, keys=("id",), newer="version")
+    await upsert(session, MilestoneView, values, keys=("id",), newer="version")
 
 
 async def _recount_nodes(session: AsyncSession, project_id: str) -> None:
@@ -284,6 +283,12 @@ HANDLERS: Handlers = {
     **{model: on_alert for model in _subclasses(alerts.AlertState, alerts)},
     **{model: on_task for model in _subclasses(alerts.TaskState, alerts)},
 }
+
+
+def batch_scope(session: AsyncSession, events: list[tuple[CloudEvent, EventData]]):
+    """A fetch's (or a rebuild read's) transaction folded in memory: `batch_writes`, given the rows its events set
+    only when newer."""
+    return batch_writes(session, events, timed=[row for _, data in events if (row := _timed_row(data))])
 
 
 _FENCED = "reports.fenced"

@@ -7,10 +7,9 @@ from services.reports.board.router import router as board
 from services.reports.bulletin.router import router as bulletin
 from services.reports.dependencies import open_reader
 from services.reports.exports.router import router as exports
-from services.reports.handlers import CONSUMED_TOPICS, LIVE_HANDLERS
+from services.reports.handlers import CONSUMED_TOPICS, LIVE_HANDLERS, batch_scope
 from services.reports.metrics import gauges_refresher
 from services.reports.overview.router import router as overview
-from services.reports.projection import batch_writes
 from services.reports.projects.router import router as projects
 from services.reports.rankings.router import router as rankings
 from services.reports.rebuild.router import router as rebuild
@@ -37,7 +36,7 @@ SPEC = ServiceSpec(
     consumes=CONSUMED_TOPICS,
     remote_topics=ReportsSettings.district_topics,  # a city's: its districts' topics
     handlers=LIVE_HANDLERS,
-    batch_scope=batch_writes,  # a fetch applied in one transaction writes each row and aggregate cell once
+    batch_scope=batch_scope,  # a fetch applied in one transaction writes each row and aggregate cell once
     background=[freeze_startup_objects, open_reader, snapshot_scheduler, gauges_refresher],
 )
 

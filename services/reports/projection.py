@@ -19,14 +19,14 @@ from services.reports.cells import METRICS, CellKey, Metrics, add, difference, f
 from services.reports.models import InvestmentMonth, MilestoneView, ProjectView, TaskView, UnitYearCell
 
 DONE = (MilestoneStatus.done_on_time.value, MilestoneStatus.done_late.value)
-_PENDING = "reports.pending_cells"
 _ROWS = "reports.pending_rows"
 _AHEAD = "reports.rows_to_read_ahead"
 _ABSENT = "reports.absent_rows"
 _DERIVED = "reports.derived_later"
 _APPENDED = "reports.appended_rows"
 _KEPT = "reports.kept_rows"
-_TIMES = "reports.held_times"  # a rebuild's read: when the rows its events set only if newer were last set
+_TIMED = "reports.timed_rows"  # the rows a fetch's events set only when newer, until when they were last set is read
+_TIMES = "reports.held_times"
 
 
 def insert_for(session: AsyncSession):
@@ -47,10 +47,9 @@ def _or_overwrite(stmt, columns, *, keys: tuple[str, ...], newer: str | None):
 
 async def upsert(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...], newer: str | None = None
                  ) -> None:
-    """Insert a row or overwrite the existing one with the same key (see `_or_overwrite`); within a rebuild's read,
-    written with the read's others of its table at its end (`keep_later`)."""
-    if _TIMES in session.info:
-        keep_later(session, model, values, keys=keys, newer=newer)
+    """Insert a row or overwrite the existing one with the same key (see `_or_overwrite`); within a fetch, written
+    with the fetch's others of its table at its end (`_keep_later`)."""
+    if _keep_later(session, model, values, keys=keys, newer=newer):
         return
     await session.execute(_or_overwrite(insert_for(session)(model).values(**values), values, keys=keys, newer=newer))
 
@@ -65,36 +64,10 @@ def _add_to_cell(dialect: str):
 
 
 async def add_to_cells(session: AsyncSession, deltas: list[tuple[CellKey, Metrics]]) -> None:
-    """Add each delta to its cell atomically (x = x + d), creating missing cells; cells are locked in key order.
-
-    In a session that sums cells in memory (a fetch or a replay's read, see `summing_cells`) the deltas wait there
-    instead."""
-    if not deltas:
-        return
-    pending = session.info.get(_PENDING)
-    if pending is not None:
-        for key, metrics in deltas:
-            if key in pending:
-                add(pending[key], metrics)
-            else:
-                pending[key] = dict(metrics)
-        return
+    """Add each delta to its cell atomically (x = x + d), creating missing cells; cells are locked in the deltas'
+    order (key order: see `difference`)."""
     rows = [{"year": year, "unit_id": unit, "dimension": dimension, "value": value, **metrics}
             for (year, unit, dimension, value), metrics in deltas]
-    await session.execute(_add_to_cell(session.bind.dialect.name), rows)
-
-
-@contextlib.asynccontextmanager
-async def summing_cells(session: AsyncSession):
-    """Within the block the cells' deltas are summed in memory and written once at its end: a fetch would otherwise
-    update the same few hot cells ('*') once per event."""
-    session.info[_PENDING] = pending = {}
-    try:
-        yield
-    finally:
-        session.info.pop(_PENDING, None)
-    rows = [{"year": year, "unit_id": unit, "dimension": dimension, "value": value, **metrics}
-            for (year, unit, dimension, value), metrics in sorted(pending.items())]
     statement = _add_to_cell(session.bind.dialect.name)
     for start in range(0, len(rows), 2000):
         await session.execute(statement, rows[start:start + 2000])
@@ -170,18 +143,17 @@ async def _held(session: AsyncSession, project_id: str) -> _Held:
 async def changing(session: AsyncSession, project_id: str) -> AsyncIterator[ProjectRow]:
     """The project's row, locked for this transaction (an unregistered stub when the project is not known yet);
     once the caller has changed it, the row is written and the difference in what it contributes goes to the
-    aggregates. Within `batch_writes` the row is written with the batch's others at its end (and within a rebuild's
-    read, its difference is taken once, there)."""
+    aggregates. Within `batch_writes` the row is written with the batch's others at its end, and its difference
+    taken once, there."""
     held = await _held(session, project_id)
     held.used = True
-    if _TIMES in session.info:
+    if _ROWS in session.info:
         yield held.row
         return
     before = facts_of(held.row)
     yield held.row
     await add_to_cells(session, difference(before, facts_of(held.row)))
-    if _ROWS not in session.info:
-        await _write_rows(session, [held])
+    await _write_rows(session, [held])
 
 
 async def _write_rows(session: AsyncSession, held: Iterable[_Held]) -> None:
@@ -213,9 +185,9 @@ def _counted_year(row: dict) -> int | None:
 
 async def counted_year(session: AsyncSession, project_id: str | None):
     """The counted year of a project as its row holds it now, for a task's row (None for no project): SQL, or within
-    a rebuild's read the year of the row the read found (it writes the rows it changes at its end, and recounts
-    their tasks then)."""
-    if _TIMES in session.info:
+    a fetch the year of the row the fetch found (it writes the rows it changes at its end, and recounts their tasks
+    then)."""
+    if _ROWS in session.info:
         held = None if project_id is None else await _held(session, project_id)
         return None if held is None or held.new else _counted_year(held.original)
     p = _PROJECTS.c
@@ -256,8 +228,7 @@ async def _derive(session: AsyncSession, derived: _Derived) -> None:
                 row.ytd_investment = sums.get((project_id, row.year), Decimal(0))
 
 
-def keep_later(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...], newer: str | None = None
-               ) -> bool:
+def _keep_later(session: AsyncSession, model, values: dict, *, keys: tuple[str, ...], newer: str | None) -> bool:
     """Within a fetch, put off an `upsert` (see `_or_overwrite`): written with the fetch's others of its table by
     `write_kept` (True); else False, and the caller writes it now. One row a key, as applying them one by one in
     order would leave: the newest version in `newer` (the later of equal ones, or when either is unknown), else the
@@ -274,7 +245,7 @@ def keep_later(session: AsyncSession, model, values: dict, *, keys: tuple[str, .
 
 
 async def write_kept(session: AsyncSession, model=None) -> None:
-    """Write the rows put off by `keep_later` (of `model`, or all): before a statement that reads or deletes them,
+    """Write the rows put off by `_keep_later` (of `model`, or all): before a statement that reads or deletes them,
     and at the fetch's end; one statement a table."""
     kept: dict | None = session.info.get(_KEPT)
     for (kept_model, keys, newer) in [k for k in (kept or {}) if model is None or k[0] is model]:
@@ -284,13 +255,16 @@ async def write_kept(session: AsyncSession, model=None) -> None:
 
 
 async def held_time(session: AsyncSession, model, key: dict) -> datetime | None:
-    """When the event that last set `model`'s row with `key` was staged (None: no row)."""
-    times: dict | None = session.info.get(_TIMES)
-    if times is None:
+    """When the event that last set `model`'s row with `key` was staged (None: no row): within a fetch, as the fetch
+    keeps it, or as the fetch found it."""
+    kept: dict | None = session.info.get(_KEPT)
+    if kept is None:
         return await session.scalar(select(model.event_time).where(*(model.__table__.c[k] == v
                                                                      for k, v in key.items())))
-    kept = session.info[_KEPT].get((model, tuple(key), None), {}).get(tuple(key.values()))
-    return kept["event_time"] if kept is not None else times.get((model, tuple(key.values())))
+    if _TIMED in session.info:  # read at the fetch's first, after what its handler locks first (the rebuild fence)
+        session.info[_TIMES] = await _held_times(session, session.info.pop(_TIMED))
+    row = kept.get((model, tuple(key), None), {}).get(tuple(key.values()))
+    return row["event_time"] if row is not None else session.info[_TIMES].get((model, tuple(key.values())))
 
 
 async def _held_times(session: AsyncSession, timed: list[tuple[type, dict]]) -> dict:
@@ -318,37 +292,38 @@ async def append(session: AsyncSession, model, values: dict) -> None:
 
 @contextlib.asynccontextmanager
 async def batch_writes(session: AsyncSession, events: list[tuple[CloudEvent, EventData]], *,
-                       timed: list[tuple[type, dict]] | None = None):
-    """A live fetch (or a rebuild's read) applied in one transaction: the rows of the projects its events are about
-    are read at once, their node counts and year-to-date sums recounted once, and each project row and aggregate cell
-    it touches is written once, at the end, as are the history rows it appends.
-
-    A rebuild's read, given the rows its events set only when newer (`timed`: model and key), folds more in memory:
-    when those rows were last set is read at once, every upsert is kept until its end (one statement a table), and
-    each project's cells get its whole change once instead of one difference an event (a cell it only passed
-    through is not written, which no figure sees)."""
+                       timed: list[tuple[type, dict]]):
+    """A live fetch (or a rebuild's read) applied in one transaction, folded in memory: the rows of the projects its
+    events are about are read at once, as is when the rows its events set only when newer (`timed`: model and key)
+    were last set; every upsert is kept until its end, one row a key (one statement a table); node counts and
+    year-to-date sums are recounted once; each project row it touches is written once, and its cells get its whole
+    change once (a cell it only passed through is not written, which no figure sees); the history rows it appends
+    are inserted together."""
     session.info[_ROWS] = rows = {}
     session.info[_AHEAD] = sorted({event.subject for event, _ in events})
     session.info[_DERIVED] = derived = _Derived(set(), set())
     session.info[_APPENDED] = appended = {}
     session.info[_KEPT] = {}
-    if timed is not None:
-        session.info[_TIMES] = await _held_times(session, timed)
+    session.info[_TIMED] = timed
     try:
-        async with summing_cells(session):
-            yield
-            await write_kept(session)  # the node counts below read them
-            session.info.pop(_DERIVED)
-            await _derive(session, derived)
-            if timed is not None:
-                for held in rows.values():
-                    if held.used:
-                        before = None if held.new else facts_of(ProjectRow(held.original))
-                        await add_to_cells(session, difference(before, facts_of(held.row)))
+        yield
+        await write_kept(session)  # the node counts below read them
+        session.info.pop(_DERIVED)
+        await _derive(session, derived)
     finally:
-        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED, _APPENDED, _KEPT, _TIMES):
+        for key in (_ROWS, _AHEAD, _ABSENT, _DERIVED, _APPENDED, _KEPT, _TIMED, _TIMES):
             session.info.pop(key, None)
-    await _write_rows(session, [held for held in rows.values() if held.used])
+    used = [held for held in rows.values() if held.used]
+    cells: dict[CellKey, Metrics] = {}
+    for held in used:
+        before = None if held.new else facts_of(ProjectRow(held.original))
+        for key, metrics in difference(before, facts_of(held.row)):
+            if key in cells:
+                add(cells[key], metrics)
+            else:
+                cells[key] = metrics
+    await add_to_cells(session, sorted(cells.items()))
+    await _write_rows(session, used)
     for model, values in appended.items():
         await session.execute(insert(model), values)
 

@@ -34,10 +34,10 @@ from kit.clock import utcnow
 from kit.consumer import Handler, Handlers, decode_record
 from kit.errors import Conflict, NotFound
 from kit.tables import inbox
-from services.reports.handlers import HANDLERS, REBUILD_LOCK, timed_row
+from services.reports.handlers import HANDLERS, REBUILD_LOCK, batch_scope
 from services.reports.models import READ_MODELS, RebuildRun
 from services.reports.offsets import exact_ends, partitions_of
-from services.reports.projection import batch_writes, insert_for
+from services.reports.projection import insert_for
 from services.reports.settings import ReportsSettings
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ async def apply_read_batch(session: AsyncSession, decoded: list[tuple[CloudEvent
     unique = list({event.id: (event, data) for event, data in decoded if event.id in first}.values())
     if not unique:
         return 0
-    async with batch_writes(session, unique, timed=[row for _, data in unique if (row := timed_row(data))]):
+    async with batch_scope(session, unique):
         for event, data in unique:
             await by_type[event.type](session, event, data)
     now = utcnow()
