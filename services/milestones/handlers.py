@@ -3,7 +3,8 @@ real start and the statistics inclusion, pause a suspended project's nodes and m
 resumes, close archived schedules, and generate schedules for projects announced with planned dates.
 
 A fetch applied in one transaction (`per_fetch`) first looks up which of its projects are known here at all: an
-import's burst of registrations then creates each project's facts without looking each up again."""
+import's burst of registrations then creates each project's facts without looking each up again, and writes the
+facts, schedules and nodes of all its new projects at its end, one statement a table."""
 import contextlib
 
 from sqlalchemy import select
@@ -19,29 +20,47 @@ from services.milestones.models import ProjectFact, UnitFact
 from services.milestones.nodes import service as nodes
 from services.milestones.schedules import service as schedules
 from services.milestones.settings import MilestonesSettings
+from services.milestones.writes import Writes
 
-_ABSENT = "milestones.absent_facts"
+_FETCH = "milestones.fetch"
+
+
+class _Fetch:
+    """What a fetch applied in one transaction keeps between its events."""
+
+    def __init__(self, absent: set[str]):
+        self.absent = absent  # projects with no facts here, and none created by the fetch so far
+        self.new: set[str] = set()  # projects whose rows wait in `writes`
+        self.writes = Writes()
+
+    async def write(self, session: AsyncSession) -> None:
+        await self.writes.write(session)
+        self.new.clear()
 
 
 @contextlib.asynccontextmanager
 async def per_fetch(session: AsyncSession, events):
-    """The fetch's subjects that have no project facts yet, read at once (kit.consumer's batch scope)."""
+    """The fetch's subjects that have no project facts yet, read at once; the rows of the projects it creates written
+    at its end (kit.consumer's batch scope)."""
     subjects = sorted({event.subject for event, _ in events if event.subject})
     known = set((await session.scalars(select(ProjectFact.id).where(ProjectFact.id.in_(subjects)))).all())
-    session.info[_ABSENT] = set(subjects) - known
+    fetch = session.info[_FETCH] = _Fetch(set(subjects) - known)
     try:
         yield
+        await fetch.write(session)
     finally:
-        session.info.pop(_ABSENT, None)
+        session.info.pop(_FETCH, None)
 
 
 async def _locked_fact(session: AsyncSession, project_id: str) -> ProjectFact | None:
-    """The project's facts, locked for the transaction; None (without a query) for a project the fetch found absent,
-    the first time it is asked for (the handler asked creates it, or leaves it absent for a later look)."""
-    absent = session.info.get(_ABSENT)
-    if absent is not None and project_id in absent:
-        absent.discard(project_id)
-        return None
+    """The project's facts, locked for the transaction; None (without a query) for a project the fetch found absent
+    and has not created yet. A project the fetch created has its rows written first: this event reads them."""
+    fetch: _Fetch | None = session.info.get(_FETCH)
+    if fetch is not None:
+        if project_id in fetch.absent:
+            return None
+        if project_id in fetch.new:
+            await fetch.write(session)
     return await session.get(ProjectFact, project_id, with_for_update=True)
 
 
@@ -55,9 +74,6 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         fact = await _locked_fact(session, project.id)
         if fact is not None and fact.version >= project.version:
             return
-        new = fact is None
-        previous_unit = fact.responsible_unit_id if fact is not None else None
-        was_suspended = fact.suspended_on if fact is not None else None
         values = dict(
             code=project.code, name=project.name, responsible_unit_id=project.responsible_unit_id,
             category=project.category, year=project.year, stage=project.stage.value,
@@ -67,11 +83,11 @@ def handlers(settings: MilestonesSettings) -> Handlers:
             suspended_on=project.suspended_on, updated_at=utcnow(),
         )
         if fact is None:
-            fact = ProjectFact(id=project.id, statistics_included_date=None, **values)
-            session.add(fact)
-        else:
-            for field, value in values.items():
-                setattr(fact, field, value)
+            await _create(session, ProjectFact(id=project.id, statistics_included_date=None, **values))
+            return
+        previous_unit, was_suspended = fact.responsible_unit_id, fact.suspended_on
+        for field, value in values.items():
+            setattr(fact, field, value)
         await session.flush()
         if project.archived:
             await nodes.close_schedule(session=session, project=fact)
@@ -84,7 +100,7 @@ def handlers(settings: MilestonesSettings) -> Handlers:
                                resumed_on=resumed.resumed_on if resumed else today(settings),
                                paused_days=resumed.paused_days if resumed else 0, settings=settings,
                                today=today(settings))
-        await _apply(session, fact, previous_unit=previous_unit, new=new)
+        await _apply(session, fact, previous_unit=previous_unit)
 
     async def on_start_confirmed(session: AsyncSession, _event: CloudEvent, started: ProjectStartConfirmed) -> None:
         fact = await _locked_fact(session, started.project_id)
@@ -101,13 +117,25 @@ def handlers(settings: MilestonesSettings) -> Handlers:
         fact.statistics_included_date = change.date if change.status == StatisticsStatus.accepted else None
         await _apply(session, fact)
 
-    async def _apply(session: AsyncSession, fact: ProjectFact, *, previous_unit: str | None = None,
-                     new: bool = False) -> None:
-        """`new`: the fact was created by this event, so the project has no nodes yet (nothing to look up)."""
-        members = [] if new else await nodes.project_nodes(session=session, project_id=fact.id)
+    async def _create(session: AsyncSession, fact: ProjectFact) -> None:
+        """A project first heard of: its facts and, announced with planned dates, its schedule (it has no nodes to
+        pause or close yet); within a fetch, written with the fetch's others at its end."""
+        fetch: _Fetch | None = session.info.get(_FETCH)
+        writes = fetch.writes if fetch is not None else Writes()
+        writes.facts.append(fact)
+        await schedules.generate_automatically(session=session, project=fact, settings=settings,
+                                               today=today(settings), writes=writes)
+        if fetch is None:
+            await writes.write(session)
+        else:
+            fetch.absent.discard(fact.id)
+            fetch.new.add(fact.id)
+
+    async def _apply(session: AsyncSession, fact: ProjectFact, *, previous_unit: str | None = None) -> None:
+        members = await nodes.project_nodes(session=session, project_id=fact.id)
         if not members:
             await schedules.generate_automatically(session=session, project=fact, settings=settings,
-                                                   today=today(settings), new=new)
+                                                   today=today(settings))
             return
         if previous_unit is not None and previous_unit != fact.responsible_unit_id:
             # Nodes the project's unit answered for follow the project to its new unit.

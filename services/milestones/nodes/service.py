@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventData
@@ -14,6 +14,7 @@ from kit.auth import Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, NotFound, field_error
 from kit.pagination import PageParams, keyset, page_of
+from services.milestones.bulk import insert_rows
 from services.milestones.critical_path import Activity, CriticalPath, analyse
 from services.milestones.events import node_state, publish
 from services.milestones.models import Milestone, MilestoneAlert, MilestoneChange, ProjectFact, Schedule
@@ -119,9 +120,13 @@ def public(node: Milestone, *, as_of: date, settings: MilestonesSettings) -> Mil
 
 async def record(session: AsyncSession, node: Milestone, *, action: str, actor: str, changes: dict | None = None,
                  reason: str | None = None) -> None:
-    """Appends one entry to the node's history."""
-    session.add(MilestoneChange(milestone_id=node.id, project_id=node.project_id, action=action,
-                                changes=changes or {}, reason=reason, actor=actor, at=utcnow()))
+    """Appends one entry to the node's history (a node being created keeps it until insert_drafts writes both)."""
+    entry = dict(milestone_id=node.id, project_id=node.project_id, action=action, changes=changes or {},
+                 reason=reason, actor=actor, at=utcnow())
+    if isinstance(node, DraftNode):
+        node.history.append(entry)
+    else:
+        session.add(MilestoneChange(**entry))
 
 
 async def announce(session: AsyncSession, model: type[EventData], node: Milestone, *, settings: MilestonesSettings,
@@ -146,7 +151,8 @@ def _complete(node: Milestone, *, actual: date, by: str, evidence: list[str], no
 
 
 class DraftNode(SimpleNamespace):
-    """A node being created: plain attributes (no ORM bookkeeping per attribute), written by insert_drafts."""
+    """A node being created: plain attributes (no ORM bookkeeping per attribute) and its history so far, written by
+    insert_drafts."""
 
 
 def draft_node(*, project: ProjectFact, key: str, name: str, planned: date, position: int, **values) -> DraftNode:
@@ -160,20 +166,26 @@ def draft_node(*, project: ProjectFact, key: str, name: str, planned: date, posi
                    updated_at=now)
     columns.update(values)
     columns["responsible_unit_id"] = columns["responsible_unit_id"] or project.responsible_unit_id
-    return DraftNode(**columns, alert=SimpleNamespace(alert_round=0, next_alert_date=None))
+    return DraftNode(**columns, alert=SimpleNamespace(alert_round=0, next_alert_date=None), history=[])
 
 
 _NODE_COLUMNS = [c.key for c in Milestone.__table__.columns]
+_ALERT_COLUMNS = ["milestone_id", "alert_round", "next_alert_date"]
+_CHANGE_COLUMNS = ["milestone_id", "project_id", "action", "changes", "reason", "actor", "at"]
 
 
 async def insert_drafts(session: AsyncSession, drafts: Sequence[DraftNode]) -> None:
-    """Write new nodes and their alert rows, one statement per table (schedules create a dozen nodes at once)."""
+    """Write new nodes, their alert rows and history, one statement per table (a schedule creates a dozen nodes at
+    once, a fetch's registrations thousands)."""
     if not drafts:
         return
-    await session.execute(insert(Milestone.__table__), [{c: getattr(d, c) for c in _NODE_COLUMNS} for d in drafts])
-    await session.execute(insert(MilestoneAlert.__table__), [
-        {"milestone_id": d.id, "alert_round": d.alert.alert_round, "next_alert_date": d.alert.next_alert_date}
-        for d in drafts])
+    conn = await session.connection()
+    await insert_rows(conn, Milestone.__table__, _NODE_COLUMNS,
+                      [tuple(getattr(d, c) for c in _NODE_COLUMNS) for d in drafts])
+    await insert_rows(conn, MilestoneAlert.__table__, _ALERT_COLUMNS,
+                      [(d.id, d.alert.alert_round, d.alert.next_alert_date) for d in drafts])
+    await insert_rows(conn, MilestoneChange.__table__, _CHANGE_COLUMNS,
+                      [tuple(entry[c] for c in _CHANGE_COLUMNS) for d in drafts for entry in d.history])
 
 
 # --- registry facts ---------------------------------------------------------------------------------------------
@@ -357,13 +369,13 @@ async def add(*, session: AsyncSession, project_id: str, node_in: MilestoneCreat
                     weight=node_in.weight)
     restart_alerts(node, settings)
     nodes.append(node)
+    await record(session, node, action="planned", actor=principal.subject,
+                 changes={"planned_date": {"before": None, "after": node.planned_date.isoformat()}})
     await apply_registry_facts(session=session, project=project, nodes=[node], settings=settings, today=today,
                                announce_changes=False)
     mark_critical(nodes, await calendar_of(session=session, project_id=project_id, settings=settings))
     await insert_drafts(session, [node])
     await session.flush()
-    await record(session, node, action="planned", actor=principal.subject,
-                 changes={"planned_date": {"before": None, "after": node.planned_date.isoformat()}})
     await announce(session, MilestonePlanned, node, settings=settings, today=today)
     if node.actual_date is not None:
         await announce(session, MilestoneCompleted, node, settings=settings, today=today, completed_by="registry",

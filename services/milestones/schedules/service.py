@@ -1,9 +1,11 @@
 """Schedule use-cases: generate (or regenerate) a project's nodes from a template, view them, their critical path.
 Never commit."""
+import functools
 import logging
 from datetime import date
 from types import EllipsisType
 
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.milestones import MilestoneRemoved, MilestoneState, ScheduleGenerated, ScheduleMode
@@ -11,7 +13,7 @@ from contracts.registry import Stage
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, NotFound, field_error
 from services.milestones.critical_path import analyse
-from services.milestones.events import node_state, publish
+from services.milestones.events import node_state
 from services.milestones.models import Milestone, ProjectFact, Schedule
 from services.milestones.network import without_implied
 from services.milestones.nodes import service as nodes
@@ -21,6 +23,7 @@ from services.milestones.settings import MilestonesSettings
 from services.milestones.templates import service as templates
 from services.milestones.templates.schemas import TemplateNode
 from services.milestones.validation import ensure_plausible, project_window
+from services.milestones.writes import Writes
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +31,26 @@ log = logging.getLogger(__name__)
 DEFAULT_ANCHOR_STAGE = {ScheduleMode.backward: Stage.completed, ScheduleMode.forward: Stage.started}
 
 
-def _omit(template_nodes: list[TemplateNode], omit: set[str]) -> list[TemplateNode]:
-    """The template without the omitted nodes; a node after an omitted one inherits its predecessors."""
-    by_key = {n.key: n for n in template_nodes}
+@functools.lru_cache(maxsize=256)
+def _kept(network: tuple[tuple[str, tuple[str, ...]], ...], omit: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Each kept node's predecessors: a node after an omitted one inherits its predecessors. By the dependencies alone,
+    so the projects of a template share one answer."""
+    by_key = dict(network)
 
     def through(key: str) -> list[str]:
-        return [k for p in by_key[key].predecessors for k in through(p)] if key in omit else [key]
+        return [k for p in by_key[key] for k in through(p)] if key in omit else [key]
 
-    bridged = {node.key: list(dict.fromkeys(k for p in node.predecessors for k in through(p)))
-               for node in template_nodes if node.key not in omit}
-    return [node.model_copy(update={"predecessors": without_implied(bridged, node.key)})
-            for node in template_nodes if node.key not in omit]
+    bridged = {key: list(dict.fromkeys(k for p in before for k in through(p)))
+               for key, before in network if key not in omit}
+    return {key: tuple(without_implied(bridged, key)) for key in bridged}
+
+
+def _omit(template_nodes: list[TemplateNode], omit: set[str]) -> list[TemplateNode]:
+    """The template without the omitted nodes; a node after an omitted one inherits its predecessors."""
+    kept = _kept(tuple((n.key, tuple(n.predecessors)) for n in template_nodes), frozenset(omit))
+    return [node if tuple(node.predecessors) == kept[node.key]
+            else node.model_copy(update={"predecessors": list(kept[node.key])})
+            for node in template_nodes if node.key in kept]
 
 
 async def _template_nodes(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest,
@@ -150,12 +162,14 @@ def notes(schedule: Schedule, members: list[Milestone], project: ProjectFact) ->
 async def generate(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest, actor: str,
                    settings: MilestonesSettings, today: date,
                    existing: list[Milestone] | None = None,
-                   schedule: Schedule | None | EllipsisType = ...) -> tuple[Schedule, list[Milestone]]:
+                   schedule: Schedule | None | EllipsisType = ...,
+                   writes: Writes | None = None) -> tuple[Schedule, list[Milestone]]:
     """Derives every node's planned date from the template and the anchor; regenerating (with a reason) keeps done
     nodes, custom nodes and baselines, moves open nodes and drops template nodes no longer wanted. Planned from the
     project's own dates, open nodes already past on `today` are planned from it (`replan_past`).
 
-    The schedule row is the record of a generation (a node's history starts with its later changes)."""
+    The schedule row is the record of a generation (a node's history starts with its later changes). What it creates
+    (new nodes, a first schedule, its event) joins `writes` when given, else is written before it returns."""
     if schedule is ...:
         schedule = await session.get(Schedule, project.id)
     if existing is None:
@@ -227,44 +241,45 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
     replanned = request.anchor_date is None and request.replan_past and await _plan_remaining_from(
         session, result, day=today, calendar=calendar, actor=actor, reason=request.reason, settings=settings)
     path = nodes.mark_critical(result, calendar)
-    await nodes.insert_drafts(session, drafts)
+    created = writes or Writes()
+    created.nodes.extend(drafts)
     if schedule is None:
         schedule = Schedule(project_id=project.id, revision=0)
-        session.add(schedule)
+        created.schedules.append(schedule)
     schedule.template, schedule.template_version = template.key, template.version
     schedule.mode, schedule.anchor_date, schedule.anchor_key = request.mode.value, anchor_date, anchor_key
     schedule.calendar = calendar.kind.value
     schedule.revision += 1
     schedule.generated_by, schedule.generated_at, schedule.closed = actor, now, False
     schedule.replanned_from = today if replanned else None
-    await session.flush()
-
     states = [MilestoneState.model_validate(node_state(n, as_of=today, due_soon_days=settings.due_soon_days))
               for n in result]
-    await publish(session, ScheduleGenerated(project_id=project.id, template=template.key, mode=request.mode,
-                                             anchor_date=anchor_date,
-                                             projected_completion_date=path.projected_completion_date,
-                                             milestones=states), subject=project.id)
+    created.publish(ScheduleGenerated(project_id=project.id, template=template.key, mode=request.mode,
+                                      anchor_date=anchor_date, projected_completion_date=path.projected_completion_date,
+                                      milestones=states), subject=project.id)
+    if writes is None:
+        await created.write(session)
     return schedule, result
 
 
 async def generate_automatically(*, session: AsyncSession, project: ProjectFact, settings: MilestonesSettings,
-                                 today: date, new: bool = False) -> bool:
+                                 today: date, writes: Writes | None = None) -> bool:
     """A project announced with planned dates and without a schedule gets its category's template: backward from the
-    planned completion, else forward from the planned start. Returns whether a schedule was generated. A `new`
-    project (first heard of in this transaction) has neither schedule nor nodes - both need a known project - and is
-    not looked up for them (an import's burst of registrations)."""
+    planned completion, else forward from the planned start. Returns whether a schedule was generated. A project
+    whose facts wait in `writes` (first heard of in this transaction) has neither schedule nor nodes - both need a
+    known project - and is not looked up for them; its schedule's rows join its facts (an import's burst of
+    registrations)."""
     if not settings.auto_schedule or project.archived:
         return False
     if project.planned_completion_date is None and project.planned_start_date is None:
         return False
-    if not new and (await session.get(Schedule, project.id) is not None
-                    or await nodes.project_nodes(session=session, project_id=project.id)):
+    if writes is None and await session.scalar(select(or_(exists().where(Schedule.project_id == project.id),
+                                                          exists().where(Milestone.project_id == project.id)))):
         return False
     mode = ScheduleMode.backward if project.planned_completion_date else ScheduleMode.forward
     try:
         await generate(session=session, project=project, request=ScheduleRequest(mode=mode), actor=nodes.SYSTEM,
-                       settings=settings, today=today, existing=[], schedule=None)
+                       settings=settings, today=today, existing=[], schedule=None, writes=writes)
     except Invalid as exc:  # e.g. planned dates too far out: the project is kept, its schedule left to a request
         log.warning("no schedule generated for project %s: %s", project.id, exc)
         return False
