@@ -1,10 +1,12 @@
 """Rows that are only created, written together: the facts of projects first heard of, new schedules, new nodes (with
-their alert rows and history) and the events announcing them, one multi-row Core INSERT a table (the ORM's unit of
-work has nothing to track in them). A use-case writes its own before it returns; a fetch applied in one transaction
+their alert rows and history) and the events announcing them, one statement a table (the ORM's unit of work has
+nothing to track in them). A use-case writes its own before it returns; a fetch applied in one transaction
 keeps one for all its registrations (handlers.per_fetch)."""
 import contextlib
-from collections.abc import Iterator
+import operator
+from collections.abc import Callable, Iterator
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventData
@@ -15,16 +17,23 @@ from services.milestones.events import SOURCE
 from services.milestones.models import ProjectFact, Schedule
 from services.milestones.nodes.service import DraftNode, insert_drafts
 
-_FACT_COLUMNS = [c.key for c in ProjectFact.__table__.columns]
-_SCHEDULE_COLUMNS = [c.key for c in Schedule.__table__.columns]
+
+def _table(model) -> tuple[Table, list[str], Callable]:
+    """The model's table, its columns, and what reads a row's values of them off an object."""
+    columns = [c.key for c in model.__table__.columns]
+    return model.__table__, columns, operator.attrgetter(*columns)
 
 
-def _each_in_its_trace(events: list[tuple[EventData, str, str | None]]) -> Iterator[tuple[EventData, str]]:
-    """(event, subject) pairs for stage_many, each handed over while the trace it was caused in is current again:
-    stage_many builds each outbox row as its pair comes, so each event carries its own cause's trace."""
-    for data, subject, traceparent in events:
+_FACTS, _SCHEDULES = _table(ProjectFact), _table(Schedule)
+
+
+def _each_in_its_trace(events: list[tuple[Callable[[], EventData], str, str | None]]
+                       ) -> Iterator[tuple[EventData, str]]:
+    """(event, subject) pairs for stage_many, each built and handed over while the trace it was caused in is current
+    again: stage_many builds each outbox row as its pair comes, so each event carries its own cause's trace."""
+    for build, subject, traceparent in events:
         with tracing.within(traceparent) if traceparent else contextlib.nullcontext():
-            yield data, subject
+            yield build(), subject
 
 
 class Writes:
@@ -32,18 +41,19 @@ class Writes:
         self.facts: list[ProjectFact] = []
         self.schedules: list[Schedule] = []
         self.nodes: list[DraftNode] = []
-        self.events: list[tuple[EventData, str, str | None]] = []
+        self.events: list[tuple[Callable[[], EventData], str, str | None]] = []
 
-    def publish(self, data: EventData, *, subject: str) -> None:
-        """An event staged with the rows, in the trace of what is being handled now."""
-        self.events.append((data, subject, tracing.current()))
+    def publish(self, build: Callable[[], EventData], *, subject: str) -> None:
+        """An event staged with the rows, in the trace of what is being handled now. Built only then, from the rows
+        as they are written (nothing changes them before: an event about their project writes them first), so that
+        a fetch holds no event objects until its end (fewer objects kept: fewer full garbage collections)."""
+        self.events.append((build, subject, tracing.current()))
 
     async def write(self, session: AsyncSession) -> None:
         """Insert what was gathered (the events in the order they were published) and start again empty."""
         conn = await session.connection()
-        for model, columns, rows in ((ProjectFact, _FACT_COLUMNS, self.facts),
-                                     (Schedule, _SCHEDULE_COLUMNS, self.schedules)):
-            await insert_rows(conn, model.__table__, columns, [tuple(getattr(row, c) for c in columns) for row in rows])
+        for (table, columns, values), rows in ((_FACTS, self.facts), (_SCHEDULES, self.schedules)):
+            await insert_rows(conn, table, columns, list(map(values, rows)))
         await insert_drafts(session, self.nodes)
         if self.events:
             await stage_many(session, _each_in_its_trace(self.events), source=SOURCE)

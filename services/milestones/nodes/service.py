@@ -1,8 +1,8 @@
 """Node use-cases: list, add, remove, reschedule, reassign, complete; completion by registry facts. Never commit."""
+import operator
 import uuid
 from collections.abc import Sequence
-from types import SimpleNamespace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -124,7 +124,7 @@ async def record(session: AsyncSession, node: Milestone, *, action: str, actor: 
     entry = dict(milestone_id=node.id, project_id=node.project_id, action=action, changes=changes or {},
                  reason=reason, actor=actor, at=utcnow())
     if isinstance(node, DraftNode):
-        node.history.append(entry)
+        node.history += (entry,)
     else:
         session.add(MilestoneChange(**entry))
 
@@ -150,28 +150,43 @@ def _complete(node: Milestone, *, actual: date, by: str, evidence: list[str], no
     _touch(node)
 
 
-class DraftNode(SimpleNamespace):
-    """A node being created: plain attributes (no ORM bookkeeping per attribute) and its history so far, written by
-    insert_drafts."""
+_NODE_COLUMNS = [c.key for c in Milestone.__table__.columns]
+_ALERT_COLUMNS = ["milestone_id", "alert_round", "next_alert_date"]
+_CHANGE_COLUMNS = ["milestone_id", "project_id", "action", "changes", "reason", "actor", "at"]
+_node_values, _change_values = operator.attrgetter(*_NODE_COLUMNS), operator.itemgetter(*_CHANGE_COLUMNS)
 
 
-def draft_node(*, project: ProjectFact, key: str, name: str, planned: date, position: int, **values) -> DraftNode:
-    now = utcnow()
+class DraftAlert:
+    __slots__ = ("alert_round", "next_alert_date")
+
+    def __init__(self) -> None:
+        self.alert_round, self.next_alert_date = 0, None
+
+
+class DraftNode:
+    """A node being created: plain attributes (no ORM bookkeeping per attribute), its alert row and its history so
+    far, written by insert_drafts. Slots, no __dict__: a fetch's registrations hold thousands until its end."""
+
+    __slots__ = (*_NODE_COLUMNS, "alert", "history")
+
+    def __init__(self, **columns) -> None:
+        for name, value in columns.items():
+            setattr(self, name, value)
+        self.alert, self.history = DraftAlert(), ()
+
+
+def draft_node(*, project: ProjectFact, key: str, name: str, planned: date, position: int, now: datetime | None = None,
+               **values) -> DraftNode:
+    now = now or utcnow()
     columns = dict(id=str(uuid.uuid4()), project_id=project.id, key=key, name=name, name_en=None, stage=None,
                    trigger=None, duration_days=0, predecessors=[], position=position, planned_date=planned,
                    baseline_date=planned, actual_date=None, done_days_late=None, pinned=False,
                    responsible_unit_id=None, responsible_person=None, weight=1, critical=False, custom=False,
                    completed_by=None, forced=False, evidence=[], note=None, closed=False, paused_on=project.suspended_on,
-                   version=1, created_at=now,
-                   updated_at=now)
+                   version=1, created_at=now, updated_at=now)
     columns.update(values)
     columns["responsible_unit_id"] = columns["responsible_unit_id"] or project.responsible_unit_id
-    return DraftNode(**columns, alert=SimpleNamespace(alert_round=0, next_alert_date=None), history=[])
-
-
-_NODE_COLUMNS = [c.key for c in Milestone.__table__.columns]
-_ALERT_COLUMNS = ["milestone_id", "alert_round", "next_alert_date"]
-_CHANGE_COLUMNS = ["milestone_id", "project_id", "action", "changes", "reason", "actor", "at"]
+    return DraftNode(**columns)
 
 
 async def insert_drafts(session: AsyncSession, drafts: Sequence[DraftNode]) -> None:
@@ -180,12 +195,11 @@ async def insert_drafts(session: AsyncSession, drafts: Sequence[DraftNode]) -> N
     if not drafts:
         return
     conn = await session.connection()
-    await insert_rows(conn, Milestone.__table__, _NODE_COLUMNS,
-                      [tuple(getattr(d, c) for c in _NODE_COLUMNS) for d in drafts])
+    await insert_rows(conn, Milestone.__table__, _NODE_COLUMNS, list(map(_node_values, drafts)))
     await insert_rows(conn, MilestoneAlert.__table__, _ALERT_COLUMNS,
                       [(d.id, d.alert.alert_round, d.alert.next_alert_date) for d in drafts])
     await insert_rows(conn, MilestoneChange.__table__, _CHANGE_COLUMNS,
-                      [tuple(entry[c] for c in _CHANGE_COLUMNS) for d in drafts for entry in d.history])
+                      [_change_values(entry) for d in drafts for entry in d.history])
 
 
 # --- registry facts ---------------------------------------------------------------------------------------------

@@ -159,6 +159,11 @@ def notes(schedule: Schedule, members: list[Milestone], project: ProjectFact) ->
     return said
 
 
+def _generated(members: list[Milestone], *, as_of: date, due_soon_days: int, **fields) -> ScheduleGenerated:
+    return ScheduleGenerated(**fields, milestones=[
+        MilestoneState.model_validate(node_state(n, as_of=as_of, due_soon_days=due_soon_days)) for n in members])
+
+
 async def generate(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest, actor: str,
                    settings: MilestonesSettings, today: date,
                    existing: list[Milestone] | None = None,
@@ -209,7 +214,8 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
                      weight=spec.weight, custom=False, pinned=spec.key in pinned)
         node = left.pop(spec.key, None)
         if node is None:
-            node = nodes.draft_node(project=project, key=spec.key, planned=dates[spec.key], **{**shape, **assigned})
+            node = nodes.draft_node(project=project, key=spec.key, planned=dates[spec.key], now=now,
+                                    **{**shape, **assigned})
             nodes.restart_alerts(node, settings)
             drafts.append(node)
         else:
@@ -252,11 +258,10 @@ async def generate(*, session: AsyncSession, project: ProjectFact, request: Sche
     schedule.revision += 1
     schedule.generated_by, schedule.generated_at, schedule.closed = actor, now, False
     schedule.replanned_from = today if replanned else None
-    states = [MilestoneState.model_validate(node_state(n, as_of=today, due_soon_days=settings.due_soon_days))
-              for n in result]
-    created.publish(ScheduleGenerated(project_id=project.id, template=template.key, mode=request.mode,
-                                      anchor_date=anchor_date, projected_completion_date=path.projected_completion_date,
-                                      milestones=states), subject=project.id)
+    created.publish(functools.partial(
+        _generated, result, as_of=today, due_soon_days=settings.due_soon_days, project_id=project.id,
+        template=template.key, mode=request.mode, anchor_date=anchor_date,
+        projected_completion_date=path.projected_completion_date), subject=project.id)
     if writes is None:
         await created.write(session)
     return schedule, result
