@@ -8,7 +8,7 @@ from types import EllipsisType
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.milestones import MilestoneRemoved, MilestoneState, ScheduleGenerated, ScheduleMode
+from contracts.milestones import MilestoneRemoved, ScheduleGenerated, ScheduleMode
 from contracts.registry import Stage
 from kit.clock import utcnow
 from kit.errors import Conflict, Invalid, NotFound, field_error
@@ -160,8 +160,8 @@ def notes(schedule: Schedule, members: list[Milestone], project: ProjectFact) ->
 
 
 def _generated(members: list[Milestone], *, as_of: date, due_soon_days: int, **fields) -> ScheduleGenerated:
-    return ScheduleGenerated(**fields, milestones=[
-        MilestoneState.model_validate(node_state(n, as_of=as_of, due_soon_days=due_soon_days)) for n in members])
+    return ScheduleGenerated(**fields, milestones=[node_state(n, as_of=as_of, due_soon_days=due_soon_days)
+                                                   for n in members])
 
 
 async def generate(*, session: AsyncSession, project: ProjectFact, request: ScheduleRequest, actor: str,
