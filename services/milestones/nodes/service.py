@@ -1,4 +1,5 @@
 """Node use-cases: list, add, remove, reschedule, reassign, complete; completion by registry facts. Never commit."""
+import dataclasses
 import operator
 import uuid
 from collections.abc import Sequence
@@ -156,37 +157,57 @@ _CHANGE_COLUMNS = ["milestone_id", "project_id", "action", "changes", "reason", 
 _node_values, _change_values = operator.attrgetter(*_NODE_COLUMNS), operator.itemgetter(*_CHANGE_COLUMNS)
 
 
+@dataclasses.dataclass(slots=True)
 class DraftAlert:
-    __slots__ = ("alert_round", "next_alert_date")
-
-    def __init__(self) -> None:
-        self.alert_round, self.next_alert_date = 0, None
+    alert_round: int = 0
+    next_alert_date: date | None = None
 
 
+@dataclasses.dataclass(slots=True, eq=False)
 class DraftNode:
-    """A node being created: plain attributes (no ORM bookkeeping per attribute), its alert row and its history so
-    far, written by insert_drafts. Slots, no __dict__: a fetch's registrations hold thousands until its end."""
+    """A node being created: plain attributes (no ORM bookkeeping per attribute; slots: a fetch's registrations hold
+    thousands until its end), its alert row and its history so far, written by insert_drafts."""
 
-    __slots__ = (*_NODE_COLUMNS, "alert", "history")
-
-    def __init__(self, **columns) -> None:
-        for name, value in columns.items():
-            setattr(self, name, value)
-        self.alert, self.history = DraftAlert(), ()
+    id: str
+    project_id: str
+    key: str
+    name: str
+    position: int
+    planned_date: date
+    baseline_date: date
+    responsible_unit_id: str
+    paused_on: date | None
+    created_at: datetime
+    updated_at: datetime
+    name_en: str | None = None
+    stage: str | None = None
+    trigger: str | None = None
+    duration_days: int = 0
+    predecessors: list[str] = dataclasses.field(default_factory=list)
+    actual_date: date | None = None
+    done_days_late: int | None = None
+    pinned: bool = False
+    responsible_person: str | None = None
+    weight: int = 1
+    critical: bool = False
+    custom: bool = False
+    completed_by: str | None = None
+    forced: bool = False
+    evidence: list[str] = dataclasses.field(default_factory=list)
+    note: str | None = None
+    closed: bool = False
+    version: int = 1
+    alert: DraftAlert = dataclasses.field(default_factory=DraftAlert)
+    history: tuple[dict, ...] = ()
 
 
 def draft_node(*, project: ProjectFact, key: str, name: str, planned: date, position: int, now: datetime | None = None,
-               **values) -> DraftNode:
+               responsible_unit_id: str | None = None, **values) -> DraftNode:
     now = now or utcnow()
-    columns = dict(id=str(uuid.uuid4()), project_id=project.id, key=key, name=name, name_en=None, stage=None,
-                   trigger=None, duration_days=0, predecessors=[], position=position, planned_date=planned,
-                   baseline_date=planned, actual_date=None, done_days_late=None, pinned=False,
-                   responsible_unit_id=None, responsible_person=None, weight=1, critical=False, custom=False,
-                   completed_by=None, forced=False, evidence=[], note=None, closed=False, paused_on=project.suspended_on,
-                   version=1, created_at=now, updated_at=now)
-    columns.update(values)
-    columns["responsible_unit_id"] = columns["responsible_unit_id"] or project.responsible_unit_id
-    return DraftNode(**columns)
+    return DraftNode(id=str(uuid.uuid4()), project_id=project.id, key=key, name=name, position=position,
+                     planned_date=planned, baseline_date=planned,
+                     responsible_unit_id=responsible_unit_id or project.responsible_unit_id,
+                     paused_on=project.suspended_on, created_at=now, updated_at=now, **values)
 
 
 async def insert_drafts(session: AsyncSession, drafts: Sequence[DraftNode]) -> None:
