@@ -5,7 +5,7 @@ import logging
 from datetime import date
 from types import EllipsisType
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.milestones import MilestoneRemoved, ScheduleGenerated, ScheduleMode
@@ -26,6 +26,10 @@ from services.milestones.validation import ensure_plausible, project_window
 from services.milestones.writes import Writes
 
 log = logging.getLogger(__name__)
+
+# Whether a project has a schedule or nodes: built once, a registration asks it every time.
+_SCHEDULED = select(or_(exists().where(Schedule.project_id == bindparam("project_id")),
+                        exists().where(Milestone.project_id == bindparam("project_id"))))
 
 # The node a schedule hangs on by default: the target date is completion acceptance, the start date the start.
 DEFAULT_ANCHOR_STAGE = {ScheduleMode.backward: Stage.completed, ScheduleMode.forward: Stage.started}
@@ -278,8 +282,7 @@ async def generate_automatically(*, session: AsyncSession, project: ProjectFact,
         return False
     if project.planned_completion_date is None and project.planned_start_date is None:
         return False
-    if writes is None and await session.scalar(select(or_(exists().where(Schedule.project_id == project.id),
-                                                          exists().where(Milestone.project_id == project.id)))):
+    if writes is None and await session.scalar(_SCHEDULED, {"project_id": project.id}):
         return False
     mode = ScheduleMode.backward if project.planned_completion_date else ScheduleMode.forward
     try:
