@@ -4,7 +4,7 @@ resumes, close archived schedules, and generate schedules for projects announced
 
 A fetch applied in one transaction (`per_fetch`) first looks up which of its projects are known here at all: an
 import's burst of registrations then creates each project's facts without looking each up again, and writes the
-facts, schedules and nodes of all its new projects at its end, one statement a table."""
+facts, schedules, nodes and events of all its new projects at its end, one statement a table."""
 import contextlib
 
 from sqlalchemy import select
