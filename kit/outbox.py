@@ -3,7 +3,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -122,11 +122,14 @@ class WritesWithEvent:
                                          params, data, subject=subject, source=source)
 
 
-async def stage_many(session: AsyncSession, events: list[tuple[EventData, str]], *, source: str) -> list[CloudEvent]:
-    """Stage (data, subject) pairs in order with one bulk insert: bulk writes (imports) without a round trip each."""
-    if not events:
-        return []
+async def stage_many(session: AsyncSession, events: Iterable[tuple[EventData, str]], *, source: str
+                     ) -> list[CloudEvent]:
+    """Stage (data, subject) pairs in order with one bulk insert: bulk writes (imports) without a round trip each.
+    Each pair's outbox row (and so its trace) is made as the pair is taken from `events`: a generator may make each
+    one's own trace current in turn (services.milestones.writes)."""
     built = [_outbox_row(data, subject=subject, source=source) for data, subject in events]
+    if not built:
+        return []
     await session.execute(insert(outbox), [row for _, row in built])
     session.info[_STAGED] = True
     return [cloud_event for cloud_event, _ in built]

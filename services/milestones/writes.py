@@ -30,7 +30,8 @@ _FACTS, _SCHEDULES = _table(ProjectFact), _table(Schedule)
 def _each_in_its_trace(events: list[tuple[Callable[[], EventData], str, str | None]]
                        ) -> Iterator[tuple[EventData, str]]:
     """(event, subject) pairs for stage_many, each built and handed over while the trace it was caused in is current
-    again: stage_many builds each outbox row as its pair comes, so each event carries its own cause's trace."""
+    again: stage_many makes each outbox row as its pair comes (its documented contract), so each event carries its
+    own cause's trace."""
     for build, subject, traceparent in events:
         with tracing.within(traceparent) if traceparent else contextlib.nullcontext():
             yield build(), subject
