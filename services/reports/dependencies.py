@@ -30,11 +30,12 @@ IncludeDescendants = Annotated[bool, Query(description="a unit's figures count t
                                                        "towns); false: only its own projects")]
 
 
-def settings_of(request: Request) -> ReportsSettings:
+# async, though they never wait: FastAPI would run a plain function in its thread pool, two thread hops a request
+async def settings_of(request: Request) -> ReportsSettings:
     return request.app.state.settings
 
 
-def today_of(request: Request) -> date:
+async def today_of(request: Request) -> date:
     return clock_today(request.app.state.settings)
 
 
