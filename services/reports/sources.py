@@ -3,9 +3,10 @@ frozen snapshot. Each gives a CellSet, so overviews and rankings are computed th
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from types import SimpleNamespace
 
-from sqlalchemy import Row, and_, case, func, or_, select
+from sqlalchemy import BindParameter, Date, Row, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.alerts import TaskStatus
@@ -58,7 +59,7 @@ async def unit_infos(session: AsyncSession) -> dict[str, UnitInfo]:
     return {r.id: UnitInfo(r.id, r.code, r.name, r.kind) for r in rows}
 
 
-def counted(day: date | None = None):
+def counted(day: date | BindParameter | None = None):
     """The projects figures count: registered and not archived now, or (`day`) registered by then and not archived
     by then. Rows kept from before registrations were dated count as registered all along."""
     p = ProjectView
@@ -68,7 +69,7 @@ def counted(day: date | None = None):
                 or_(p.archived.is_(False), p.archived_on > day))
 
 
-def late_task(status, resolvable, on_hold, day: date):
+def late_task(status, resolvable, on_hold, day: date | BindParameter):
     """Late as the alerts service counts (and escalates): open - not awaiting verification, its alert not cleared,
     its project not suspended - and past its deadline."""
     return and_(status == TaskStatus.open.value, resolvable.is_(False), on_hold.is_(False), TaskView.deadline < day)
@@ -79,6 +80,16 @@ async def task_counts(session: AsyncSession, *, year: int | None, day: date, liv
     """Unclosed and late supervision tasks per unit: now (`live`, the tasks' states), or as they stood on `day` (the
     state each had been published in by then). Of a year: the tasks of that year's projects that count; of every
     year: those of every project that counts and those about no project."""
+    query = _task_counts_query(live, year is not None, bool(unit_id))
+    rows = (await session.execute(query, {"day": day, "year": year, "unit_id": unit_id})).all()
+    return {unit: (int(count), int(late or 0)) for unit, count, late in rows}
+
+
+# Statements built once for each shape, their values bound when run: building one (and its CASEs) costs more than
+# running it on the reads' small results.
+@cache
+def _task_counts_query(live: bool, of_year: bool, of_unit: bool) -> Select:
+    day = bindparam("day", type_=Date)
     if live:
         status, resolvable, on_hold = TaskView.status, TaskView.resolvable, TaskView.on_hold
         query = select(TaskView.unit_id)
@@ -89,18 +100,18 @@ async def task_counts(session: AsyncSession, *, year: int | None, day: date, liv
         query = select(TaskView.unit_id).join(states, and_(states.c.task_id == TaskView.id, states.c.rn == 1))
     query = query.add_columns(func.count(), func.sum(_count_if(late_task(status, resolvable, on_hold, day)))).where(
         status != TaskStatus.closed.value)
-    if live and year is not None:
+    year = bindparam("year")
+    if live and of_year:
         # the year's open tasks by ix_task_view_counted_open: each carries its project's counted year (projection)
         query = query.where(TaskView.counted_year == year)
     else:
-        query = query.join(ProjectView, ProjectView.id == TaskView.project_id, isouter=year is None)
+        query = query.join(ProjectView, ProjectView.id == TaskView.project_id, isouter=not of_year)
         scope = counted(None if live else day)
-        query = query.where(scope, ProjectView.year == year) if year is not None else \
+        query = query.where(scope, ProjectView.year == year) if of_year else \
             query.where(or_(TaskView.project_id.is_(None), scope))
-    if unit_id:
-        query = query.where(TaskView.unit_id == unit_id)
-    rows = (await session.execute(query.group_by(TaskView.unit_id))).all()
-    return {unit: (int(count), int(late or 0)) for unit, count, late in rows}
+    if of_unit:
+        query = query.where(TaskView.unit_id == bindparam("unit_id"))
+    return query.group_by(TaskView.unit_id)
 
 
 def _only(model, only: Cells | None):
@@ -112,30 +123,36 @@ async def live(session: AsyncSession, *, year: int | None, today: date, unit_id:
                with_units: bool = True) -> Figures:
     """The aggregates as the handlers keep them: one unit ('*' = all), or every unit apart (`per_unit`); all cells,
     those of some `dimensions`, or `only` some (dimension, value) cells."""
-    c = UnitYearCell
-    # one year's cells are one row each; over every year they are summed
-    sums = [getattr(c, m) if year is not None else func.sum(getattr(c, m)).label(m) for m in METRICS]
-    query = select(c.unit_id, c.dimension, c.value, *sums)
-    if per_unit:
-        query = query.where(c.unit_id != ALL_UNITS)
-    else:
-        query = query.where(c.unit_id == (unit_id or ALL_UNITS))
-    if year is not None:
-        query = query.where(c.year == year)
-    if dimensions is not None:
-        query = query.where(c.dimension.in_(dimensions))
-    if only:
-        query = query.where(_only(c, only))
-    if year is None:
-        query = query.group_by(c.unit_id, c.dimension, c.value)
-    rows = (await session.execute(query)).all()
+    query = _live_query(year is not None, per_unit, dimensions, only)
+    rows = (await session.execute(query, {"year": year, "unit_id": unit_id or ALL_UNITS})).all()
     cells = [Cell(r[0], r[1], r[2], dict(zip(METRICS, r[3:]))) for r in rows]
     tasks = await task_counts(session, year=year, day=today, live=True, unit_id=None if per_unit else unit_id)
     units = await unit_infos(session) if with_units else {}
     return Figures(cells=CellSet(cells, tasks), units=units, year=year, as_of=today, source="live")
 
 
-def _latest(model, key, date_column, columns, *, as_of: date):
+@cache
+def _live_query(of_year: bool, per_unit: bool, dimensions: tuple[str, ...] | None, only: Cells | None) -> Select:
+    c = UnitYearCell
+    # one year's cells are one row each; over every year they are summed
+    sums = [getattr(c, m) if of_year else func.sum(getattr(c, m)).label(m) for m in METRICS]
+    query = select(c.unit_id, c.dimension, c.value, *sums)
+    if per_unit:
+        query = query.where(c.unit_id != ALL_UNITS)
+    else:
+        query = query.where(c.unit_id == bindparam("unit_id"))
+    if of_year:
+        query = query.where(c.year == bindparam("year"))
+    if dimensions is not None:
+        query = query.where(c.dimension.in_(dimensions))
+    if only:
+        query = query.where(_only(c, only))
+    if not of_year:
+        query = query.group_by(c.unit_id, c.dimension, c.value)
+    return query
+
+
+def _latest(model, key, date_column, columns, *, as_of: date | BindParameter):
     """Dated rows on or before `as_of` ranked per key, the latest first (rn = 1; ties: the one applied last)."""
     return select(key, *columns, func.row_number().over(
         partition_by=key, order_by=(date_column.desc(), model.id.desc())).label("rn")
