@@ -175,7 +175,7 @@ class CellSet:
     def units(self) -> list[str]:
         """Units with at least one project in these cells."""
         return sorted(unit for (unit, dimension), values in self._cells.items()
-                      if dimension == ALL and unit != ALL_UNITS and values.get("", zero())["project_count"])
+                      if dimension == ALL and unit != ALL_UNITS and "" in values and values[""]["project_count"])
 
     def task_counts(self, unit_id: str = ALL_UNITS) -> tuple[int, int]:
         """(open, late) supervision tasks of a unit, or of every unit."""

@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Annotated, TypeVar
+from typing import Annotated, NamedTuple, TypeVar
 
 from pydantic import PlainSerializer
 
@@ -17,19 +17,36 @@ Rate = Annotated[Decimal, PlainSerializer(lambda value: format(value, "f"), retu
 _PRECISION = Context(prec=50)
 
 
-def rate(numerator, denominator) -> Fraction | None:
-    """numerator / denominator exactly; None when there is nothing to divide by."""
+class Ratio(NamedTuple):
+    """An exact rate as two integers, not reduced, the denominator positive: what a rate is shown from (decimal_of,
+    percent) without the cost of a Fraction. Compared as a Fraction (`exact`), never as a tuple."""
+
+    numerator: int
+    denominator: int
+
+    def exact(self) -> Fraction:
+        return Fraction(self.numerator, self.denominator)
+
+
+def ratio(numerator, denominator) -> Ratio | None:
+    """numerator / denominator (counts or amounts, never negative) exactly; None when there is nothing to divide by."""
     if not denominator:
         return None
-    (nn, nd), (dn, dd) = _ratio(numerator), _ratio(denominator)
-    return Fraction(nn * dd, nd * dn)  # (nn/nd) / (dn/dd), reduced once
+    (nn, nd), (dn, dd) = _integer_ratio(numerator), _integer_ratio(denominator)
+    return Ratio(nn * dd, nd * dn)  # (nn/nd) / (dn/dd)
 
 
-def _ratio(value) -> tuple[int, int]:
+def rate(numerator, denominator) -> Fraction | None:
+    """numerator / denominator exactly; None when there is nothing to divide by."""
+    value = ratio(numerator, denominator)
+    return None if value is None else value.exact()
+
+
+def _integer_ratio(value) -> tuple[int, int]:
     return (value, 1) if isinstance(value, int) else value.as_integer_ratio()
 
 
-def _scaled(value: Fraction, places: int, *, half_even: bool) -> int:
+def _scaled(value: Fraction | Ratio, places: int, *, half_even: bool) -> int:
     """round(value × 10^places) in integers: half-even, or half away from zero (half-up for display)."""
     numerator, denominator = value.numerator, value.denominator
     quotient, remainder = divmod(abs(numerator) * 10 ** places, denominator)
@@ -39,14 +56,14 @@ def _scaled(value: Fraction, places: int, *, half_even: bool) -> int:
     return -quotient if numerator < 0 else quotient
 
 
-def decimal_of(value: Fraction | None, places: int = RATE_PLACES) -> Decimal | None:
+def decimal_of(value: Fraction | Ratio | None, places: int = RATE_PLACES) -> Decimal | None:
     """A fraction as a decimal to `places` (half-even): what the API returns for a rate."""
     if value is None:
         return None
     return Decimal(_scaled(value, places, half_even=True)).scaleb(-places)
 
 
-def percent(value: Fraction | None, places: int = 1) -> str | None:
+def percent(value: Fraction | Ratio | None, places: int = 1) -> str | None:
     """A rate as a percentage for display, rounded half-up: 66/116 -> '56.9'."""
     if value is None:
         return None
@@ -91,11 +108,14 @@ def competition_ranks(items: Sequence[T], value: Callable[[T], Fraction | int | 
 
     Ties share a rank and are broken by nothing: their order in the list is the input order. Sorted on floats first
     (a correctly rounded float never reverses an order), then exactly within runs of equal floats."""
-    sign = -1 if higher_is_better else 1
     keyed = []
     for position, item in enumerate(items):
         v = value(item)
-        keyed.append((1, 0.0, 0, position, item) if v is None else (0, sign * float(v), sign * v, position, item))
+        if v is None:
+            keyed.append((1, 0.0, 0, position, item))
+        else:
+            v = -v if higher_is_better else v  # (a negated Fraction needs no reducing, a multiplied one does)
+            keyed.append((0, float(v), v, position, item))
     keyed.sort(key=lambda k: (k[0], k[1], k[3]))
     start = 0
     while start < len(keyed):  # order each run of equal floats exactly

@@ -27,11 +27,13 @@ class UnitTree:
         return frozenset(found)
 
 
+_CHILDREN = select(UnitView.id, UnitView.parent_id).where(UnitView.parent_id.is_not(None))
+
+
 async def unit_tree(session: AsyncSession) -> UnitTree:
     """The units' current tree."""
     children: dict[str, list[str]] = {}
-    for unit_id, parent_id in (await session.execute(
-            select(UnitView.id, UnitView.parent_id).where(UnitView.parent_id.is_not(None)))).all():
+    for unit_id, parent_id in (await session.execute(_CHILDREN)).all():
         children.setdefault(parent_id, []).append(unit_id)
     return UnitTree({parent: tuple(sorted(units)) for parent, units in children.items()})
 
@@ -62,7 +64,10 @@ def summed(cells: CellSet, units: Collection[str], *, into: str) -> CellSet:
 
 
 def total_of(cells: CellSet, units: Collection[str]) -> tuple[Metrics, int, int]:
-    """The units' totals added up, and their open and late tasks."""
+    """The units' totals added up, and their open and late tasks; one unit's are its own (not a copy: read only)."""
+    if len(units) == 1:
+        (unit,) = units
+        return (cells.total(unit), *cells.task_counts(unit))
     metrics, open_tasks, late_tasks = zero(), 0, 0
     for unit in units:
         add(metrics, cells.total(unit))

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from services.reports.cells import ALL_UNITS, ProjectFacts, difference
 from services.reports.figures import (TargetRounding, competition_ranks, decimal_of, needed_to_reach, percent, rate,
-                                      target_count, yi)
+                                      ratio, target_count, yi)
 from services.reports.settings import ReportsSettings
 
 NEAREST, UP = TargetRounding.nearest, TargetRounding.up
@@ -51,6 +51,10 @@ def test_rates_are_exact_and_rounded_only_for_display():
     assert percent(rate(1, 8)) == "12.5" and percent(rate(1, 16)) == "6.3"  # half-up for display
     assert decimal_of(rate(Decimal("1000.000001"), Decimal(20000))) == Decimal("0.050000000050")
     assert rate(5, 0) is None and decimal_of(None) is None and percent(None) is None
+    # a ratio is the same rate, not reduced: shown alike, compared as its fraction
+    assert ratio(66, 116) == (66, 116) and ratio(66, 116).exact() == value and ratio(5, 0) is None
+    assert decimal_of(ratio(66, 116)) == decimal_of(value) and percent(ratio(1, 16)) == "6.3"
+    assert decimal_of(ratio(Decimal("1000.000001"), Decimal(20000))) == Decimal("0.050000000050")
 
 
 def test_competition_ranking_shares_ranks_and_skips():

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.registry import Stage
 from services.reports import sources
 from services.reports.cells import ALL_UNITS, SUSPENDED, CellSet, Metrics, zero
-from services.reports.figures import (TargetRounding, decimal_of, needed_to_reach, percent, rate, target_count,
+from services.reports.figures import (TargetRounding, decimal_of, needed_to_reach, percent, ratio, target_count,
                                       yi)
 from services.reports.labels import TARGET_ROUNDING_NOTES, VALUE_LABELS, label
 from services.reports.models import ParcelView
@@ -37,7 +37,7 @@ def in_group(kind: str, group: str) -> bool:
 
 def rate_fields(name: str, numerator, denominator) -> dict:
     """`name` as an exact decimal and `name_percent` for display."""
-    value = rate(numerator, denominator)
+    value = ratio(numerator, denominator)
     return {name: decimal_of(value), f"{name}_percent": percent(value)}
 
 
@@ -71,7 +71,7 @@ def overview_of(figures: Figures, *, unit_id: str | None, target_rate: Decimal, 
     stages = {value: group.count for value, group in _groups(cells, "stage", scope, total).items()}
     statistics = cells.by("statistics", scope)
     on_time, due = node_on_time(total)
-    node_rate = rate(on_time, due)
+    node_rate = ratio(on_time, due)
     open_tasks, late_tasks = cells.task_counts(scope)
     return Overview(
         year=figures.year, unit_id=unit_id, as_of=figures.as_of, source=figures.source, period=figures.period,

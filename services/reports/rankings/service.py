@@ -10,11 +10,11 @@ from sqlalchemy.orm import load_only
 
 from services.reports import sources
 from services.reports.cells import SUSPENDED, Metrics
-from services.reports.figures import competition_ranks, decimal_of, display, percent, rate
+from services.reports.figures import Ratio, competition_ranks, decimal_of, display, percent, ratio
 from services.reports.models import Snapshot
 from services.reports.overview.service import in_group, node_on_time
 from services.reports.periods import month_of
-from services.reports.rankings.schemas import RankingMetric, RankingRow, Ranking, RateMetric, UnitGroup
+from services.reports.rankings.schemas import RankingMetric, Ranking, RateMetric, UnitGroup
 from services.reports.reporting import service as reporting
 from services.reports.scoring import service as scoring
 from services.reports.scoring.schemas import Weights
@@ -35,14 +35,17 @@ class Standing:
 
     unit: UnitInfo
     metrics: Metrics
-    rates: dict[str, Fraction | None]
+    rates: dict[str, Ratio | None]
     counts: dict[str, int]
     score: Fraction
 
     def value(self, metric: str) -> Fraction | int | None:
         if metric == RankingMetric.score:
             return self.score
-        return self.rates[metric] if metric in RATES else self.counts[metric]
+        if metric in RATES:
+            value = self.rates[metric]
+            return None if value is None else value.exact()
+        return self.counts[metric]
 
 
 def exact_weights(weights: Weights) -> dict[str, tuple[int, int]]:
@@ -50,14 +53,14 @@ def exact_weights(weights: Weights) -> dict[str, tuple[int, int]]:
     return {metric: value.as_integer_ratio() for metric, value in weights}
 
 
-def score_of(rates: dict[str, Fraction | None], counts: dict[str, int], weights: dict[str, tuple[int, int]]
+def score_of(rates: dict[str, Ratio | None], counts: dict[str, int], weights: dict[str, tuple[int, int]]
              ) -> Fraction:
     """Σ weight × rate (capped at 1; nothing due counts as 1) + Σ weight × count, exactly: summed over a common
     denominator in integers, reduced once."""
     numerator, denominator = 0, 1
     for metric in RATES:
         value = rates[metric]
-        # a rate is a reduced fraction with a positive denominator: above 1 when its numerator is the larger
+        # a rate's denominator is positive: above 1 when its numerator is the larger
         rn, rd = (1, 1) if value is None or value.numerator > value.denominator else (value.numerator,
                                                                                       value.denominator)
         wn, wd = weights[metric]
@@ -87,11 +90,11 @@ def standings(figures: Figures, weights: Weights, group: str = "all", *, tree: U
         if not metrics["project_count"]:
             continue
         rates = {
-            "investment_completion_rate": rate(metrics["ytd_investment"], metrics["annual_plan_investment"]),
-            "start_or_completion_rate": rate(*figures.cells.start_counts(members, with_suspended=with_suspended)),
-            "completion_rate": rate(metrics["completed_count"], metrics["project_count"]),
-            "node_on_time_rate": rate(*node_on_time(metrics)),
-            "reporting_on_time_rate": None if reporting is None else rate(
+            "investment_completion_rate": ratio(metrics["ytd_investment"], metrics["annual_plan_investment"]),
+            "start_or_completion_rate": ratio(*figures.cells.start_counts(members, with_suspended=with_suspended)),
+            "completion_rate": ratio(metrics["completed_count"], metrics["project_count"]),
+            "node_on_time_rate": ratio(*node_on_time(metrics)),
+            "reporting_on_time_rate": None if reporting is None else ratio(
                 *map(sum, zip((0, 0), *(reporting.get(member, (0, 0)) for member in members)))),
         }
         counts = {"red_count": metrics["red_count"], "yellow_count": metrics["yellow_count"],
@@ -111,8 +114,9 @@ def ranked(all_standings: list[Standing], *, group: str, metric: str) -> list[tu
     return competition_ranks(members, lambda s: s.value(metric), higher_is_better=higher_is_better(metric))
 
 
-def row(standing: Standing, rank: int, previous_rank: int | None, metric: str) -> RankingRow:
-    """The ranking row of a unit (each exact rate converted once)."""
+def row(standing: Standing, rank: int, previous_rank: int | None, metric: str) -> dict:
+    """The ranking row of a unit (each exact rate converted once), as the fields of a RankingRow: the ranking
+    validates its rows at once."""
     fields = {}
     for name in RATES:
         value = standing.rates[name]
@@ -120,7 +124,7 @@ def row(standing: Standing, rank: int, previous_rank: int | None, metric: str) -
         fields[f"{name}_percent"] = percent(value)
     score = decimal_of(standing.score)
     metrics = standing.metrics
-    return RankingRow(
+    return dict(
         rank=rank, previous_rank=previous_rank,
         rank_change=None if previous_rank is None else previous_rank - rank,
         unit_id=standing.unit.id, unit_code=standing.unit.code, unit_name=standing.unit.name,
@@ -195,7 +199,7 @@ class Filters:
             return False
         if self.min_rate is None and self.max_rate is None:
             return True
-        value = standing.rates[self.rate_metric]
+        value = standing.value(self.rate_metric)
         if value is None:
             return False
         if self.min_rate is not None and value < Fraction(self.min_rate):
@@ -240,7 +244,7 @@ async def weighed(session: AsyncSession, *, year: int | None, period: str | None
 
 async def rows_of(session: AsyncSession, figures: Figures, weights: Weights, previous: Snapshot | None, *,
                   group: str, metric: str, tree: UnitTree | None, within: frozenset[str] | None,
-                  filters: Filters | None = None, with_suspended: bool = True) -> list[RankingRow]:
+                  filters: Filters | None = None, with_suspended: bool = True) -> list[dict]:
     """The group's units ranked, each with its rank in the previous snapshot."""
     previous_ranks = await frozen_ranks(session, previous, group=group, metric=metric, tree=tree,
                                         within=within) if previous else {}

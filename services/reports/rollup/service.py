@@ -59,7 +59,7 @@ async def rollup(*, session: AsyncSession, settings: ReportsSettings, year: int 
     figures = replace(read.figures, units={**read.figures.units, **deployments})
     rows = await rows_of(session, figures, read.weights, read.previous, group="all", metric=metric, tree=tree,
                          within=frozenset(deployments), with_suspended=read.with_suspended)
-    counted = {r.unit_id for r in rows}
+    counted = {r["unit_id"] for r in rows}
     everyone = frozenset().union(*members.values()) if members else frozenset()
     total, open_tasks, late_tasks = total_of(figures.cells, everyone)
     return Rollup(
