@@ -153,7 +153,11 @@ class TaskView(Base):
 
     __table_args__ = (Index("ix_task_view_open", "status", "unit_id"),
                       Index("ix_task_view_counted_open", "counted_year", "unit_id",
-                            postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'")))
+                            postgresql_where=text("status <> 'closed'"), sqlite_where=text("status <> 'closed'")),
+                      # those late once past their deadline (sources.late_task)
+                      Index("ix_task_view_counted_late", "counted_year", "unit_id", "deadline",
+                            postgresql_where=text("status = 'open' AND resolvable IS false AND on_hold IS false"),
+                            sqlite_where=text("status = 'open' AND resolvable IS 0 AND on_hold IS 0")))
 
 
 class TaskHistory(Base):

@@ -7,7 +7,8 @@ from functools import cache
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from sqlalchemy import BindParameter, Date, Row, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import (BindParameter, CompoundSelect, Date, Row, Select, and_, bindparam, case, func, literal, or_,
+                        select, union_all)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.alerts import TaskStatus
@@ -83,37 +84,44 @@ async def task_counts(session: AsyncSession, *, year: int | None, day: date, liv
     state each had been published in by then). Of a year: the tasks of that year's projects that count; of every
     year: those of every project that counts and those about no project."""
     query = _task_counts_query(live, year is not None, bool(unit_id))
-    rows = (await session.execute(query, {"day": day, "year": year, "unit_id": unit_id})).all()
-    return {unit: (int(count), int(late or 0)) for unit, count, late in rows}
+    counts: dict[str, tuple[int, int]] = {}
+    for unit, count, late in (await session.execute(query, {"day": day, "year": year, "unit_id": unit_id})).all():
+        before = counts.get(unit, (0, 0))  # a unit's open and late tasks may come in two rows
+        counts[unit] = (before[0] + int(count), before[1] + int(late or 0))
+    return counts
 
 
 # Statements built once for each shape, their values bound when run: building one (and its CASEs) costs more than
 # running it on the reads' small results.
 @cache
-def _task_counts_query(live: bool, of_year: bool, of_unit: bool) -> Select:
-    day = bindparam("day", type_=Date)
+def _task_counts_query(live: bool, of_year: bool, of_unit: bool) -> Select | CompoundSelect:
+    day, t = bindparam("day", type_=Date), TaskView
+    if live and of_year:
+        # the year's open tasks, then apart its late ones, each counted from an index alone (ix_task_view_counted_open,
+        # ix_task_view_counted_late): each task carries its project's counted year (projection)
+        mine = [t.counted_year == bindparam("year"), *([t.unit_id == bindparam("unit_id")] if of_unit else [])]
+        return union_all(
+            select(t.unit_id, func.count(), literal(0)).where(*mine, t.status != TaskStatus.closed.value)
+            .group_by(t.unit_id),
+            select(t.unit_id, literal(0), func.count()).where(*mine, late_task(t.status, t.resolvable, t.on_hold, day))
+            .group_by(t.unit_id))
     if live:
-        status, resolvable, on_hold = TaskView.status, TaskView.resolvable, TaskView.on_hold
-        query = select(TaskView.unit_id)
+        status, resolvable, on_hold = t.status, t.resolvable, t.on_hold
+        query = select(t.unit_id)
     else:
         states = _latest(TaskHistory, TaskHistory.task_id, TaskHistory.date,
                          (TaskHistory.status, TaskHistory.resolvable, TaskHistory.on_hold), as_of=day)
         status, resolvable, on_hold = states.c.status, states.c.resolvable, states.c.on_hold
-        query = select(TaskView.unit_id).join(states, and_(states.c.task_id == TaskView.id, states.c.rn == 1))
+        query = select(t.unit_id).join(states, and_(states.c.task_id == t.id, states.c.rn == 1))
     query = query.add_columns(func.count(), func.sum(_count_if(late_task(status, resolvable, on_hold, day)))).where(
         status != TaskStatus.closed.value)
-    year = bindparam("year")
-    if live and of_year:
-        # the year's open tasks by ix_task_view_counted_open: each carries its project's counted year (projection)
-        query = query.where(TaskView.counted_year == year)
-    else:
-        query = query.join(ProjectView, ProjectView.id == TaskView.project_id, isouter=not of_year)
-        scope = counted(None if live else day)
-        query = query.where(scope, ProjectView.year == year) if of_year else \
-            query.where(or_(TaskView.project_id.is_(None), scope))
+    query = query.join(ProjectView, ProjectView.id == t.project_id, isouter=not of_year)
+    scope = counted(None if live else day)
+    query = query.where(scope, ProjectView.year == bindparam("year")) if of_year else \
+        query.where(or_(t.project_id.is_(None), scope))
     if of_unit:
-        query = query.where(TaskView.unit_id == bindparam("unit_id"))
-    return query.group_by(TaskView.unit_id)
+        query = query.where(t.unit_id == bindparam("unit_id"))
+    return query.group_by(t.unit_id)
 
 
 def _only(model, only: Cells | None):
