@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
@@ -138,14 +138,17 @@ def row(standing: Standing, rank: int, previous_rank: int | None, metric: str) -
         ytd_investment=metrics["ytd_investment"], **fields, **standing.counts)
 
 
+# only what the rank changes need: not the frozen targets and parcels (JSON) of the snapshot; built once
+_PREVIOUS = (select(Snapshot).options(load_only(Snapshot.period, Snapshot.year, Snapshot.as_of,
+                                                Snapshot.scoring_version, Snapshot.version,
+                                                Snapshot.suspended_in_start_rate))
+             .where(Snapshot.year == bindparam("year"), Snapshot.period < bindparam("before"))
+             .order_by(Snapshot.period.desc()).limit(1))
+
+
 async def previous_snapshot(session: AsyncSession, *, year: int, before: str) -> Snapshot | None:
     """The latest snapshot of the year taken for a month before `before`."""
-    # only what the rank changes need: not the frozen targets and parcels (JSON) of the snapshot
-    return await session.scalar(select(Snapshot).options(load_only(Snapshot.period, Snapshot.year, Snapshot.as_of,
-                                                                   Snapshot.scoring_version, Snapshot.version,
-                                                                   Snapshot.suspended_in_start_rate))
-                                .where(Snapshot.year == year, Snapshot.period < before)
-                                .order_by(Snapshot.period.desc()).limit(1))
+    return await session.scalar(_PREVIOUS, {"year": year, "before": before})
 
 
 async def weights_of(session: AsyncSession, version: int) -> Weights:

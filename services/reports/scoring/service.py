@@ -14,10 +14,12 @@ def public(row: ScoringVersion) -> ScoringPublic:
                          created_by=row.created_by, created_at=row.created_at)
 
 
+_CURRENT = select(ScoringVersion).order_by(ScoringVersion.version.desc()).limit(1)  # built once: rankings read it
+
+
 async def current(*, session: AsyncSession) -> ScoringPublic:
     """Gets the weights in force (the latest version)."""
-    row = await session.scalar(select(ScoringVersion).order_by(ScoringVersion.version.desc()).limit(1))
-    return public(row)
+    return public(await session.scalar(_CURRENT))
 
 
 async def get(*, session: AsyncSession, version: int) -> ScoringPublic:
