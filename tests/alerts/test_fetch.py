@@ -6,12 +6,10 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from contracts import milestones, registry, topics
-from contracts.envelope import encode
 from kit.consumer import Consumer
 from kit.db import make_engine, make_sessionmaker
 from kit.migrations import upgrade
@@ -20,6 +18,7 @@ from services.alerts.handlers import FactHandlers
 from services.alerts.models import Alert, ProjectFact, ProjectStatus
 from services.alerts.settings import AlertsSettings
 from tests.alerts.facts import event, milestone, project, stage_changed, unit
+from tests.support.fetches import apply
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "alerts" / "migrations"
 TODAY = date(2027, 6, 1)
@@ -70,15 +69,8 @@ async def state(url: str, fetched: list[list], *, batched: bool) -> dict:
         facts = FactHandlers(settings)
         consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=[], handlers=facts.handlers(),
                             batch_scope=facts.per_fetch)
-        for events in fetched:
-            records = [SimpleNamespace(value=encode(e), topic=topics.MILESTONES if e.type.startswith(
-                "keyproject.milestones.") else topics.REGISTRY) for e in events]
-            if batched:
-                assert await consumer._apply_batch(records), "the fetch fell back to one by one"
-            else:
-                for record in records:
-                    cloud_event, data = consumer._decode(record)
-                    assert await consumer._apply(consumer.handlers[cloud_event.type], cloud_event, data)
+        await apply(consumer, fetched, batched=batched, topic=lambda e: topics.MILESTONES if e.type.startswith(
+            "keyproject.milestones.") else topics.REGISTRY)
         async with sessionmaker() as session:
             columns = [c for c in ProjectFact.__table__.columns if c.key != "updated_at"]
             facts_rows = sorted((await session.execute(select(*columns))).tuples().all(), key=str)

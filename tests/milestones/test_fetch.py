@@ -5,13 +5,12 @@ import uuid
 from datetime import date
 from pathlib import Path
 from decimal import Decimal
-from types import SimpleNamespace
 
 import orjson
 from sqlalchemy import select
 
 from contracts import topics
-from contracts.envelope import CloudEvent, encode, new_event
+from contracts.envelope import CloudEvent, new_event
 from contracts.registry import ProjectStartConfirmed, StatisticsStatusChanged
 from kit import tracing
 from kit.consumer import Consumer
@@ -22,6 +21,7 @@ from services.milestones.handlers import handlers, per_fetch
 from services.milestones.models import Milestone, MilestoneAlert, MilestoneChange, ProjectFact, Schedule
 from services.milestones.settings import MilestonesSettings
 from tests.reports.produced import REGISTRY_SOURCE, Published
+from tests.support.fetches import apply
 
 UNIT, OTHER_UNIT = str(uuid.uuid4()), str(uuid.uuid4())
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "milestones" / "migrations"
@@ -83,14 +83,7 @@ async def state(url: str, fetched: list[list], *, batched: bool) -> tuple[list, 
         settings = MilestonesSettings(database_url=url, daily_scan=False, fixed_today=TODAY)
         consumer = Consumer(settings=settings, sessionmaker=sessionmaker, topics=[], handlers=handlers(settings),
                             batch_scope=per_fetch)
-        for events in fetched:
-            records = [SimpleNamespace(value=encode(event), topic=topics.REGISTRY) for event in events]
-            if batched:
-                assert await consumer._apply_batch(records), "the fetch fell back to one by one"
-            else:
-                for record in records:
-                    event, data = consumer._decode(record)
-                    assert await consumer._apply(consumer.handlers[event.type], event, data)
+        await apply(consumer, fetched, batched=batched, topic=lambda _: topics.REGISTRY)
         async with sessionmaker() as session:
             facts = (await session.execute(select(
                 ProjectFact.code, ProjectFact.version, ProjectFact.stage, ProjectFact.responsible_unit_id,
