@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.models import ProjectFact
-from services.alerts.rules.definitions import first_day_below, investment_ratio
+from services.alerts.rules.definitions import earliest, first_day_below, investment_ratio
 from services.alerts.rules.facts import ProjectFacts
 
 NEVER = date.max  # nothing but a change of the facts will change the evaluation
@@ -33,7 +33,7 @@ def grade_changes_from(facts: ProjectFacts, as_of: date, faster_ratio) -> date |
         dates.append(first_day_below(facts, faster_ratio, as_of) or date(as_of.year + 1, 1, 1))
     elif facts.year > as_of.year and facts.annual_plan_investment > 0:
         dates.append(date(facts.year, 1, 1))
-    return min(dates, default=None)
+    return earliest(dates)
 
 
 def next_due(facts: ProjectFacts, findings: dict, checks: list, as_of: date, *, faster_ratio,
@@ -46,7 +46,7 @@ def next_due(facts: ProjectFacts, findings: dict, checks: list, as_of: date, *, 
             dates.append(rule.finds_from(facts, limits, as_of))
         elif rule.dated:
             return as_of + timedelta(days=1)
-    return min((d for d in dates if d is not None), default=NEVER)
+    return earliest(dates) or NEVER
 
 
 async def mark_due(session: AsyncSession, *where) -> None:

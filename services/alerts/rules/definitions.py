@@ -32,7 +32,8 @@ def _day(days: int) -> timedelta:
     return timedelta(days=days)
 
 
-def _earliest(dates) -> date | None:
+def earliest(dates) -> date | None:
+    """The earliest of the dates that are not None (None: none is)."""
     return min((d for d in dates if d is not None), default=None)
 
 
@@ -64,7 +65,7 @@ def node_overdue(facts: ProjectFacts, limits: t.NodeOverdue, as_of: date) -> Fin
 
 
 def node_overdue_from(facts: ProjectFacts, limits: t.NodeOverdue, _as_of: date) -> date | None:
-    return _earliest(node.planned_date + _day(limits.critical_yellow_days if node.critical else limits.yellow_days)
+    return earliest(node.planned_date + _day(limits.critical_yellow_days if node.critical else limits.yellow_days)
                      for node in facts.nodes)
 
 
@@ -254,7 +255,7 @@ def task_late(facts: ProjectFacts, limits: t.TaskLate, as_of: date) -> Finding |
 
 
 def task_late_from(facts: ProjectFacts, limits: t.TaskLate, _as_of: date) -> date | None:
-    return _earliest(task.deadline + _day(limits.red_over_days + 1) for task in facts.tasks
+    return earliest(task.deadline + _day(limits.red_over_days + 1) for task in facts.tasks
                      if task.status == "open" and not task.resolvable)
 
 
@@ -274,7 +275,7 @@ def round_not_reported(facts: ProjectFacts, limits: t.RoundNotReported, as_of: d
 
 def round_not_reported_from(facts: ProjectFacts, limits: t.RoundNotReported, _as_of: date) -> date | None:
     """Of the rounds whose deadline has passed; a round whose deadline is still ahead is the engine's to add."""
-    return _earliest(deadline + _day(limits.yellow_over_days + 1) for _, deadline in facts.unreported_rounds)
+    return earliest(deadline + _day(limits.yellow_over_days + 1) for _, deadline in facts.unreported_rounds)
 
 
 @dataclass(frozen=True)
