@@ -4,7 +4,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.clock import utcnow
@@ -33,6 +33,13 @@ async def record(session: AsyncSession, *, project_id: str, actor: str, action: 
     """Appends one entry to the project's history."""
     await session.execute(insert(ProjectChange).values(
         project_id=project_id, actor=actor, action=action, changes=changes or {}, note=note, at=utcnow()))
+
+
+def written_entry(**columns) -> Insert:
+    """One entry's INSERT for a statement written with others (kit.outbox.WritesWithEvent): each column bound to the
+    parameter of its name prefixed `h_`, unless `columns` gives it (a parameter the others share, or a constant)."""
+    names = ("project_id", "actor", "action", "changes", "note", "at")
+    return insert(ProjectChange).values({c: columns.get(c, bindparam(f"h_{c}")) for c in names})
 
 
 async def record_many(session: AsyncSession, *, entries: list[tuple[str, dict]], actor: str, action: str,

@@ -15,7 +15,7 @@ from kit.outbox import WritesWithEvent
 from services.registry import history
 from services.registry.events import SOURCE, publish
 from services.registry.investments.schemas import BudgetAdjustmentCreate
-from services.registry.models import BudgetAdjustment, Investment, Project, ProjectChange
+from services.registry.models import BudgetAdjustment, Investment, Project
 from services.registry.projects.service import get, get_writable, writable
 
 PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")  # ASCII digits only (\d takes ٢٠٢٦ for 2026); fullmatch
@@ -63,9 +63,7 @@ _MONTH_AND_SUMS = select(
     select(_month.c.amount).scalar_subquery().label("previous"),
     select(_month.c.updated_at).scalar_subquery().label("previous_at"),
     _sum(Investment.year == bindparam("year")).label("ytd"), _sum().label("cumulative"))
-_history = insert(ProjectChange).values(project_id=bindparam("m_project_id"), actor=bindparam("h_actor"),
-                                        action=bindparam("h_action"), changes=bindparam("h_changes"),
-                                        note=bindparam("h_note"), at=bindparam("m_updated_at"))
+_history = history.written_entry(project_id=bindparam("m_project_id"), at=bindparam("m_updated_at"))
 _NEW_MONTH = WritesWithEvent(insert(Investment).values(
     project_id=bindparam("m_project_id"), period=bindparam("m_period"), year=bindparam("m_year"),
     amount=bindparam("m_amount"), updated_at=bindparam("m_updated_at")), _history)

@@ -13,7 +13,7 @@ from kit.outbox import WritesWithEvent
 from services.registry import history
 from services.registry.events import SOURCE, project_state, publish
 from services.registry.lifecycle.schemas import StartConfirmation, TransitionRequest
-from services.registry.models import Project, ProjectChange, StageTransition
+from services.registry.models import Project, StageTransition
 from services.registry.parcels.service import announce_parcels_of_project
 from services.registry.projects.service import get, get_writable, writable
 
@@ -63,9 +63,8 @@ _MOVE = WritesWithEvent(
         project_id=bindparam("project_id"), from_stage=bindparam("t_from_stage"), to_stage=bindparam("p_stage"),
         date=bindparam("t_date"), note=bindparam("t_note"), evidence=bindparam("t_evidence"),
         backwards=bindparam("t_backwards"), actor=bindparam("actor"), at=bindparam("p_updated_at")),
-    insert(ProjectChange).values(project_id=bindparam("project_id"), actor=bindparam("actor"), action="stage_changed",
-                                 changes=bindparam("h_changes"), note=bindparam("h_note"),
-                                 at=bindparam("p_updated_at")))
+    history.written_entry(project_id=bindparam("project_id"), actor=bindparam("actor"), action="stage_changed",
+                          at=bindparam("p_updated_at")))
 
 
 async def transition(*, session: AsyncSession, project_id: str, request: TransitionRequest, principal: Principal,
