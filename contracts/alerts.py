@@ -1,6 +1,11 @@
 """Events the alerts service publishes: alerts, project status, supervision tasks."""
+import re
 from datetime import date
 from enum import StrEnum
+from fractions import Fraction
+from functools import lru_cache
+
+from pydantic import Field
 
 from contracts import topics
 from contracts.envelope import EventData
@@ -26,6 +31,51 @@ class AlertStatus(StrEnum):
     resolved = "resolved"
 
 
+# An alert's wording is its message with what changes by the date alone left as placeholders, so a reader shows it
+# for the day it shows without an event a day: {days:YYYY-MM-DD} the days since that date, {share} the share of the
+# year elapsed at the end of the day (44.1%), {ratio:P/Q} the completion P/Q over that share (0.50); {{ and }} are
+# braces.
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(days|share|ratio)(?::([0-9/-]+))?\}")
+
+
+@lru_cache(maxsize=64)
+def year_share(day: date) -> Fraction:
+    """The share of the calendar year elapsed at the end of `day`."""
+    return Fraction(day.timetuple().tm_yday, (date(day.year + 1, 1, 1) - date(day.year, 1, 1)).days)
+
+
+def percent(value: Fraction | float) -> str:
+    return f"{float(value) * 100:.1f}%"
+
+
+def render(wording: str, day: date) -> str:
+    """An alert's message as of `day` (on or after the day it was worded) from its wording."""
+    def value(match: re.Match) -> str:
+        name, argument = match.groups()
+        if name is None:
+            return match.group()[0]
+        if name == "days":
+            return str((day - date.fromisoformat(argument)).days)
+        if name == "share":
+            return percent(year_share(day))
+        numerator, denominator = argument.split("/")
+        share = year_share(day)  # int / int is correctly rounded, as float(Fraction) is
+        return f"{int(numerator) * share.denominator / (int(denominator) * share.numerator):.2f}"
+    return _PLACEHOLDER.sub(value, wording)
+
+
+def message_on(wording: str | None, message: str, as_of: date, day: date) -> str:
+    """An alert's message for `day`, from what an event carries (or a copy of it): the wording rendered, never for a
+    day before `as_of` (when it was worded), or the message itself when it came without a wording (an event written
+    before wordings were carried)."""
+    return render(wording, max(as_of, day)) if wording else message
+
+
+def literal(text: str) -> str:
+    """Text (a name, a title) as it stands in a wording."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 class AlertState(EventData):
     """One alert of a rule; `project_id` is the project, or the parcel's id for a parcel linked to no project."""
 
@@ -34,6 +84,7 @@ class AlertState(EventData):
     unit_id: str | None = None
     rule: str
     colour: Colour
+    # As of `as_of`. A day count in it is not announced again as the days pass: read `wording` for a later day.
     message: str
     status: AlertStatus
     raised_on: date
@@ -42,6 +93,11 @@ class AlertState(EventData):
     parcel_id: str | None = None
     # Where the case was referred beyond the unit, e.g. "supervision" (监察) for a large budget overrun.
     escalated_to: str | None = None
+    wording: str | None = Field(None, description=(
+        "The message with what changes by the date alone as placeholders; absent in events written before it was "
+        "carried. {days:YYYY-MM-DD}: the days since that date; {share}: the share of the year elapsed at the end of "
+        "the day shown, as a percentage with one decimal; {ratio:P/Q}: the fraction P/Q divided by that share, with "
+        "two decimals; {{ and }}: literal braces. Rendered for `as_of` it is `message`."))
 
 
 class AlertRaised(AlertState):
@@ -57,7 +113,8 @@ class AlertEscalated(AlertState):
 
 
 class AlertUpdated(AlertState):
-    """An active alert's reason or facts changed (e.g. days late, the rate, the overdue node) at the same colour."""
+    """An active alert's reason or facts changed (e.g. the overdue node, the rate completed) at the same colour; days
+    passing alone are not announced (see `wording`)."""
 
     type = "keyproject.alerts.alert.updated.v1"
     topic = topics.ALERTS

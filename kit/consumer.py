@@ -19,7 +19,7 @@ from contracts.topics import dead_letter, from_its_producer
 from kit import metrics, tracing
 from kit.bus import BrokerWatch, connection, ensure_topics, make_producer
 from kit.clock import utcnow
-from kit.db import database_unavailable
+from kit.db import database_unavailable, one_of
 from kit.settings import ServiceSettings
 from kit.tables import dead_letters, inbox
 
@@ -227,7 +227,8 @@ class Consumer:
         try:
             async with self.sessionmaker() as session:
                 async with session.begin(), self.batch_scope(session, decoded):
-                    seen = set((await session.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids)))).all())
+                    seen = set((await session.scalars(select(inbox.c.event_id).where(
+                        one_of(session, inbox.c.event_id, ids)))).all())
                     for cloud_event, data in decoded:
                         handler = self.handlers.get(cloud_event.type)
                         if handler is None:

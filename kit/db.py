@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from asyncpg.exceptions import (AdminShutdownError, CannotConnectNowError, CrashShutdownError,
                                 PostgresConnectionError)
-from sqlalchemy import BigInteger, DateTime, event
+from sqlalchemy import BigInteger, ColumnElement, DateTime, any_, bindparam, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -106,6 +107,15 @@ async def single_statement(session: AsyncSession) -> None:
     SQLite keeps its transaction (kit.outbox.WriteWithEvent writes two statements there)."""
     if session.bind.dialect.name == "postgresql":
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def one_of(session: AsyncSession, column, values) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:values)`, one array parameter: the statement's text is the
+    same whatever the count, so it is prepared once rather than once per count, and no parameter is rendered one by
+    one (a fetch's few hundred ids cost a tenth of its CPU that way)."""
+    if session.bind.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,7 +10,7 @@ from services.alerts.webhooks import service as webhooks
 SOURCE = "/keyproject/alerts"
 
 ALERT_FIELDS = ("id", "project_id", "unit_id", "rule", "colour", "message", "status", "raised_on", "as_of",
-                "parcel_id", "escalated_to")
+                "parcel_id", "escalated_to", "wording")
 TASK_FIELDS = ("id", "project_id", "unit_id", "title", "deadline", "status", "escalation_level", "source",
                "alert_id", "problem_id", "opened_on", "closed_on", "rule", "problem_type", "resolvable", "on_hold")
 

@@ -24,6 +24,7 @@ from contracts.envelope import CloudEvent, EventData
 from kit.auth import ADMIN, Principal
 from kit.clock import today, utcnow
 from kit.consumer import KEEP_LOADED, Handler, Handlers
+from kit.db import one_of
 from services.alerts.evaluation.due import mark_due
 from services.alerts.evaluation.engine import update_by_id
 from services.alerts.evaluation.service import evaluate_parcels, evaluate_projects
@@ -150,7 +151,7 @@ class FactHandlers:
         """The consumer's batch scope: the facts rows of the fetch's projects read and locked at once (in key order),
         kept loaded between its events; its evaluations made in waves, the last at its end."""
         ids = sorted({p for _, data in events if (p := _project_of(data)) is not None})
-        found = (await session.scalars(select(ProjectFact).where(ProjectFact.id.in_(ids))
+        found = (await session.scalars(select(ProjectFact).where(one_of(session, ProjectFact.id, ids))
                                        .order_by(ProjectFact.id).with_for_update())).all() if ids else []
         loaded: dict[str, ProjectFact | None] = dict.fromkeys(ids)
         loaded.update((row.id, row) for row in found)

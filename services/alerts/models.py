@@ -164,7 +164,9 @@ class Alert(Base):
     unit_id: Mapped[str | None] = mapped_column(String(36), index=True)
     rule: Mapped[str] = mapped_column(String(40), index=True)
     colour: Mapped[str] = mapped_column(String(10))
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)  # as of `as_of`
+    # The message with the days passing as placeholders (contracts.alerts.render); NULL when worded before it was kept.
+    wording: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
     escalated_to: Mapped[str | None] = mapped_column(String(40))
     # "<subject>|<rule>" while active or acknowledged, NULL once resolved: the database keeps one active alert.

@@ -211,7 +211,7 @@ async def on_alert(session: AsyncSession, event: CloudEvent, alert: alerts.Alert
     resolved = alert.status == alerts.AlertStatus.resolved
     await upsert(session, AlertView, {"id": alert.id, "project_id": alert.project_id, "rule": alert.rule,
                                       "colour": alert.colour.value, "message": alert.message,
-                                      "status": alert.status.value, "raised_on": alert.raised_on,
+                                      "wording": alert.wording, "as_of": alert.as_of, "status": alert.status.value, "raised_on": alert.raised_on,
                                       "resolved_on": alert.as_of if resolved else None, "event_time": event.time},
                  keys=("id",))
 

@@ -174,7 +174,8 @@ class TaskHistory(Base):
 
 
 class AlertView(Base):
-    """An alert as last announced; its message explains a red or yellow project on the board and in reports."""
+    """An alert as last announced; its message explains a red or yellow project on the board and in reports, shown
+    for the day shown (contracts.alerts.message_on)."""
 
     __tablename__ = "alert_view"
 
@@ -182,7 +183,9 @@ class AlertView(Base):
     project_id: Mapped[str] = mapped_column(String(36), index=True)
     rule: Mapped[str] = mapped_column(String(100))
     colour: Mapped[str] = mapped_column(String(10))
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)  # as of `as_of`
+    wording: Mapped[str | None] = mapped_column(Text)
+    as_of: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     raised_on: Mapped[date] = mapped_column(Date)
     resolved_on: Mapped[date | None] = mapped_column(Date)

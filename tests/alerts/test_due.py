@@ -1,7 +1,8 @@
 """The daily scan leaves a project alone until the first day its evaluation may change by the date alone.
 
-Each rule names the first day it may find something; that day is never later than the day it does (checked day by
-day against the rule itself), and a scan that leaves projects until their day leaves exactly the alerts, tasks,
+Each rule names the first day it may find otherwise (something, another colour, another wording: the days passing
+are in the wording, rendered for the day shown); that day is never later than the day it does (checked day by day
+against the rule itself), and a scan that leaves projects until their day leaves exactly the alerts, tasks,
 statuses and events that a scan of every project leaves, through hand-opened tasks, changed thresholds, reporting
 rounds, investment reports and a year's end.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, update
 
 from contracts import registry
-from contracts.alerts import Colour
+from contracts.alerts import Colour, percent, year_share
 from contracts.envelope import new_event
 from kit.auth import ADMIN, Principal
 from kit.clock import utcnow
@@ -25,10 +26,10 @@ from kit.migrations import upgrade
 from kit.tables import outbox
 from services.alerts.configuration import service as configuration
 from services.alerts.evaluation import scan
-from services.alerts.evaluation.due import grade_changes_from
+from services.alerts.evaluation.due import evaluated_days, grade_changes_from, mark_due
 from services.alerts.handlers import FactHandlers
 from services.alerts.models import (Alert, MilestoneFact, ParcelFact, ProjectFact, ProjectStatus, RoundReportFact,
-                                    Task, Unit)
+                                    ScanRun, Task, Unit)
 from services.alerts.rules.definitions import PROJECT_RULES, investment_ratio
 from services.alerts.rules.facts import NodeFacts, ProjectFacts, TaskFacts
 from services.alerts.rules.status import grade, has_late_node
@@ -62,28 +63,31 @@ def _facts(rng: random.Random, as_of: date) -> ProjectFacts:
                                 for k in range(rng.randint(0, 2))))
 
 
-def test_no_rule_finds_anything_nor_does_a_grade_change_before_the_day_it_names():
+def test_no_rule_finds_otherwise_nor_does_a_grade_change_before_the_day_it_names():
+    """What a rule finds (nothing, or a colour and a wording) holds until the day `changes_from` names, so the scan
+    may leave the project until then; and as worded, it reads for each of those days what the rule says that day."""
     rng = random.Random(20261204)
-    left_a_week = quiet = 0
+    left_a_week = checked = found_some = 0
     for _ in range(600):
         as_of = date(2026, 12, 1) + timedelta(days=rng.randint(0, 430))  # across two year ends
         facts = _facts(rng, as_of)
         for rule in PROJECT_RULES:
             limits = rule.thresholds(**({"grace_days": rng.choice([0, 31])} if rule.name == "investment_lag" else {}))
             found = rule.check(facts, limits, as_of)
-            if found is not None:
-                if not rule.dated:  # its finding holds whatever the day
-                    assert all(rule.check(facts, limits, as_of + timedelta(days=k)) == found for k in range(400))
-                continue
-            first = rule.finds_from(facts, limits, as_of)
+            first = rule.changes_from(facts, limits, as_of)
             assert first is None or first > as_of, (rule.name, facts, as_of, first)
-            quiet += 1
+            checked += 1
+            found_some += found is not None
             left_a_week += first is None or first > as_of + timedelta(days=7)
             for k in range(1, 400):
                 day = as_of + timedelta(days=k)
                 if first is not None and day >= first:
                     break
-                assert rule.check(facts, limits, day) is None, (rule.name, facts, as_of, first, day)
+                later = rule.check(facts, limits, day)
+                assert later == found, (rule.name, facts, as_of, first, day)
+                if found is not None and rule.name == "investment_lag":  # its rates, worded once, for the day
+                    assert f"时间进度 {percent(year_share(day))}，完成进度比 {float(investment_ratio(facts, day)):.2f}" \
+                        in found.message(day), (facts, day)
         faster = Decimal(rng.choice(["1.1", "0.9"]))
         graded = grade(Colour.blue, ratio=investment_ratio(facts, as_of), late_node=has_late_node(facts, as_of),
                        faster_ratio=faster)
@@ -94,7 +98,7 @@ def test_no_rule_finds_anything_nor_does_a_grade_change_before_the_day_it_names(
                 break
             assert grade(Colour.blue, ratio=investment_ratio(facts, day), late_node=has_late_node(facts, day),
                          faster_ratio=faster) == graded, (facts, as_of, first, day)
-    assert left_a_week > quiet // 2  # the days named are not merely "tomorrow"
+    assert left_a_week > checked // 2 and found_some > checked // 10  # the days named are not merely "tomorrow"
 
 
 # ---- a scan that leaves projects until their day against a scan of every project ------------------------------
@@ -195,7 +199,7 @@ async def _change(sessionmaker, url: str, day: date, ids: list[str], quiet: list
 async def _state(sessionmaker) -> dict:
     async with sessionmaker() as session:
         alerts = sorted((await session.execute(select(
-            Alert.subject_id, Alert.rule, Alert.colour, Alert.message, Alert.status, Alert.raised_on,
+            Alert.subject_id, Alert.rule, Alert.colour, Alert.message, Alert.wording, Alert.status, Alert.raised_on,
             Alert.escalated_on, Alert.resolved_on, Alert.as_of))).tuples().all(), key=str)
         opened = sorted((await session.execute(select(
             Task.project_id, Task.rule, Task.title, Task.deadline, Task.status, Task.escalation_level,
@@ -207,7 +211,8 @@ async def _state(sessionmaker) -> dict:
         for type_, key, body in (await session.execute(select(outbox.c.type, outbox.c.key, outbox.c.body))).all():
             data = json.loads(body)["data"]
             published[(type_, key, data.get("message") or data.get("to_colour"), data.get("as_of"))] += 1
-        evaluated = sorted((await session.execute(select(ProjectFact.id, ProjectFact.evaluated_on))).tuples().all())
+        evaluated = sorted((await evaluated_days(session, list(await session.scalars(select(ProjectFact.id)))))
+                           .items())
     return {"alerts": alerts, "tasks": opened, "statuses": statuses, "published": published, "evaluated": evaluated}
 
 
@@ -246,3 +251,33 @@ async def test_a_scan_leaving_projects_until_their_day_finds_what_a_scan_of_ever
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_project_left_by_scans_was_evaluated_for_their_days_even_once_made_due_again(tmp_path):
+    """A scan does not rewrite the projects it leaves: the day each was last evaluated for comes from the scans that
+    finished while its evaluation held; making it due again (a changed rule) keeps that day."""
+    engine = make_engine(fresh_database("due_days", tmp_path))
+    try:
+        await upgrade(engine, MIGRATIONS)
+        sessionmaker = make_sessionmaker(engine)
+        ids = await _seed(sessionmaker)
+        first, held, later = ids[:3]
+        async with sessionmaker() as session:
+            await session.execute(update(ProjectFact).values(evaluated_on=START, due_on=START + timedelta(days=10)))
+            await session.execute(update(ProjectFact).where(ProjectFact.id == held).values(
+                due_on=START + timedelta(days=3)))
+            await session.execute(update(ProjectFact).where(ProjectFact.id == later).values(
+                evaluated_on=START + timedelta(days=8)))
+            for day, finished in ((4, True), (5, True), (6, False)):  # the scan of the 6th did not finish
+                session.add(ScanRun(as_of=START + timedelta(days=day), trigger="test", started_at=utcnow(),
+                                    finished_at=utcnow() if finished else None, counts={}))
+            await session.commit()
+            expected = {first: START + timedelta(days=5), held: START, later: START + timedelta(days=8)}
+            assert await evaluated_days(session, [first, held, later]) == expected
+            await mark_due(session, ProjectFact.id.in_([first, held, later]))
+            await session.commit()
+            assert await evaluated_days(session, [first, held, later]) == expected
+            assert set(await session.scalars(select(ProjectFact.due_on).where(
+                ProjectFact.id.in_([first, held, later])))) == {None}
+    finally:
+        await engine.dispose()

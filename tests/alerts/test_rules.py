@@ -46,9 +46,12 @@ def test_a_critical_path_node_turns_red_at_15_days():
 def test_node_overdue_states_the_fact_of_the_worst_node():
     facts = project(nodes=(NodeFacts("施工许可", D("2027-03-02")), NodeFacts("土地证", D("2027-03-15"))))
     finding = rules.node_overdue(facts, t.NodeOverdue(), D("2027-03-20"))
-    assert finding == (YELLOW, "施工许可节点已逾期 18 天，另有 1 个节点逾期", None)
+    assert (finding.colour, finding.message(D("2027-03-20")), finding.escalated_to) == (
+        YELLOW, "施工许可节点已逾期 18 天，另有 1 个节点逾期", None)
+    assert finding.message(D("2027-03-27")) == "施工许可节点已逾期 25 天，另有 1 个节点逾期"
     critical = project(nodes=(NodeFacts("施工许可", D("2027-03-01")), NodeFacts("桩基", D("2027-03-05"), True)))
-    assert rules.node_overdue(critical, t.NodeOverdue(), D("2027-03-20")).message.startswith("桩基节点（关键路径）已逾期 15 天")
+    assert rules.node_overdue(critical, t.NodeOverdue(), D("2027-03-20")).message(D("2027-03-20")).startswith(
+        "桩基节点（关键路径）已逾期 15 天")
 
 
 def test_node_overdue_thresholds_are_configuration():
@@ -72,7 +75,10 @@ def test_investment_lag_yellow_below_0_8_red_below_0_5_of_the_year_elapsed():
 def test_investment_lag_message_states_the_rates():
     facts = project(annual_plan_investment=Decimal(36500), ytd_investment=Decimal(8000), ytd_year=2027)
     finding = rules.investment_lag(facts, t.InvestmentLag(), D("2027-06-10"))
-    assert finding.message == "年度投资完成率 21.9%，时间进度 44.1%，完成进度比 0.50，低于 0.5"
+    assert finding.message(D("2027-06-10")) == "年度投资完成率 21.9%，时间进度 44.1%，完成进度比 0.50，低于 0.5"
+    # worded once: the rates of a later day, as the rule would state them that day
+    assert finding.message(D("2027-06-20")) == rules.investment_lag(facts, t.InvestmentLag(), D("2027-06-20")).message(
+        D("2027-06-20")) == "年度投资完成率 21.9%，时间进度 46.8%，完成进度比 0.47，低于 0.5"
 
 
 def test_investment_lag_is_silent_in_the_grace_days_and_outside_the_projects_year():
@@ -100,7 +106,7 @@ def test_should_have_started_yellow_once_the_planned_start_passed_red_beyond_30_
     check(rules.should_have_started, facts, t.ShouldHaveStarted(), {
         "2027-03-01": NONE, "2027-03-02": YELLOW, "2027-03-03": YELLOW,
         "2027-03-31": YELLOW, "2027-04-01": RED, "2027-04-02": RED})
-    assert rules.should_have_started(facts, t.ShouldHaveStarted(), D("2027-03-19")).message == \
+    assert rules.should_have_started(facts, t.ShouldHaveStarted(), D("2027-03-19")).message(D("2027-03-19")) == \
         "计划开工日期 2027-03-01 已过 18 天仍未开工（当前阶段：签约）"
     started = project(stage="started", planned_start_date=D("2027-03-01"), started_on=D("2027-04-20"))
     assert rules.should_have_started(started, t.ShouldHaveStarted(), D("2027-05-01")) is None
@@ -111,7 +117,8 @@ def test_signed_without_land_yellow_beyond_90_days_red_beyond_180():
     check(rules.signed_without_land, facts, t.StalledStage(), {
         "2027-03-31": NONE, "2027-04-01": NONE, "2027-04-02": YELLOW,    # day 90 / 91
         "2027-06-30": YELLOW, "2027-07-01": RED, "2027-07-02": RED})     # day 180 / 181
-    assert rules.signed_without_land(facts, t.StalledStage(), D("2027-04-02")).message == "已签约 91 天仍未供地"
+    assert rules.signed_without_land(facts, t.StalledStage(), D("2027-04-02")).message(D("2027-04-02")) == \
+        "已签约 91 天仍未供地"
     assert rules.signed_without_land(project(stage="land_supplied", signed_on=D("2027-01-01")), t.StalledStage(),
                                      D("2027-12-01")) is None
 
@@ -121,7 +128,8 @@ def test_land_without_start_yellow_beyond_90_days_red_beyond_180():
     check(rules.land_without_start, facts, t.StalledStage(), {
         "2027-04-01": NONE, "2027-04-02": YELLOW, "2027-04-03": YELLOW,
         "2027-06-30": YELLOW, "2027-07-01": RED, "2027-07-02": RED})
-    assert rules.land_without_start(facts, t.StalledStage(), D("2027-07-01")).message == "已供地 181 天仍未开工"
+    assert rules.land_without_start(facts, t.StalledStage(), D("2027-07-01")).message(D("2027-07-01")) == \
+        "已供地 181 天仍未开工"
 
 
 def test_paper_start_yellow_beyond_30_days_without_a_real_start():
@@ -152,7 +160,7 @@ def test_a_large_overrun_is_referred_to_supervision():
     facts = project(government_funded=True, overrun_ratio=Decimal("0.25"))
     finding = rules.budget_overrun(facts, t.BudgetOverrun(), D("2027-06-01"))
     assert finding.escalated_to == "supervision"
-    assert finding.message == "财政资金项目超出预算 25.0%，超出部分未获批准调整，已移交监察"
+    assert finding.message(D("2027-06-01")) == "财政资金项目超出预算 25.0%，超出部分未获批准调整，已移交监察"
     assert rules.budget_overrun(project(overrun_ratio=Decimal("0.5")), t.BudgetOverrun(), D("2027-06-01")) is None
 
 
@@ -161,7 +169,7 @@ def test_idle_parcel_yellow_past_the_deadline_red_idle_over_a_year():
     check(rules.idle_parcel, parcel, t.IdleParcel(), {
         "2027-03-01": NONE, "2027-03-02": YELLOW, "2027-03-03": YELLOW,
         "2028-02-28": YELLOW, "2028-02-29": YELLOW, "2028-03-01": RED})  # 365 days is still yellow, 366 red
-    assert rules.idle_parcel(parcel, t.IdleParcel(), D("2027-03-02")).message == \
+    assert rules.idle_parcel(parcel, t.IdleParcel(), D("2027-03-02")).message(D("2027-03-02")) == \
         "地块 DK-2027-01 超过约定开工期限 1 天仍未开工"
     started = ParcelFacts("l", "DK-2027-01", D("2027-03-01"), started_date=D("2027-04-01"))
     assert rules.idle_parcel(started, t.IdleParcel(), D("2028-06-01")) is None
@@ -171,7 +179,8 @@ def test_task_late_red_beyond_15_days_past_the_deadline():
     facts = project(tasks=(TaskFacts("节点逾期督办", D("2027-03-01")),))
     check(rules.task_late, facts, t.TaskLate(), {"2027-03-15": NONE, "2027-03-16": NONE, "2027-03-17": RED,
                                                  "2027-03-18": RED})
-    assert rules.task_late(facts, t.TaskLate(), D("2027-03-17")).message == "督办事项「节点逾期督办」已超期 16 天未办结"
+    assert rules.task_late(facts, t.TaskLate(), D("2027-03-17")).message(D("2027-03-17")) == \
+        "督办事项「节点逾期督办」已超期 16 天未办结"
     waiting = project(tasks=(TaskFacts("a", D("2027-03-01"), status="feedback_submitted"),
                              TaskFacts("b", D("2027-03-01"), resolvable=True)))
     assert rules.task_late(waiting, t.TaskLate(), D("2027-06-01")) is None
@@ -209,6 +218,6 @@ def test_a_project_not_reported_is_marked_yellow_past_the_deadline():
     assert rules.round_not_reported(facts, limits, date(2026, 6, 5)) is None  # the deadline day itself
     finding = rules.round_not_reported(facts, limits, date(2026, 7, 6))
     assert finding == (Colour.yellow, "2026年6月调度逾期未报送（截止 2026-07-05），另有 1 个月未报送", None)
-    assert rules.round_not_reported(facts, t.RoundNotReported(yellow_over_days=3), date(2026, 7, 6)).message == \
+    assert rules.round_not_reported(facts, t.RoundNotReported(yellow_over_days=3), date(2026, 7, 6)).wording == \
         "2026年5月调度逾期未报送（截止 2026-06-05）"
     assert rules.round_not_reported(ProjectFacts(id="p", year=2026, stage="started"), limits, date(2026, 7, 6)) is None

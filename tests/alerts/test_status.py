@@ -39,24 +39,26 @@ def test_a_late_node_is_one_past_its_planned_date_not_done():
 
 
 def test_reconcile_raises_escalates_downgrades_refreshes_and_resolves():
-    yellow = Active("a1", "node_overdue", Colour.yellow, "施工许可节点已逾期 18 天")
+    yellow = Active("a1", "node_overdue", Colour.yellow, "施工许可节点已逾期 {days:2027-03-02} 天")
     red = Active("a2", "investment_lag", Colour.red, "x")
-    stale = Active("a3", "paper_start", Colour.yellow, "开工 31 天仍未确认实质性开工（疑似纸面开工）")
-    same = Active("a4", "signed_without_land", Colour.yellow, "已签约 91 天仍未供地")
+    stale = Active("a3", "paper_start", Colour.yellow, "开工 {days:2027-02-01} 天仍未确认实质性开工（疑似纸面开工）")
+    same = Active("a4", "signed_without_land", Colour.yellow, "已签约 {days:2027-01-01} 天仍未供地")
     resolved = Active("a5", "budget_overrun", Colour.yellow, "y")
+    unworded = Active("a6", "land_without_start", Colour.yellow, None)  # stored before wordings were kept
     findings = {
-        "node_overdue": Finding(Colour.red, "施工许可节点已逾期 30 天"),
+        "node_overdue": Finding(Colour.red, "施工许可节点已逾期 {days:2027-03-02} 天"),
         "investment_lag": Finding(Colour.yellow, "y"),
-        "paper_start": Finding(Colour.yellow, "开工 32 天仍未确认实质性开工（疑似纸面开工）"),
-        "signed_without_land": Finding(Colour.yellow, "已签约 91 天仍未供地"),
+        "paper_start": Finding(Colour.yellow, "开工 {days:2027-02-03} 天仍未确认实质性开工（疑似纸面开工）"),
+        "signed_without_land": Finding(Colour.yellow, "已签约 {days:2027-01-01} 天仍未供地"),
+        "land_without_start": Finding(Colour.yellow, "已供地 {days:2027-01-01} 天仍未开工"),
         "budget_overrun": None,
         "should_have_started": Finding(Colour.yellow, "z"),
         "task_late": None,
     }
-    active = {a.rule: a for a in (yellow, red, stale, same, resolved)}
+    active = {a.rule: a for a in (yellow, red, stale, same, resolved, unworded)}
     steps = {s.rule: s.action for s in reconcile(findings, active)}
     assert steps == {"node_overdue": "escalate", "investment_lag": "downgrade", "paper_start": "refresh",
-                     "budget_overrun": "resolve", "should_have_started": "raise"}
+                     "land_without_start": "refresh", "budget_overrun": "resolve", "should_have_started": "raise"}
 
 
 def test_reconcile_is_idempotent():

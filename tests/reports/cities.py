@@ -417,7 +417,9 @@ DATED_PROJECTS = {"A": ("P", DATED_YEAR, dated_day(3, 10), None),  # started 1 A
                   "C": ("X", DATED_YEAR, dated_day(3, 10), dated_day(5, 10)),  # archived in May
                   "D": ("Q", DATED_YEAR, dated_day(3, 10), None),
                   "E": ("P", DATED_YEAR - 1, dated_day(3, 10), None)}  # on the year before's list
-ALERT_CLEARED, ALERT_LATER = "节点逾期30天以上(5月10日解除)", "投资完成率低于序时进度一半(5月15日起)"
+ALERT_CLEARED = "节点逾期30天以上(5月10日解除)"
+# worded with the days passing (as the alerts service words them): shown for the day shown
+LATER_WORDING = f"投资完成率低于序时进度一半(5月15日起，已 {{days:{dated_day(5, 15)}}} 天)"
 
 
 def _dated_round(projects: dict[str, ProjectSpec]) -> list:
@@ -495,7 +497,8 @@ async def build_dated_city(platform, registry, reports) -> DatedCity:
                               message=ALERT_CLEARED, raised_on=dated_day(4, 5), status_="resolved",
                               as_of=dated_day(5, 10)),
                produced.alert(alerts.AlertRaised, a.id, a.unit.id, rule="investment_lag", colour="red",
-                              message=ALERT_LATER, raised_on=dated_day(5, 15)),
+                              message=alerts.render(LATER_WORDING, dated_day(5, 15)), wording=LATER_WORDING,
+                              raised_on=dated_day(5, 15)),
                *_dated_tasks(units, projects), *_dated_round(projects)]
     await produced.produce(platform.broker.bootstrap, events)
 

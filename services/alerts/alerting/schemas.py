@@ -16,12 +16,15 @@ class AlertPublic(BaseModel):
     unit_id: str | None
     rule: str
     colour: Colour
-    message: str
+    message: str  # as of `as_of`
+    # The message with the days passing as placeholders, as alert events carry it (null: worded before it was kept).
+    wording: str | None
     status: AlertStatus
     escalated_to: str | None
     raised_on: date
     escalated_on: date | None
     resolved_on: date | None
+    # An active alert's: the day its subject was last evaluated; a resolved one's: the day it was resolved.
     as_of: date
     acknowledged_by: str | None
     acknowledged_at: datetime | None

@@ -16,15 +16,16 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import alerts as contract
-from contracts.alerts import AlertStatus, Colour, EscalationLevel, Grade, TaskSource, TaskStatus
+from contracts.alerts import AlertStatus, Colour, EscalationLevel, Grade, TaskSource, TaskStatus, message_on
 from contracts.types import month_end
 from kit.clock import utcnow
+from kit.db import one_of
 from services.alerts import events
 from services.alerts.configuration.service import Configuration
 from services.alerts.evaluation.due import NEVER, is_due, next_due
 from services.alerts.models import (Alert, AlertChange, MilestoneFact, ParcelFact, ProjectFact, ProjectStatus,
                                     ReportingRoundFact, RoundReportFact, Task, TaskChange, Unit)
-from services.alerts.rules.definitions import PROJECT_RULES, RULES, investment_ratio
+from services.alerts.rules.definitions import PROJECT_RULES, RULES, earliest, investment_ratio
 from services.alerts.rules.escalation import escalated_to, level_due, steps_to
 from services.alerts.rules.facts import NodeFacts, ParcelFacts, ProjectFacts, TaskFacts
 from services.alerts.rules.status import Active, Step, grade, has_late_node, reconcile, worst
@@ -54,7 +55,8 @@ FACT_COLUMNS = [ProjectFact.id, ProjectFact.year, ProjectFact.stage, ProjectFact
                 ProjectFact.suspended_on, ProjectFact.listed_on, ProjectFact.evaluated_on, ProjectFact.due_on]
 _FACT_FIELDS = 15
 ALERT_COLUMNS = [Alert.id, Alert.subject_id, Alert.project_id, Alert.parcel_id, Alert.unit_id, Alert.rule,
-                 Alert.colour, Alert.message, Alert.status, Alert.escalated_to, Alert.raised_on, Alert.as_of]
+                 Alert.colour, Alert.message, Alert.wording, Alert.status, Alert.escalated_to, Alert.raised_on,
+                 Alert.as_of]
 # What the rules read and what task events carry (a task reused by a new red alert is announced).
 TASK_COLUMNS = [Task.subject_id, *(getattr(Task, name) for name in events.TASK_FIELDS)]
 STATUS_COLUMNS = [ProjectStatus.project_id, ProjectStatus.unit_id, ProjectStatus.colour, ProjectStatus.grade,
@@ -87,8 +89,8 @@ def _newly_entered(findings: dict, entered: date, entry_days: int) -> dict:
     capped = {}
     for rule, finding in findings.items():
         if finding is not None and finding.colour == Colour.red:
-            finding = finding._replace(colour=Colour.yellow, escalated_to=None, message=(
-                f"{finding.message}（{entered} 登记入库，{entry_days} 天内请补录实际进展）"))
+            finding = finding._replace(colour=Colour.yellow, escalated_to=None, wording=(
+                f"{finding.wording}（{entered} 登记入库，{entry_days} 天内请补录实际进展）"))
         capped[rule] = finding
     return capped
 
@@ -140,13 +142,14 @@ class Evaluation:
         """Evaluate these projects: project rules against their facts, then colour and grade."""
         if not ids:
             return
-        rows = (await self.session.execute(select(*FACT_COLUMNS).where(ProjectFact.id.in_(ids))
+        rows = (await self.session.execute(select(*FACT_COLUMNS).where(one_of(self.session, ProjectFact.id, ids))
                                            .order_by(ProjectFact.id).with_for_update())).all()
         await self._projects([r for r in rows if r.version > 0], span=False)
 
     async def next_projects(self, *, after: str, limit: int) -> str | None:
         """Of the next `limit` registered, unarchived projects by id after `after` (a scan batch), evaluate those due
-        (`due.is_due`); the others are as evaluated for this day too. Returns the last id."""
+        (`due.is_due`); the others are as evaluated for this day too, once the scan has finished. Returns the last
+        id."""
         keys = (await self.session.execute(
             select(ProjectFact.id, ProjectFact.evaluated_on, ProjectFact.due_on).where(
                 ProjectFact.id > after, ProjectFact.archived.is_(False), ProjectFact.version > 0)
@@ -158,14 +161,11 @@ class Evaluation:
             # most of the batch: its related rows are read by id range, cheaper than a long IN list
             span = 2 * len(due) >= len(keys)
             rows = (await self.session.execute(select(*FACT_COLUMNS).where(
-                ProjectFact.id.between(due[0], due[-1]) if span else ProjectFact.id.in_(due))
+                ProjectFact.id.between(due[0], due[-1]) if span else one_of(self.session, ProjectFact.id, due))
                 .order_by(ProjectFact.id).with_for_update())).all()
             wanted = set(due)
             await self._projects([r for r in rows if r.id in wanted] if span else rows, span=span)
-        if len(due) < len(keys):
-            await self.session.execute(update(ProjectFact).where(
-                ProjectFact.id.in_({k.id for k in keys}.difference(due)), ProjectFact.evaluated_on < self.as_of,
-                ProjectFact.due_on > self.as_of).values(evaluated_on=self.as_of), execution_options=_UNSYNCHRONIZED)
+        if len(due) < len(keys):  # left as they are (due.evaluated_days)
             self.counts["projects_not_due"] += len(keys) - len(due)
         return keys[-1].id
 
@@ -178,7 +178,7 @@ class Evaluation:
         ids = [r.id for r in rows]
 
         def of(column):
-            return column.between(ids[0], ids[-1]) if span else column.in_(ids)
+            return column.between(ids[0], ids[-1]) if span else one_of(session, column, ids)
 
         nodes: dict[str, list] = {}
         for node in (await session.execute(select(MilestoneFact.project_id, MilestoneFact.name,
@@ -219,10 +219,12 @@ class Evaluation:
             found = alerts.get(row.id, ())
             own = {a.rule: a for a in found if a.subject_id == row.id}
             findings = {} if row.archived else {rule.name: rule.check(facts, limits, as_of) for rule, limits in checks}
+            entered_until = None
             if row.registered_on is not None:
                 self._entered[row.id] = row.registered_on
                 if as_of < row.registered_on + timedelta(days=entry_days):
                     findings = _newly_entered(findings, row.registered_on, entry_days)
+                    entered_until = row.registered_on + timedelta(days=entry_days)
             events_before = len(self._events)
             colours = self._apply(subject, findings, own)
             colours += [a.colour for a in found if a.subject_id != row.id]
@@ -233,7 +235,8 @@ class Evaluation:
             self._status(row, facts, worst(colours), statuses.get(row.id))
             if self.opens_tasks:  # what changed today (a task opened, an alert resolved) is looked at again tomorrow
                 due[row.id] = tomorrow if len(self._events) != events_before else next_due(
-                    facts, findings, checks, as_of, faster_ratio=self._faster_ratio, also=self._next_round)
+                    facts, checks, as_of, faster_ratio=self._faster_ratio,
+                    also=earliest((self._next_round, entered_until)))
         self.counts["projects"] += len(rows)
         if self.opens_tasks:
             await update_by_id(session, ProjectFact, [
@@ -339,7 +342,7 @@ class Evaluation:
         """Reconcile one subject's alerts with the findings; the colours of its alerts active afterwards."""
         if not current and not any(findings.values()):
             return []  # the common case: nothing found, nothing active
-        active = {rule: Active(a.id, rule, a.colour, a.message) for rule, a in current.items()}
+        active = {rule: Active(a.id, rule, a.colour, a.wording) for rule, a in current.items()}
         steps = reconcile(findings, active)
         for step in steps:
             getattr(self, f"_{step.action}")(subject, step, current.get(step.rule))
@@ -365,14 +368,15 @@ class Evaluation:
         alert = {
             "id": str(uuid.uuid4()), "subject_id": subject.id, "project_id": subject.project_id,
             "parcel_id": subject.parcel_id, "unit_id": subject.unit_id, "rule": step.rule,
-            "colour": finding.colour.value, "message": finding.message, "status": AlertStatus.active.value,
+            "colour": finding.colour.value, "message": finding.message(self.as_of), "wording": finding.wording,
+            "status": AlertStatus.active.value,
             "escalated_to": finding.escalated_to, "active_key": f"{subject.id}|{step.rule}",
             "raised_on": self.as_of, "escalated_on": None, "resolved_on": None, "as_of": self.as_of,
             "acknowledged_by": None, "acknowledged_at": None, "acknowledgement_note": None,
             "created_at": self._now, "updated_at": self._now,
         }
         self._new_alerts.append(alert)
-        self._change(alert["id"], "raised", finding.colour, finding.message)
+        self._change(alert["id"], "raised", finding.colour, alert["message"])
         self._events.append((contract.AlertRaised.model_validate(events.alert_state(alert)), events.alert_subject(alert)))
         self.counts["raised"] += 1
         if finding.colour == Colour.red:
@@ -380,10 +384,11 @@ class Evaluation:
 
     def _escalate(self, subject: Subject, step: Step, current: Any) -> None:
         finding = step.finding
-        changes = {"colour": finding.colour.value, "message": finding.message, "status": AlertStatus.active.value,
-                   "escalated_on": self.as_of, "escalated_to": finding.escalated_to, "as_of": self.as_of}
+        changes = {"colour": finding.colour.value, "message": finding.message(self.as_of), "wording": finding.wording,
+                   "status": AlertStatus.active.value, "escalated_on": self.as_of,
+                   "escalated_to": finding.escalated_to, "as_of": self.as_of}
         alert = self._update_alert(current.id, changes, current)
-        self._change(current.id, "escalated", finding.colour, finding.message)
+        self._change(current.id, "escalated", finding.colour, alert["message"])
         self._events.append((contract.AlertEscalated.model_validate(events.alert_state(alert)),
                              events.alert_subject(alert)))
         self.counts["escalated"] += 1
@@ -395,9 +400,10 @@ class Evaluation:
         self._raise(subject, Step("raise", step.rule, step.finding), None)
 
     def _refresh(self, _subject: Subject, step: Step, current: Any) -> None:
-        """Same colour, another reason or fact (days late, the rate, the overdue node): announced, so every reader
-        shows the alert's current reason."""
-        alert = self._update_alert(current.id, {"message": step.finding.message,
+        """Same colour, another reason or fact (the overdue node, the rate completed): announced, so every reader
+        shows the alert's current reason (the days passing are in its wording, and not announced)."""
+        alert = self._update_alert(current.id, {"message": step.finding.message(self.as_of),
+                                                "wording": step.finding.wording,
                                                 "escalated_to": step.finding.escalated_to, "as_of": self.as_of},
                                    current)
         self._events.append((contract.AlertUpdated.model_validate(events.alert_state(alert)),
@@ -405,9 +411,11 @@ class Evaluation:
         self.counts["refreshed"] += 1
 
     def _resolve(self, _subject: Subject, step: Step, current: Any, note: str | None = None) -> None:
+        message = message_on(current.wording, current.message, current.as_of, self.as_of)
         alert = self._update_alert(current.id, {"status": AlertStatus.resolved.value, "active_key": None,
-                                                "resolved_on": self.as_of, "as_of": self.as_of}, current)
-        self._change(current.id, "resolved", Colour(current.colour), current.message, note=note)
+                                                "resolved_on": self.as_of, "as_of": self.as_of, "message": message},
+                                   current)
+        self._change(current.id, "resolved", Colour(current.colour), message, note=note)
         self._events.append((contract.AlertResolved.model_validate(events.alert_state(alert)),
                              events.alert_subject(alert)))
         self._resolved_alerts.append(current.id)
@@ -432,18 +440,19 @@ class Evaluation:
         existing = self._open_alert_tasks.get((subject.id, rule))
         if existing is None and not self._may_open_task(subject):
             return
+        message = message_on(alert["wording"], alert["message"], alert["as_of"], self.as_of)
         if existing is not None:
             was_resolvable = existing["resolvable"]
-            changes = {"alert_id": alert["id"], "resolvable": False, "description": alert["message"]}
+            changes = {"alert_id": alert["id"], "resolvable": False, "description": message}
             self._task_updates.setdefault(existing["id"], {"id": existing["id"]}).update(changes, updated_at=self._now)
             existing.update(changes)
-            self._task_change(existing, "alert_red_again", alert["message"])
+            self._task_change(existing, "alert_red_again", message)
             if was_resolvable:
                 self._resolvable_changed(existing)
             return
         task = {
             "id": str(uuid.uuid4()), "project_id": subject.project_id, "subject_id": subject.id,
-            "unit_id": subject.unit_id, "title": f"{subject.name}：{RULES[rule].title}", "description": alert["message"],
+            "unit_id": subject.unit_id, "title": f"{subject.name}：{RULES[rule].title}", "description": message,
             "deadline": self.as_of + timedelta(days=self.configuration.tasks.deadline_days),
             "status": TaskStatus.open.value, "escalation_level": EscalationLevel.none.value, "escalated_on": None,
             "source": TaskSource.alert.value, "alert_id": alert["id"], "rule": rule, "problem_id": None,
@@ -453,7 +462,7 @@ class Evaluation:
         }
         self._new_tasks.append(task)
         self._open_alert_tasks[(subject.id, rule)] = task
-        self._task_change(task, "opened", alert["message"])
+        self._task_change(task, "opened", message)
         self._events.append((contract.TaskOpened.model_validate(events.task_state(task)), events.task_subject(task)))
         self.counts["tasks_opened"] += 1
 
@@ -532,7 +541,7 @@ class Evaluation:
     async def _mark_resolvable(self) -> None:
         """Tasks whose alert has cleared wait only for the supervisor's verification (销号)."""
         rows = (await self.session.execute(select(*_columns(Task)).where(
-            Task.alert_id.in_(self._resolved_alerts), Task.status != TaskStatus.closed,
+            one_of(self.session, Task.alert_id, self._resolved_alerts), Task.status != TaskStatus.closed,
             Task.resolvable.is_(False)))).all()
         for row in rows:
             if row.id in self._task_updates and self._task_updates[row.id].get("alert_id") not in (None, row.alert_id):
@@ -547,7 +556,7 @@ class Evaluation:
 
 async def update_by_id(session: AsyncSession, model, rows: list[dict], key: str = "id") -> None:
     """Bulk UPDATE by primary key, per distinct set of columns; on PostgreSQL a large group is one statement over
-    unnest()ed arrays (a daily scan refreshes tens of thousands of alert messages), elsewhere executemany."""
+    unnest()ed arrays (a daily scan marks tens of thousands of projects evaluated), elsewhere executemany."""
     table = model.__table__
     groups: dict[tuple, list[dict]] = {}
     for row in rows:

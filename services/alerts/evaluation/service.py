@@ -10,15 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alerts.configuration import service as configuration
+from services.alerts.evaluation.due import evaluated_days
 from services.alerts.evaluation.engine import Evaluation
 from services.alerts.models import ParcelFact, ProjectFact
 
 
 async def _by_date(session: AsyncSession, model, ids: list[str], on: date) -> dict[date, list[str]]:
-    rows = (await session.execute(select(model.id, model.evaluated_on).where(model.id.in_(ids)))).all()
+    if model is ProjectFact:
+        evaluated = await evaluated_days(session, ids)
+    else:
+        evaluated = dict((await session.execute(select(model.id, model.evaluated_on).where(model.id.in_(ids)))).all())
     groups: dict[date, list[str]] = {}
-    for row in rows:
-        groups.setdefault(max(on, row.evaluated_on or on), []).append(row.id)
+    for subject in ids:
+        groups.setdefault(max(on, evaluated.get(subject) or on), []).append(subject)
     return groups
 
 

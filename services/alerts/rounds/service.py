@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.alerts import Colour, TaskStatus
+from contracts.alerts import Colour, TaskStatus, message_on
 from kit.auth import Principal
 from kit.clock import utcnow
 from kit.errors import Conflict, NotFound
@@ -56,11 +56,12 @@ async def create(*, session: AsyncSession, on: date | None, principal: Principal
     alerts: dict[str, list] = {}
     if coloured:
         for alert in (await session.execute(
-                select(Alert.project_id, Alert.rule, Alert.colour, Alert.message)
+                select(Alert.project_id, Alert.rule, Alert.colour, Alert.message, Alert.wording, Alert.as_of)
                 .where(Alert.active_key.is_not(None), Alert.project_id.in_([p.project_id for p in coloured]))
                 .order_by(Alert.created_at))).all():
             alerts.setdefault(alert.project_id, []).append(
-                {"rule": alert.rule, "colour": alert.colour, "message": alert.message})
+                {"rule": alert.rule, "colour": alert.colour,
+                 "message": message_on(alert.wording, alert.message, alert.as_of, on)})
     for p in coloured:
         entry = unit(p.unit_id)
         entry["red_projects" if p.colour == Colour.red else "yellow_projects"] += 1

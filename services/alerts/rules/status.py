@@ -37,13 +37,13 @@ class Active:
     id: str
     rule: str
     colour: Colour
-    message: str
+    wording: str | None  # None: worded before wordings were kept
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     """What happens to one rule's alert: raise, escalate (yellow → red), downgrade (red → yellow: the red one is
-    resolved and a yellow one raised), refresh (same colour, new message), resolve."""
+    resolved and a yellow one raised), refresh (same colour, new wording), resolve."""
 
     action: str
     rule: str
@@ -64,6 +64,6 @@ def reconcile(findings: dict[str, Finding | None], active: dict[str, Active]) ->
         elif finding.colour != alert.colour:
             action = "escalate" if RANK[finding.colour] > RANK[alert.colour] else "downgrade"
             steps.append(Step(action, rule, finding, alert))
-        elif finding.message != alert.message:
+        elif finding.wording != alert.wording:
             steps.append(Step("refresh", rule, finding, alert))
     return steps

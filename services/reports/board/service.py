@@ -6,6 +6,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.alerts import message_on
 from kit.clock import utcnow
 from services.reports.figures import Rate
 from services.reports.models import AlertView, ProjectView, UnitView
@@ -89,10 +90,11 @@ async def board_data(*, session: AsyncSession, settings: ReportsSettings, year: 
         .order_by(ProjectView.code))).all()
     shown = reds[:RED_PROJECTS_SHOWN]
     reasons: dict[str, list[str]] = {}
-    for project_id, message in (await session.execute(select(AlertView.project_id, AlertView.message).where(
+    for project_id, message, wording, worded_on in (await session.execute(select(
+            AlertView.project_id, AlertView.message, AlertView.wording, AlertView.as_of).where(
             AlertView.project_id.in_([r[0] for r in shown]), AlertView.status.in_(ACTIVE_ALERTS),
             AlertView.colour == "red").order_by(AlertView.raised_on, AlertView.id))).all():
-        reasons.setdefault(project_id, []).append(message)
+        reasons.setdefault(project_id, []).append(message_on(wording, message, worded_on, today))
     board_rankings, previous_period = {}, None
     for group in (UnitGroup.town, UnitGroup.department, UnitGroup.other):
         ranking = await rankings.ranking(session=session, year=year, period=None, as_of=None, group=group,

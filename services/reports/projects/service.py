@@ -4,7 +4,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.alerts import AlertStatus, TaskStatus
+from contracts.alerts import AlertStatus, TaskStatus, message_on
 from contracts.registry import Stage
 from kit.pagination import PageParams, keyset, page_of
 from services.reports.cells import COMPLETED_STAGES, STAGE_DATE_COLUMNS, STARTED_STAGES, UNRATED
@@ -65,11 +65,11 @@ async def list_(*, session: AsyncSession, filters: dict, params: PageParams, tod
         .where(TaskView.project_id.in_(ids), TaskView.status != TaskStatus.closed.value)
         .group_by(TaskView.project_id))).all()}
     alerts: dict[str, list[str]] = {}
-    for project_id, message in (await session.execute(
-            select(AlertView.project_id, AlertView.message).where(
+    for project_id, message, wording, worded_on in (await session.execute(
+            select(AlertView.project_id, AlertView.message, AlertView.wording, AlertView.as_of).where(
                 and_(AlertView.project_id.in_(ids), AlertView.status.in_(ACTIVE_ALERTS)))
             .order_by(AlertView.raised_on, AlertView.id))).all():
-        alerts.setdefault(project_id, []).append(message)
+        alerts.setdefault(project_id, []).append(message_on(wording, message, worded_on, today))
     units = dict((await session.execute(select(UnitView.id, UnitView.name).where(
         UnitView.id.in_({r.unit_id for r in rows})))).all())
     return [public(r, units.get(r.unit_id), tasks.get(r.id, (0, 0)), alerts.get(r.id, [])) for r in rows], cursor

@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.alerts import message_on
 from kit.clock import utcnow
 from kit.errors import Conflict, NotFound
 from kit.pagination import PageParams, keyset, page_of
@@ -81,12 +82,12 @@ async def take(*, session: AsyncSession, period: str, kind: str, taken_by: str, 
     await _insert(session, SnapshotUnit, [
         {"period": period, "unit_id": u.id, "code": u.code, "name": u.name, "kind": u.kind}
         for u in figures.units.values()])
-    alerts: dict[str, list[str]] = {}  # the alerts active on the last day (each with its latest message)
+    alerts: dict[str, list[str]] = {}  # the alerts active on the last day (each with its latest wording, for that day)
     a = AlertView
-    for project_id, message in (await session.execute(select(a.project_id, a.message).where(
+    for project_id, message, wording in (await session.execute(select(a.project_id, a.message, a.wording).where(
             a.raised_on <= as_of, or_(a.status.in_(ACTIVE_ALERTS), a.resolved_on > as_of))
             .order_by(a.raised_on, a.id))).all():
-        alerts.setdefault(project_id, []).append(message)
+        alerts.setdefault(project_id, []).append(message_on(wording, message, as_of, as_of))
     await _insert(session, SnapshotProject, [
         {"period": period, "project_id": row.id, "code": row.code, "name": row.name, "unit_id": f.unit_id,
          "level": f.level, "category": f.category, "sector": f.sector, "bracket": f.bracket, "stage": f.stage,
