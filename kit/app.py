@@ -19,7 +19,7 @@ from fastapi.routing import iter_route_contexts
 from fastapi_swagger import patch_fastapi
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import contracts
 from contracts.topics import dead_letter
@@ -52,6 +52,9 @@ class ServiceSpec:
     remote_topics: Callable[[ServiceSettings], dict[str, str]] | None = None
     handlers: Handlers = field(default_factory=dict)
     batch_scope: BatchScope | None = None  # see kit.consumer.Consumer
+    # Called with the service's engine once the database is migrated, before the relay, the consumer, the background
+    # jobs or any request uses it (e.g. listeners that must see every statement).
+    on_engine: Callable[[AsyncEngine], None] | None = None
     # Long-running jobs of the service (schedulers, deliverers): each is called with the app once the database is
     # migrated and `app.state.sessionmaker` is set, runs as a task (started again if it dies of an error), and is
     # cancelled at shutdown.
@@ -105,6 +108,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         engine = make_engine(settings.database_url)
         telemetry.instrument_engine(engine)
         await upgrade(engine, spec.migrations)
+        if spec.on_engine is not None:
+            spec.on_engine(engine)
         app.state.sessionmaker = sessionmaker = make_sessionmaker(engine)
         tasks: list[asyncio.Task] = []
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from kit.app import ServiceSpec, create_service_app
 from services.reports.board.router import router as board
 from services.reports.bulletin.router import router as bulletin
+from services.reports.data_version import track_changes
 from services.reports.dependencies import open_reader
 from services.reports.exports.router import router as exports
 from services.reports.handlers import CONSUMED_TOPICS, LIVE_HANDLERS, batch_scope
@@ -37,6 +38,7 @@ SPEC = ServiceSpec(
     remote_topics=ReportsSettings.district_topics,  # a city's: its districts' topics
     handlers=LIVE_HANDLERS,
     batch_scope=batch_scope,  # a fetch applied in one transaction writes each row and aggregate cell once
+    on_engine=track_changes,  # every changing transaction counted: what the cached answers are keyed by
     background=[freeze_startup_objects, open_reader, snapshot_scheduler, gauges_refresher],
 )
 

@@ -449,3 +449,13 @@ class RebuildRun(Base):
     events_applied: Mapped[int] = mapped_column(Integer, default=0)
     events_skipped: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class DataVersion(Base):
+    """One row: counts the transactions that changed this database (services.reports.data_version), so an answer
+    computed at one count is known current while the count stays."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
