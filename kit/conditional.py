@@ -18,6 +18,11 @@ def etag(version: int | str) -> str:
     return f'"{version}"'
 
 
+def digest_etag(body: bytes) -> str:
+    """The ETag of an answer whose route sets none: a digest of its body."""
+    return etag(hashlib.sha256(body).hexdigest()[:32])
+
+
 def _entity_tags(field: str) -> list[tuple[bool, str]] | None:
     """(weak, opaque) pairs of a list of entity tags; None when the field is not one (RFC 9110 §8.8.3)."""
     tags, at = [], 0
@@ -93,7 +98,7 @@ def _tagged(start: Message, body: Message, if_none_match: str | None) -> tuple[M
     headers = MutableHeaders(raw=list(start["headers"]))
     current = headers.get("etag")
     if current is None:
-        current = headers["ETag"] = etag(hashlib.sha256(body.get("body", b"")).hexdigest()[:32])
+        current = headers["ETag"] = digest_etag(body.get("body", b""))
     if if_none_match is not None and _none_match(if_none_match, current):
         kept = [(k, v) for k, v in headers.raw if k.lower() in _KEPT_ON_304]
         return {**start, "status": 304, "headers": kept}, {"type": "http.response.body", "body": b""}

@@ -64,6 +64,8 @@ class ReportsSettings(ServiceSettings):
     deployment_name: str = Field(default="市本级", min_length=1, max_length=50)
     # How often the Prometheus gauges (projects by stage and colour, completion ratios, ranking) are recomputed.
     metrics_refresh_seconds: float = Field(default=60.0, gt=0)
+    # How many overview and ranking answers an instance keeps serialized, of the database's current change count.
+    answers_kept: int = Field(default=256, ge=0)
 
     @model_validator(mode="after")
     def _districts_apart(self):

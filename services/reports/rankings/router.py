@@ -1,9 +1,11 @@
 """Ranking endpoint."""
+import functools
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from kit.inputs import Amount, decimal
+from services.reports.answers import answer
 from services.reports.dependencies import (AsOf, IncludeDescendants, Period, ReadSession, Reader, Settings, Today,
                                            UnitId, Year)
 from services.reports.rankings import service
@@ -15,8 +17,8 @@ Rate = Annotated[decimal(integer_digits=3, places=6, example="0.1") | None, Quer
 
 
 @router.get("/rankings", response_model=Ranking)
-async def rankings(session: ReadSession, _: Reader, settings: Settings, today: Today, year: Year = None,
-                   period: Period = None,
+async def rankings(request: Request, session: ReadSession, _: Reader, settings: Settings, today: Today,
+                   year: Year = None, period: Period = None,
                    as_of: AsOf = None, group: UnitGroup = UnitGroup.all, metric: RankingMetric = RankingMetric.score,
                    min_annual_plan: Annotated[Amount | None, Query()] = None,
                    rate_metric: RateMetric = RateMetric.investment_completion_rate,
@@ -29,7 +31,7 @@ async def rankings(session: ReadSession, _: Reader, settings: Settings, today: T
     `unit_id` ranks only that unit and the units below it (e.g. `group=town&unit_id=<a district>`: its towns)."""
     filters = service.Filters(min_annual_plan=min_annual_plan, rate_metric=rate_metric, min_rate=min_rate,
                               max_rate=max_rate)
-    return await service.ranking(session=session, year=year, period=period, as_of=as_of, group=group, metric=metric,
-                                 filters=filters, today=today, unit_id=unit_id,
-                                 include_descendants=include_descendants,
-                                 with_suspended=settings.suspended_in_start_rate)
+    return await answer(request, session, today, functools.partial(
+        service.ranking, session=session, year=year, period=period, as_of=as_of, group=group, metric=metric,
+        filters=filters, today=today, unit_id=unit_id, include_descendants=include_descendants,
+        with_suspended=settings.suspended_in_start_rate))

@@ -1,0 +1,90 @@
+"""The overview and rankings answered from a cache: each answer kept serialized, with its ETag, for the database's
+change count it was computed at (services.reports.data_version), and served again while the count stays.
+
+A request reads the count, in the same snapshot as the figures, and computes only an answer not kept for that count:
+any change to reports' database since (an event applied, a rebuild, a REST write, a snapshot taken) moves the count,
+so no answer outlives the data it came from. Each instance keeps its own answers; the count lives in the database, so
+every instance sees every change, whichever instance made it."""
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from fastapi import Request, Response
+from prometheus_client import Counter
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.conditional import digest_etag
+from services.reports import data_version
+
+ANSWERS = Counter("kp_reports_answers_total", "Overview and ranking answers: kept ones served again (hit) or computed "
+                  "(miss)", ["route", "result"])
+
+Key = tuple[str, bytes, date]
+
+
+class Answers:
+    """The serialized answers (body, ETag) of the newest change count this instance has read, the least recently
+    asked dropped beyond `size`."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.version = -1
+        self.kept: OrderedDict[Key, tuple[bytes, str]] = OrderedDict()
+
+    def get(self, version: int, key: Key) -> tuple[bytes, str] | None:
+        found = self.kept.get(key) if version == self.version else None
+        if found is not None:
+            self.kept.move_to_end(key)
+        return found
+
+    def put(self, version: int, key: Key, answer: tuple[bytes, str]) -> None:
+        if version < self.version:
+            return  # read in a snapshot older than the answers kept: served, not kept
+        if version > self.version:
+            self.kept.clear()
+            self.version = version
+        self.kept[key] = answer
+        while len(self.kept) > self.size:
+            self.kept.popitem(last=False)
+
+
+def _answers(request: Request) -> Answers:
+    state = request.app.state
+    if getattr(state, "answers", None) is None:
+        state.answers = Answers(state.settings.answers_kept)
+    return state.answers
+
+
+async def _count_with_figures(session: AsyncSession, latest: int) -> int:
+    """The count in the snapshot the figures will be read in: on PostgreSQL a repeatable-read transaction begun
+    anew; SQLite's reading transaction is one snapshot already (WAL), begun when the `latest` count was read."""
+    if session.bind.dialect.name != "postgresql":
+        return latest
+    await session.rollback()  # ends the autocommit the latest count was read in
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+    return await data_version.current(session)
+
+
+async def answer(request: Request, session: AsyncSession, today: date,
+                 compute: Callable[[], Awaitable[BaseModel]]) -> Response:
+    """The answer to this request as of the session's snapshot: kept, or computed (by `compute`, on the session) and
+    kept. Keyed by the path and query string as sent - every parameter, none to keep in step with the route - and
+    today (a live answer's day; `as_of` is checked against it); the answer is the same for every caller."""
+    answers, key = _answers(request), (request.scope["path"], request.scope["query_string"], today)
+    route = request.scope["route"].name
+    version = await data_version.latest(session)
+    found = answers.get(version, key)
+    if found is None:
+        version = await _count_with_figures(session, version)
+        figures = await compute()
+        body = figures.__pydantic_serializer__.to_json(figures, by_alias=True)  # as FastAPI serializes a model
+        found = body, digest_etag(body)
+        answers.put(version, key, found)
+        ANSWERS.labels(route, "miss").inc()
+    else:
+        ANSWERS.labels(route, "hit").inc()
+    body, tag = found
+    response = Response(body, media_type="application/json")
+    response.headers["ETag"] = tag  # the digest kit.conditional would make of the body, made once
+    return response
