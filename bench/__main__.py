@@ -359,10 +359,12 @@ async def the_reports(cfg: Config, dbs: Databases, report: Report) -> None:
                        "ms", note="per unit and colour: the overview computed from the projects")
             report.add(f"reports_overview_{size}_{p}_ms", f"reports GET /overview {p} @{size:,} projects",
                        found["overview"][p], "ms", baseline=f"reports_sql_{size}_{p}_ms",
-                       target=goal if p == "p99" else None, note=f"of a unit: {found['overview_unit'][p]:.1f} ms")
+                       target=goal if p == "p99" else None, note=f"of a unit: {found['overview_unit'][p]:.1f} ms; "
+                       f"computed, none kept: {found['overview_computed'][p]:.1f} ms")
             report.add(f"reports_ranking_{size}_{p}_ms", f"reports GET /rankings {p} @{size:,} projects",
                        found["ranking"][p], "ms", baseline=f"reports_sql_{size}_{p}_ms",
-                       target=goal if p == "p99" else None, note=f"towns by a rate: {found['ranking_town'][p]:.1f} ms")
+                       target=goal if p == "p99" else None, note=f"towns by a rate: {found['ranking_town'][p]:.1f} ms; "
+                       f"computed, none kept: {found['ranking_computed'][p]:.1f} ms")
 
 
 async def profiled_load(cfg: Config, loader: Loader, target: Target, pids: dict[str, int]) -> None:
