@@ -57,11 +57,11 @@ def _answers(request: Request) -> Answers:
 
 
 async def _count_with_figures(session: AsyncSession, latest: int) -> int:
-    """The count in the snapshot the figures will be read in: on PostgreSQL a repeatable-read transaction begun
-    anew; SQLite's reading transaction is one snapshot already (WAL), begun when the `latest` count was read."""
+    """The count in the snapshot the figures will be read in: on PostgreSQL the session's reads become one
+    repeatable-read transaction; SQLite's reading transaction is one snapshot already (WAL), begun when the `latest`
+    count was read."""
     if session.bind.dialect.name != "postgresql":
         return latest
-    await session.rollback()  # ends the autocommit the latest count was read in
     await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
     return await data_version.current(session)
 

@@ -43,10 +43,11 @@ async def current(session: AsyncSession) -> int:
 
 
 async def latest(session: AsyncSession) -> int:
-    """The count last committed, as the session's first statement: on PostgreSQL in autocommit and by the driver
-    itself, one round trip and nothing of a transaction or of the ORM (all an answer kept needs); elsewhere as
-    `current`, its transaction beginning there."""
+    """The count last committed. On PostgreSQL one autocommit statement on a connection of its own (a transaction
+    would take three round trips: all an answer kept needs is this one); elsewhere as `current`, the session's
+    transaction beginning there."""
     if session.bind.dialect.name != "postgresql":
         return await current(session)
-    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return await (await connection.get_raw_connection()).driver_connection.fetchval(_READ)
+    async with session.bind.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return (await connection.exec_driver_sql(_READ)).scalar_one()
