@@ -1,9 +1,10 @@
 """The overview and rankings answered from a cache: each answer kept serialized, with its ETag, for the database's
 change count it was computed at (services.reports.data_version), and served again while the count stays.
 
-A request reads the count, in the same snapshot as the figures, and computes only an answer not kept for that count:
-any change to reports' database since (an event applied, a rebuild, a REST write, a snapshot taken) moves the count,
-so no answer outlives the data it came from. Each instance keeps its own answers; the count lives in the database, so
+A request reads the latest count and serves the answer kept for it; only when none is kept does it compute one, in a
+snapshot that reads the count again with the figures, and keeps it for that count. Any change to reports' database
+(an event applied, a rebuild, a REST write, a snapshot taken) moves the count in the transaction that makes it, so no
+answer outlives the data it came from. Each instance keeps its own answers; the count lives in the database, so
 every instance sees every change, whichever instance made it."""
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
