@@ -1,14 +1,14 @@
 """The database's change count: every transaction that changes reports' data adds one as it commits, and the
 overview and rankings serve an answer computed at the count they read (services.reports.answers).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
