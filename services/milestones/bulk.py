@@ -1,9 +1,10 @@
 """Many new rows into a table in one go: on PostgreSQL by COPY (asyncpg encodes the rows itself, without SQLAlchemy's
-processing of each row's parameters), elsewhere by one executemany INSERT."""
+processing of each row's parameters), elsewhere by one executemany INSERT; or, on PostgreSQL, by an INSERT of the rows
+as one JSON parameter, to be written with other statements as one (kit.outbox.WritesWithEvent)."""
 from collections.abc import Sequence
 
 import orjson
-from sqlalchemy import JSON, Table, insert
+from sqlalchemy import JSON, Insert, Table, bindparam, cast, func, insert, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -24,3 +25,17 @@ async def insert_rows(conn: AsyncConnection, table: Table, columns: Sequence[str
             for i in json:
                 row[i] = orjson.dumps(row[i]).decode()
     await driver.copy_records_to_table(table.name, columns=list(columns), records=rows)
+
+
+def insert_json(table: Table, columns: Sequence[str]) -> Insert:
+    """PostgreSQL: INSERT the rows given as one JSON array of objects (`as_json`), any number of them (none too), with
+    one statement text: serialized by orjson at once, where an array parameter per column costs asyncpg a Python
+    step per element. A JSON column keeps its value's text as serialized, as COPY writes it."""
+    rows = func.json_populate_recordset(literal_column(f"NULL::{table.name}"), cast(bindparam(table.name), JSON))
+    rows = rows.table_valued(*columns)
+    return insert(table).from_select(list(columns), select(*(rows.c[c] for c in columns)), include_defaults=False)
+
+
+def as_json(columns: Sequence[str], rows: list[tuple]) -> str:
+    """The parameter of `insert_json` for `rows` (the values of `columns`, in that order)."""
+    return orjson.dumps([dict(zip(columns, row)) for row in rows]).decode()

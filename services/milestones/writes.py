@@ -1,6 +1,7 @@
 """Rows that are only created, written together: the facts of projects first heard of, new schedules, new nodes (with
 their alert rows and history) and the events announcing them, one statement a table (the ORM's unit of work has
-nothing to track in them). A use-case writes its own before it returns; a fetch applied in one transaction
+nothing to track in them); on PostgreSQL, the rows of one event (a schedule generated in a transaction of its own)
+and that event are one statement. A use-case writes its own before it returns; a fetch applied in one transaction
 keeps one for all its registrations (handlers.per_fetch)."""
 import contextlib
 import operator
@@ -11,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventData
 from kit import tracing
-from kit.outbox import stage_many
-from services.milestones.bulk import insert_rows
+from kit.outbox import WritesWithEvent, stage_many
+from services.milestones.bulk import as_json, insert_json, insert_rows
 from services.milestones.events import SOURCE
 from services.milestones.models import ProjectFact, Schedule
-from services.milestones.nodes.service import DraftNode, insert_drafts
+from services.milestones.nodes.service import DraftNode, draft_rows
 
 
 def _table(model) -> tuple[Table, list[str], Callable]:
@@ -50,12 +51,28 @@ class Writes:
         a fetch holds no event objects until its end (fewer objects kept: fewer full garbage collections)."""
         self.events.append((build, subject, tracing.current()))
 
+    def _rows(self) -> list[tuple[Table, list[str], list[tuple]]]:
+        return [(table, columns, list(map(values, rows)))
+                for (table, columns, values), rows in ((_FACTS, self.facts), (_SCHEDULES, self.schedules))
+                ] + draft_rows(self.nodes)
+
     async def write(self, session: AsyncSession) -> None:
         """Insert what was gathered (the events in the order they were published) and start again empty."""
         conn = await session.connection()
-        for (table, columns, values), rows in ((_FACTS, self.facts), (_SCHEDULES, self.schedules)):
-            await insert_rows(conn, table, columns, list(map(values, rows)))
-        await insert_drafts(session, self.nodes)
-        if self.events:
-            await stage_many(session, _each_in_its_trace(self.events), source=SOURCE)
+        tables = self._rows()
+        if len(self.events) == 1 and conn.dialect.name == "postgresql":
+            (build, subject, traceparent), = self.events
+            rows = {table.name: as_json(columns, values) for table, columns, values in tables}
+            with tracing.within(traceparent) if traceparent else contextlib.nullcontext():
+                await _TOGETHER.execute(session, rows, build(), subject=subject, source=SOURCE)
+        else:
+            for table, columns, rows in tables:
+                await insert_rows(conn, table, columns, rows)
+            if self.events:
+                await stage_many(session, _each_in_its_trace(self.events), source=SOURCE)
         self.facts, self.schedules, self.nodes, self.events = [], [], [], []
+
+
+# Every table Writes fills, each an INSERT of its rows as JSON, with the outbox row of the one event: a statement
+# built once.
+_TOGETHER = WritesWithEvent(*(insert_json(table, columns) for table, columns, _ in Writes()._rows()))

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.envelope import EventData
@@ -210,17 +210,23 @@ def draft_node(*, project: ProjectFact, key: str, name: str, planned: date, posi
                      paused_on=project.suspended_on, created_at=now, updated_at=now, **values)
 
 
+def draft_rows(drafts: Sequence[DraftNode]) -> list[tuple[Table, list[str], list[tuple]]]:
+    """What new nodes write: their rows, their alert rows and their history so far, as (table, columns, rows)."""
+    return [(Milestone.__table__, _NODE_COLUMNS, list(map(_node_values, drafts))),
+            (MilestoneAlert.__table__, _ALERT_COLUMNS,
+             [(d.id, d.alert.alert_round, d.alert.next_alert_date) for d in drafts]),
+            (MilestoneChange.__table__, _CHANGE_COLUMNS,
+             [_change_values(entry) for d in drafts for entry in d.history])]
+
+
 async def insert_drafts(session: AsyncSession, drafts: Sequence[DraftNode]) -> None:
     """Write new nodes, their alert rows and history, one statement per table (a schedule creates a dozen nodes at
     once, a fetch's registrations thousands)."""
     if not drafts:
         return
     conn = await session.connection()
-    await insert_rows(conn, Milestone.__table__, _NODE_COLUMNS, list(map(_node_values, drafts)))
-    await insert_rows(conn, MilestoneAlert.__table__, _ALERT_COLUMNS,
-                      [(d.id, d.alert.alert_round, d.alert.next_alert_date) for d in drafts])
-    await insert_rows(conn, MilestoneChange.__table__, _CHANGE_COLUMNS,
-                      [_change_values(entry) for d in drafts for entry in d.history])
+    for table, columns, rows in draft_rows(drafts):
+        await insert_rows(conn, table, columns, rows)
 
 
 # --- registry facts ---------------------------------------------------------------------------------------------
