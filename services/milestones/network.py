@@ -1,4 +1,5 @@
 """Dependency networks of schedule nodes: ordering, cycle and unknown-predecessor detection. Pure, no database."""
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 
 
@@ -23,8 +24,15 @@ class DependencyCycle(NetworkError):
 
 
 def topological_order(predecessors: Mapping[str, Sequence[str]]) -> list[str]:
-    """Every node after all its predecessors, ties kept in the mapping's order; raises on unknown nodes and cycles."""
-    for node, before in predecessors.items():
+    """Every node after all its predecessors, ties kept in the mapping's order; raises on unknown nodes and cycles.
+    Remembered by the network itself: the schedules of a template (and every step of one) share their networks."""
+    return list(_ordered(tuple((node, tuple(before)) for node, before in predecessors.items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _ordered(network: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    predecessors = dict(network)
+    for node, before in network:
         for predecessor in before:
             if predecessor not in predecessors:
                 raise UnknownPredecessor(node=node, predecessor=predecessor)
@@ -52,7 +60,7 @@ def topological_order(predecessors: Mapping[str, Sequence[str]]) -> list[str]:
                 state[predecessor] = 1
                 path.append(predecessor)
                 pending.append(iter(predecessors[predecessor]))
-    return order
+    return tuple(order)
 
 
 def successors(predecessors: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:

@@ -4,6 +4,7 @@ A node's duration is the time from its last predecessor to the node itself (the 
 forward, a node falls `duration` days after its latest predecessor (a start node `duration` days after the
 anchor); backward, a node falls on the earliest of its successors' dates less their durations.
 """
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -56,10 +57,9 @@ class WorkingCalendar(Calendar):
         if day in self.holidays:
             return False
         if self.official:
-            try:
-                return chinese_calendar.is_workday(day)
-            except NotImplementedError:  # a year not published yet
-                pass
+            official = _official_workday(day)
+            if official is not None:
+                return official
         return day.weekday() < 5
 
     def roll(self, day: date, *, later: bool) -> date:
@@ -79,6 +79,16 @@ class WorkingCalendar(Calendar):
             if self.is_working(day):
                 remaining -= 1
         return day
+
+
+@functools.lru_cache(maxsize=16384)
+def _official_workday(day: date) -> bool | None:
+    """Whether the official calendar counts `day` a working day, None for a year not published yet. Remembered: the
+    library checks its argument at length on each call, and a shift by working days asks day after day."""
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
 
 
 CALENDAR_DAYS = Calendar()

@@ -1,5 +1,6 @@
 """Node use-cases: list, add, remove, reschedule, reassign, complete; completion by registry facts. Never commit."""
 import dataclasses
+import functools
 import operator
 import uuid
 from collections.abc import Sequence
@@ -79,8 +80,14 @@ async def calendar_of(*, session: AsyncSession, project_id: str, settings: Miles
 
 # --- shared rules -----------------------------------------------------------------------------------------------
 
-def levels(settings: MilestonesSettings) -> list[int]:
-    return alert_levels(due_soon_days=settings.due_soon_days, overdue_thresholds=settings.overdue_thresholds)
+def levels(settings: MilestonesSettings) -> tuple[int, ...]:
+    return _levels(settings.due_soon_days, tuple(settings.overdue_thresholds))
+
+
+@functools.lru_cache(maxsize=64)
+def _levels(due_soon_days: int, overdue_thresholds: tuple[int, ...]) -> tuple[int, ...]:
+    """Worked out once per configuration, not per node (a schedule restarts a dozen nodes' alerts)."""
+    return tuple(alert_levels(due_soon_days=due_soon_days, overdue_thresholds=overdue_thresholds))
 
 
 def restart_alerts(node: Milestone, settings: MilestonesSettings) -> None:
