@@ -3,20 +3,20 @@
 The tests choose every date (the registry refuses dates after its today), so scans for given dates are exact.
 """
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from contracts import milestones, registry, topics
 from contracts.envelope import CloudEvent, EventData, new_event
 from contracts.topics import PRODUCERS
 from tests.support.api import eventually
+from tests.support.clock import TODAY
 from tests.support.kafka import produce_events
 
 
 
 def today() -> date:
-    """The alerts service's today (no pinned date in the test platform)."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    """The alerts service's today: the run's pinned date."""
+    return TODAY
 
 
 def event(data: EventData, subject: str) -> CloudEvent:

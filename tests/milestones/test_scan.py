@@ -1,14 +1,12 @@
 """The daily scan on given dates: due-soon and overdue thresholds, once per node per threshold, idempotent reruns.
 
-Plans lie in 2031 so that the service's own daily scan (run for the real today) never reaches them; scans of other
+Plans lie in 2031 so that the service's own daily scan (run for the test run's pinned today) never reaches them; scans of other
 tests may announce this test's nodes only for dates they scan, so every assertion is about this test's project.
 """
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-
 from contracts.milestones import MilestoneDueSoon, MilestoneOverdue, MilestoneReassigned
 from tests.milestones.flows import WAIT, known_project, nodes, parallel_template, schedule
 from tests.support.api import client, eventually
+from tests.support.clock import TODAY
 from tests.support.databases import query
 
 
@@ -126,6 +124,5 @@ async def test_the_daily_scan_ran_at_start_up_for_today(platform):
         return bool(await query(url, "SELECT as_of FROM scan_runs WHERE trigger = 'daily'"))
 
     await eventually(ran, timeout=WAIT, what="the start-up scan")
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     days = [str(row[0]) for row in await query(url, "SELECT as_of FROM scan_runs WHERE trigger = 'daily'")]
-    assert str(today) in days or str(today - timedelta(days=1)) in days  # the run may straddle midnight
+    assert str(TODAY) in days

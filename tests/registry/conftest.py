@@ -1,6 +1,5 @@
 """Registry test helpers: the registry's events read back from the broker as contract models; dated projects."""
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 
@@ -8,11 +7,10 @@ from contracts import topics
 from contracts.catalog import CATALOG
 from contracts.envelope import EventData, decode
 from tests.support.api import eventually
+from tests.support.clock import TODAY
 from tests.support.events import EventLog
 from tests.support.kafka import read_topic
 
-# The services' "today" (not pinned in the test platform): the date in the default time zone.
-TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 YEAR = TODAY.year
 
 

@@ -5,18 +5,17 @@ colours, nodes and tasks as the milestones and alerts services' events."""
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from contracts import alerts, milestones
 from contracts.envelope import new_event
 from contracts.registry import ReportingRoundOpened, RoundReportSubmitted
 from tests.reports import produced
 from tests.support.api import eventually
+from tests.support.clock import TODAY
 from tests.support.factories import code
 
-TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 YEAR = TODAY.year
 LAST_YEAR = YEAR - 1
 JAN1 = date(YEAR, 1, 1)

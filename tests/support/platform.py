@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kit.broker import EmbeddedBroker, free_port
 from kit.processes import ServiceProcess
+from tests.support.clock import TODAY
 from tests.support.databases import fresh_database
 
 JWT_SECRET = "test-secret-0123456789-0123456789-abcdef"
@@ -26,6 +27,7 @@ class Platform:
             "KP_DATABASE_URL": database_url or fresh_database(key, self.workdir),
             "KP_JWT_SECRET": JWT_SECRET,
             "KP_RELAY_POLL_SECONDS": "0.5",
+            "KP_FIXED_TODAY": TODAY.isoformat(),  # the run's one date; a test with a clock of its own overrides it
             **(extra_env or {}),
         }
         process = ServiceProcess(name, port=free_port(), env=env, log_path=self.workdir / f"{key}.log")
