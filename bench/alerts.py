@@ -5,10 +5,10 @@
   a fetch of 500 per transaction (and a quarter as many one transaction each, the consumer's fallback path),
   and reports events/s;
 - runs the daily scan four times: the first (every alert raised, every status and task written), the same
-  date again (idempotent: nothing to change, and every project left as evaluated), the next day (every project
-  evaluated, as each changed the day before; the days alerts count are in their wording, so nothing is rewritten
-  for them) and the day after (projects left until the next day their evaluation may change by the date alone:
-  `services.alerts.evaluation.due`).
+  date again (idempotent: nothing to change, and every project left as evaluated), the next day and the day after
+  (projects left until the next day their evaluation may change by the date alone, reckoned for the projects the
+  first scan changed from their tasks as it wrote them: `services.alerts.evaluation.due`; the days alerts count are
+  in their wording, so nothing is rewritten for them).
 
 Standalone: `python -m bench.alerts [database_url]` (default: BENCH_DATABASE_URL, else a SQLite file).
 """

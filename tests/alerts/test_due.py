@@ -113,6 +113,9 @@ def _project(k: int, rng: random.Random) -> dict:
     stage = rng.choice(STAGES[:4])
     plan = Decimal(rng.choice([0, 3650, 36500]))
     year = rng.choice([2027, 2027, 2027, 2028])
+    # every seventh entered in the days before the first scan: capped at yellow for its first week, no task in its
+    # first fortnight (a red alert gets its task the day the fortnight ends)
+    entered = START - timedelta(days=k % 12) if k % 7 == 3 else date(2027, 1, 5)
     if k % 2 == 0:
         return {**_project(k + 1, rng), "stage": "started", "started_on": _near(rng, START, 25),
                 "real_start_date": rng.choice([None, START]), "statistics_status": "accepted",
@@ -128,7 +131,7 @@ def _project(k: int, rng: random.Random) -> dict:
         "statistics_status": rng.choice(["accepted", "submitted"]), "annual_plan_investment": plan,
         "ytd_investment": plan * rng.randint(30, 100) / 100, "ytd_year": 2027, "government_funded": False,
         "budget": None, "approved_adjustments": None, "spent_to_date": None, "overrun_ratio": None,
-        "archived": False, "version": 1, "registered_on": date(2027, 1, 5), "listed_on": date(2027, 1, 5),
+        "archived": False, "version": 1, "registered_on": entered, "listed_on": entered,
         "suspended_on": START if k % 29 == 0 else None, "evaluated_on": None, "updated_at": utcnow(),
     }
 
@@ -279,5 +282,29 @@ async def test_a_project_left_by_scans_was_evaluated_for_their_days_even_once_ma
             assert await evaluated_days(session, [first, held, later]) == expected
             assert set(await session.scalars(select(ProjectFact.due_on).where(
                 ProjectFact.id.in_([first, held, later])))) == {None}
+    finally:
+        await engine.dispose()
+
+
+async def test_a_scan_for_an_earlier_day_run_after_a_later_one_evaluates_for_its_own_day(tmp_path):
+    """A backfill: the scan of the 20th has run, then the office scans the 10th. What the 10th's scan evaluates is
+    evaluated for the 10th (the 20th's scan, which ran before, did not leave it), and the 20th evaluates it again."""
+    engine = make_engine(fresh_database("due_backfill", tmp_path))
+    try:
+        await upgrade(engine, MIGRATIONS)
+        sessionmaker = make_sessionmaker(engine)
+        ids = await _seed(sessionmaker)
+        later, earlier = START + timedelta(days=20), START + timedelta(days=10)
+        await scan.run(sessionmaker=sessionmaker, as_of=later, trigger="test")
+        await scan.run(sessionmaker=sessionmaker, as_of=earlier, trigger="test")
+        async with sessionmaker() as session:
+            days = await evaluated_days(session, ids)
+            due = dict((await session.execute(select(ProjectFact.id, ProjectFact.due_on))).tuples().all())
+        assert set(days.values()) == {earlier}
+        assert all(due[p] <= later for p in ids)
+        again = await scan.run(sessionmaker=sessionmaker, as_of=later, trigger="test")
+        assert again.get("projects_not_due", 0) == 0
+        async with sessionmaker() as session:
+            assert set((await evaluated_days(session, ids)).values()) == {later}
     finally:
         await engine.dispose()

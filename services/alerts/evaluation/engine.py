@@ -7,7 +7,7 @@ project at once.
 """
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from services.alerts import events
 from services.alerts.configuration.service import Configuration
 from services.alerts.evaluation.due import NEVER, is_due, next_due
 from services.alerts.models import (Alert, AlertChange, MilestoneFact, ParcelFact, ProjectFact, ProjectStatus,
-                                    ReportingRoundFact, RoundReportFact, Task, TaskChange, Unit)
+                                    ReportingRoundFact, RoundReportFact, ScanRun, Task, TaskChange, Unit)
 from services.alerts.rules.definitions import PROJECT_RULES, RULES, earliest, investment_ratio
 from services.alerts.rules.escalation import escalated_to, level_due, steps_to
 from services.alerts.rules.facts import NodeFacts, ParcelFacts, ProjectFacts, TaskFacts
@@ -135,6 +135,10 @@ class Evaluation:
         self._entered: dict[str, date] = {}  # project id -> the day it was entered (when known)
         self._rounds: list | None = None  # reporting rounds past their deadline, read once
         self._next_round: date | None = None  # the day after the next round deadline to come
+        # the scan's projects whose evaluation changed something: their facts as read, and the other day ahead
+        self._settling: dict[str, tuple[ProjectFacts, dict, date | None, date | None]] = {}
+        self._checks: list = []  # the scan's enabled (rule, thresholds) pairs
+        self._later_scan: date | None = None  # the first day after this one already scanned, read once
 
     # ---- projects ---------------------------------------------------------------------------------------------
 
@@ -203,28 +207,33 @@ class Evaluation:
         checks = [(rule, self.configuration.thresholds(rule.name)) for rule in PROJECT_RULES
                   if self.configuration.enabled(rule.name)]
         unreported = await self._unreported(rows, of) if self.configuration.enabled(ROUND_NOT_REPORTED) else {}
-        entry_days = self.configuration.tasks.entry_days
-        tomorrow = as_of + timedelta(days=1)
+        entry_days, grace_days = self.configuration.tasks.entry_days, self.configuration.tasks.grace_days
         due: dict[str, date] = {}  # the scan's: the day each project must next be evaluated
+        if self.opens_tasks and self._later_scan is None:
+            # A scan for an earlier day run after a later one (a backfill): what it evaluates is due again on the
+            # later day, which must not count as having left it (`due.evaluated_days`).
+            self._later_scan = await session.scalar(select(func.min(ScanRun.as_of)).where(
+                ScanRun.finished_at.is_not(None), ScanRun.as_of > as_of)) or NEVER
         for row in rows:
             if row.suspended_on is not None and not row.archived:
                 # 停工: its alerts stay as they were (no colour gets worse, no task opens or escalates), graded 暂停
                 current = statuses.get(row.id)
                 self._status(row, None, Colour(current.colour) if current else Colour.blue, current,
                              new_grade=Grade.suspended)
-                due[row.id] = NEVER
+                due[row.id] = self._later_scan
                 continue
             facts = _facts(row, nodes.get(row.id), tasks.get(row.id), unreported.get(row.id, ()))
             subject = Subject(row.id, row.id, None, row.unit_id, row.name)
             found = alerts.get(row.id, ())
             own = {a.rule: a for a in found if a.subject_id == row.id}
-            findings = {} if row.archived else {rule.name: rule.check(facts, limits, as_of) for rule, limits in checks}
-            entered_until = None
+            findings = {} if row.archived else self._findings(facts, checks, row.registered_on)
+            days_ahead = [self._next_round, self._later_scan]  # days that concern it beyond its rules
             if row.registered_on is not None:
                 self._entered[row.id] = row.registered_on
                 if as_of < row.registered_on + timedelta(days=entry_days):
-                    findings = _newly_entered(findings, row.registered_on, entry_days)
-                    entered_until = row.registered_on + timedelta(days=entry_days)
+                    days_ahead.append(row.registered_on + timedelta(days=entry_days))  # its reds no longer capped
+                if as_of < row.registered_on + timedelta(days=grace_days):
+                    days_ahead.append(row.registered_on + timedelta(days=grace_days))  # its red gets its task
             events_before = len(self._events)
             colours = self._apply(subject, findings, own)
             colours += [a.colour for a in found if a.subject_id != row.id]
@@ -233,12 +242,16 @@ class Evaluation:
                     await session.execute(delete(ProjectStatus).where(ProjectStatus.project_id == row.id))
                 continue
             self._status(row, facts, worst(colours), statuses.get(row.id))
-            if self.opens_tasks:  # what changed today (a task opened, an alert resolved) is looked at again tomorrow
-                due[row.id] = tomorrow if len(self._events) != events_before else next_due(
-                    facts, checks, as_of, faster_ratio=self._faster_ratio,
-                    also=earliest((self._next_round, entered_until)))
+            if not self.opens_tasks:
+                continue
+            if len(self._events) != events_before:  # its tasks changed too: its day is reckoned from them at flush
+                self._settling[row.id] = (facts, findings, row.registered_on, earliest(days_ahead))
+            else:
+                due[row.id] = next_due(facts, checks, as_of, faster_ratio=self._faster_ratio,
+                                       also=earliest(days_ahead))
         self.counts["projects"] += len(rows)
         if self.opens_tasks:
+            self._checks = checks
             await update_by_id(session, ProjectFact, [
                 {"id": row.id, "evaluated_on": as_of, "due_on": due[row.id]} for row in rows
                 if row.id in due and (row.evaluated_on, row.due_on) != (as_of, due[row.id])])
@@ -534,9 +547,37 @@ class Evaluation:
             await session.execute(insert(ProjectStatus), self._new_statuses)
         if self._status_updates:
             await update_by_id(session, ProjectStatus, self._status_updates, key="project_id")
+        if self._settling:
+            await self._settle()
         await events.publish(session, self._events)
         self.counts["events"] += len(self._events)
         self.__post_init__()
+
+    def _findings(self, facts: ProjectFacts, checks: list, registered_on: date | None) -> dict:
+        """Each enabled rule's finding, a newly entered project's reds capped."""
+        findings = {rule.name: rule.check(facts, limits, self.as_of) for rule, limits in checks}
+        entry_days = self.configuration.tasks.entry_days
+        if registered_on is not None and self.as_of < registered_on + timedelta(days=entry_days):
+            return _newly_entered(findings, registered_on, entry_days)
+        return findings
+
+    async def _settle(self) -> None:
+        """The next day of the projects whose evaluation changed something, reckoned from their tasks as written (a
+        task opened today, another made resolvable): tomorrow if the rules find otherwise with them, else the day
+        they may."""
+        tasks: dict[str, list] = {}
+        for task in (await self.session.execute(select(Task.project_id, Task.title, Task.deadline, Task.status,
+                                                       Task.resolvable).where(
+                one_of(self.session, Task.project_id, list(self._settling)), Task.status != TaskStatus.closed))).all():
+            tasks.setdefault(task.project_id, []).append(TaskFacts(task.title, task.deadline, task.status,
+                                                                   task.resolvable))
+        tomorrow, days = self.as_of + timedelta(days=1), []
+        for project_id, (facts, findings, registered_on, also) in self._settling.items():
+            facts = replace(facts, tasks=tuple(tasks.get(project_id, ())))
+            settled = self._findings(facts, self._checks, registered_on) == findings
+            days.append({"id": project_id, "evaluated_on": self.as_of, "due_on": next_due(
+                facts, self._checks, self.as_of, faster_ratio=self._faster_ratio, also=also) if settled else tomorrow})
+        await update_by_id(self.session, ProjectFact, days)
 
     async def _mark_resolvable(self) -> None:
         """Tasks whose alert has cleared wait only for the supervisor's verification (销号)."""
