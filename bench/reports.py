@@ -20,6 +20,7 @@ rebuild replays them (one transaction for all).
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import os
 import random
 import sys
@@ -69,6 +70,17 @@ def _bracket(total: Decimal) -> str:
 
 
 async def _insert(session, model, rows: list[dict]) -> None:
+    """On PostgreSQL by COPY (a million projects in seconds rather than minutes), elsewhere by executemany."""
+    if not rows:
+        return
+    if session.bind.dialect.name == "postgresql":
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+        defaults = {c.key: c.default.arg for c in model.__table__.columns  # what the ORM's INSERT would fill in
+                    if c.key not in rows[0] and c.default is not None and c.default.is_scalar}
+        columns = [*rows[0], *defaults]
+        await driver.copy_records_to_table(model.__tablename__, columns=columns, records=[
+            tuple(row[c] for c in rows[0]) + tuple(defaults.values()) for row in rows])
+        return
     for start in range(0, len(rows), _CHUNK):
         await session.execute(insert(model), rows[start:start + _CHUNK])
 
@@ -156,6 +168,7 @@ async def reports_app(database_url: str, **settings):
     garbage-collector freeze the service does); `settings`: other ReportsSettings (answers_kept=0: none kept)."""
     settings = ReportsSettings(database_url=database_url, kafka_bootstrap="127.0.0.1:9", auto_snapshots=False,
                                **settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the client's line a request is not the service's cost
     app = create_service_app(dataclasses.replace(SPEC, consumes=[], handlers={}, background=[freeze_startup_objects]),
                              settings)
     token = mint(secret=settings.jwt_secret.get_secret_value(), subject="bench", scopes=["reports:read"])

@@ -59,6 +59,9 @@ class ServiceSpec:
     # migrated and `app.state.sessionmaker` is set, runs as a task (started again if it dies of an error), and is
     # cancelled at shutdown.
     background: list[Callable[[FastAPI], Awaitable[None]]] = field(default_factory=list)
+    # ASGI middleware of the service's own, innermost: the kit's (metrics, tracing, conditional requests) see what
+    # it answers as any response.
+    middleware: list[type] = field(default_factory=list)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -155,6 +158,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     series_at_zero(spec.name, produces=topics.produces, consumes=topics.consumes)
     SERVICE_RESTARTS.labels(spec.name).set(settings.restarts)
     errors.install(app)
+    for middleware in spec.middleware:
+        app.add_middleware(middleware)
     app.add_middleware(errors.RefuseNul)
     app.add_middleware(conditional.ConditionalResponses)
     if settings.cors_origins:

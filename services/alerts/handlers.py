@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import date, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,10 +44,10 @@ _CHANGED, _NEW = "alerts.changed_facts", "alerts.new_facts"
 _WRITTEN = [c.key for c in ProjectFact.__table__.columns if c.key not in ("evaluated_on", "due_on")]  # evaluations'
 
 
-async def _facts(session: AsyncSession, project_id: str, *, unit_id: str, year: int) -> ProjectFact:
-    """The project's facts row, locked (within a fetch: read with the fetch's others at its start); a placeholder
-    when the project's state has not arrived yet."""
-    loaded: dict[str, ProjectFact | None] | None = session.info.get(_LOADED)  # None: not there at the start
+async def _facts(session: AsyncSession, project_id: str, *, unit_id: str, year: int) -> ProjectFact | SimpleNamespace:
+    """The project's facts row, locked (within a fetch: read with the fetch's others at its start, as plain values);
+    a placeholder when the project's state has not arrived yet."""
+    loaded: dict | None = session.info.get(_LOADED)  # None: not within a fetch
     if loaded is not None and project_id in loaded:
         row = loaded[project_id]
     else:
@@ -151,12 +152,10 @@ class FactHandlers:
         """The consumer's batch scope: the facts rows of the fetch's projects read and locked at once (in key order),
         kept loaded between its events; its evaluations made in waves, the last at its end."""
         ids = sorted({p for _, data in events if (p := _project_of(data)) is not None})
-        found = (await session.scalars(select(ProjectFact).where(one_of(session, ProjectFact.id, ids))
-                                       .order_by(ProjectFact.id).with_for_update())).all() if ids else []
-        loaded: dict[str, ProjectFact | None] = dict.fromkeys(ids)
-        loaded.update((row.id, row) for row in found)
-        for row in found:
-            session.expunge(row)
+        found = (await session.execute(select(*ProjectFact.__table__.columns).where(
+            one_of(session, ProjectFact.id, ids)).order_by(ProjectFact.id).with_for_update())).all() if ids else []
+        loaded: dict[str, SimpleNamespace | ProjectFact | None] = dict.fromkeys(ids)
+        loaded.update((row.id, SimpleNamespace(**row._mapping)) for row in found)  # plain values: no ORM state
         session.info.update({_PENDING: {}, _LOADED: loaded, _CHANGED: {}, _NEW: set(), KEEP_LOADED: True})
         try:
             yield

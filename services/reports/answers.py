@@ -9,14 +9,21 @@ every instance sees every change, whichever instance made it."""
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import NamedTuple
 
 from fastapi import Request, Response
 from prometheus_client import Counter
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Receive, Scope, Send
 
+from kit.asgi import HttpMiddleware
+from kit.auth import authenticate
+from kit.clock import today as today_of
 from kit.conditional import digest_etag
+from kit.errors import Problem
 from services.reports import data_version
+from services.reports.dependencies import READ_SCOPE, reading_sessionmaker
 
 ANSWERS = Counter("kp_reports_answers_total", "Overview and ranking answers: kept ones served again (hit) or computed "
                   "(miss)", ["route", "result"])
@@ -55,6 +62,48 @@ def _answers(request: Request) -> Answers:
     if getattr(state, "answers", None) is None:
         state.answers = Answers(state.settings.answers_kept)
     return state.answers
+
+
+class _Route(NamedTuple):
+    """What kit.metrics labels a request by: the route's path template (these routes have no path parameters)."""
+    path: str
+    name: str
+
+
+_ROUTES = {f"/api/v1/{name}": _Route(f"/api/v1/{name}", name) for name in ("overview", "rankings")}
+
+
+class KeptAnswers(HttpMiddleware):
+    """A GET of the overview or rankings whose answer is kept for the latest change count, from a caller who may read
+    reports, served before routing: solving the routes' dependencies and a dozen query parameters costs FastAPI more
+    than the kept answer. Inside the kit's middleware, so metrics, tracing and conditional requests (304) see it as
+    any response; anything else (no answer kept, a token refused, another path) goes on to the route, which answers
+    or errs as always. Only answers the route computed are kept, so only a query it accepted is answered here."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = _ROUTES.get(scope["path"][len(scope.get("root_path", "")):]) if scope["method"] == "GET" else None
+        state = scope["app"].state
+        answers: Answers | None = getattr(state, "answers", None)
+        if route is None or answers is None or not answers.kept:
+            await self.app(scope, receive, send)
+            return
+        try:
+            allowed = (await authenticate(Request(scope))).has(READ_SCOPE)
+        except Problem:
+            allowed = False
+        if not allowed:
+            await self.app(scope, receive, send)  # the route refuses it, with its problem details
+            return
+        async with reading_sessionmaker(scope["app"])() as session:
+            version = await data_version.latest(session)
+        found = answers.get(version, (scope["path"], scope["query_string"], today_of(state.settings)))
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        ANSWERS.labels(route.name, "hit").inc()
+        scope["route"] = route
+        body, tag = found
+        await Response(body, media_type="application/json", headers={"ETag": tag})(scope, receive, send)
 
 
 async def _count_with_figures(session: AsyncSession, latest: int) -> int:

@@ -49,5 +49,7 @@ async def latest(session: AsyncSession) -> int:
     if session.bind.dialect.name != "postgresql":
         return await current(session)
     async with session.bind.connect() as connection:
-        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return (await connection.exec_driver_sql(_READ)).scalar_one()
+        # the driver's own statement, outside any transaction (SQLAlchemy begins none on a connection not yet used):
+        # an answer kept costs this one round trip and little else
+        driver = (await connection.get_raw_connection()).driver_connection
+        return await driver.fetchval(_READ)

@@ -18,7 +18,8 @@ from kit.db import is_sqlite, make_engine, make_sessionmaker
 from services.reports.periods import MAX_YEAR, MIN_YEAR, MONTH_PATTERN, ReportDay
 from services.reports.settings import ReportsSettings
 
-Reader = Annotated[Principal, Depends(require("reports:read"))]
+READ_SCOPE = "reports:read"
+Reader = Annotated[Principal, Depends(require(READ_SCOPE))]
 Admin = Annotated[Principal, Depends(require(ADMIN))]
 
 Year = Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description="the list year; every year when not given")]

@@ -3,6 +3,7 @@ import gc
 from pathlib import Path
 
 from kit.app import ServiceSpec, create_service_app
+from services.reports.answers import KeptAnswers
 from services.reports.board.router import router as board
 from services.reports.bulletin.router import router as bulletin
 from services.reports.data_version import track_changes
@@ -40,6 +41,7 @@ SPEC = ServiceSpec(
     batch_scope=batch_scope,  # a fetch applied in one transaction writes each row and aggregate cell once
     on_engine=track_changes,  # every changing transaction counted: what the cached answers are keyed by
     background=[freeze_startup_objects, open_reader, snapshot_scheduler, gauges_refresher],
+    middleware=[KeptAnswers],  # a kept overview or ranking served before FastAPI solves the route's parameters
 )
 
 

@@ -21,6 +21,7 @@ from contracts import alerts, registry
 from contracts.envelope import CloudEvent, new_event
 from kit.auth import mint
 from services.reports import data_version
+from services.reports.answers import KeptAnswers
 from services.reports.main import create_app
 from services.reports.settings import ReportsSettings
 from tests.reports.produced import REGISTRY_SOURCE, TOPICS, Published, task
@@ -215,3 +216,55 @@ async def test_every_transaction_that_changes_the_database_counts_once(instance)
             await session.execute(text("DELETE FROM round_view"))
             raise RuntimeError("rolled back")
     assert await count() == start + 1  # nothing committed, nothing counted
+
+
+async def test_a_kept_answer_is_served_before_routing_only_to_a_reader(instance):
+    """The kept answer is served ahead of the route (reaching it fails here), as the route serves it, with the route's
+    metrics label; a caller without `reports:read`, a query not answered before and a change since go on to the
+    route, which refuses or computes as always."""
+    unit = str(uuid.uuid4())
+    await applied(instance, [unit_created(unit), project(unit).registered(date(2026, 4, 1))])
+    routed = await read(instance, *RANKING)
+
+    async def route(_scope, _receive, _send):
+        raise LookupError("the route was reached")
+
+    fast = KeptAnswers(route)
+
+    async def entry(scope, receive, send):
+        await fast({**scope, "app": instance.app}, receive, send)
+
+    secret = instance.app.state.settings.jwt_secret.get_secret_value()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=entry), base_url="http://reports") as http:
+        async def get(scopes: list[str] | None, params: dict = RANKING[1]) -> httpx.Response:
+            token = {"Authorization": f"Bearer {mint(secret=secret, subject='u', scopes=scopes)}"} if scopes else {}
+            return await http.get(RANKING[0], params=params, headers=token)
+
+        for scopes in (["reports:read"], ["admin"]):
+            kept = await get(scopes)
+            assert (kept.status_code, kept.content, kept.headers["etag"]) == (200, routed.content,
+                                                                              routed.headers["etag"])
+            assert kept.headers["content-type"] == routed.headers["content-type"]
+        for scopes, params in ((None, RANKING[1]), (["registry:read"], RANKING[1]),
+                               (["reports:read"], {"year": 2026, "group": "town"}),
+                               (["reports:read"], {"year": "not a year"})):
+            with pytest.raises(LookupError):
+                await get(scopes, params)
+        async with instance.app.state.sessionmaker() as session:  # any change: the kept answer is not served
+            await session.execute(text("UPDATE unit_view SET name = name"))
+            await session.commit()
+        with pytest.raises(LookupError):
+            await get(["reports:read"])
+
+    # through the whole app, whose innermost middleware it is: refused as the route refuses, counted under the route
+    assert instance.app.user_middleware[-1].cls is KeptAnswers
+    refused = await instance.http.get(RANKING[0], params=RANKING[1], headers={"Authorization": "Bearer x"})
+    assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
+    await read(instance, *RANKING)
+    before = await served(instance, "rankings")
+    metrics = (await instance.http.get("/metrics")).text
+    requests = value(metrics, "kp_http_requests_total", route="/api/v1/rankings", status="200")
+    assert (await read(instance, *RANKING)).content == (await read(instance, *RANKING)).content
+    metrics = (await instance.http.get("/metrics")).text
+    assert value(metrics, "kp_http_requests_total", route="/api/v1/rankings", status="200") - requests == 2
+    assert (await served(instance, "rankings"))["hit"] - before["hit"] == 2
