@@ -25,7 +25,7 @@ creates/s), BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_DB_CONNECTIONS (32)
 BENCH_IDLE_SECONDS (5), BENCH_INSTANCES (1: processes of each platform service, bench/instances.py),
 BENCH_TIMEOUT_SECONDS (1800, the whole run); sizes: BENCH_REGISTRY_PROJECTS (400),
 BENCH_IMPORT_ROWS (10000), BENCH_MILESTONES_PROJECTS (10000 schedules), BENCH_MILESTONES_SCAN_PROJECTS (100000),
-BENCH_ALERTS_PROJECTS (100000), BENCH_ALERTS_EVENTS (2000), BENCH_REPORTS_SIZES (1000,100000),
+BENCH_ALERTS_PROJECTS (100000), BENCH_ALERTS_EVENTS (2000), BENCH_REPORTS_SIZES (1000,100000,1000000),
 BENCH_REPORTS_EVENTS (3000), BENCH_REPORTS_REQUESTS (300 a latency figure). BENCH_DATABASE_URL: the PostgreSQL
 server on which fresh kp_bench_* databases are made (and dropped after, unless BENCH_KEEP_DATABASES=1).
 BENCH_LOADER=wrk|python|auto (wrk is apt-installed when missing; the Python loader is the labelled fallback).
@@ -353,17 +353,19 @@ async def the_reports(cfg: Config, dbs: Databases, report: Report) -> None:
                "ev/s", baseline="pg_insert_tps", target=Goal("value", ">=", 10_000))
     for size, found in figures["sizes"].items():
         raw = await ceiling.sql_ms(urls[f"reports_{size}"], REPORTS_SQL, reports.YEAR, repeat=cfg.reports_requests)
-        goal = Goal("value", "<=", reports.GOAL_P99_MS) if size >= 100_000 else None
+        # p99 at 100,000 (and 20 ms at a million); p50 at 1,000 within twice the raw group-by
+        goals = {"p99": Goal("value", "<=", 2 * reports.GOAL_P99_MS if size >= 1_000_000 else reports.GOAL_P99_MS)
+                 if size >= 100_000 else None, "p50": Goal("ratio", "<=", 2) if size == 1_000 else None}
         for p in ("p50", "p99"):
             report.add(f"reports_sql_{size}_{p}_ms", f"raw SQL group-by over project_view {p} @{size:,}", raw[p],
                        "ms", note="per unit and colour: the overview computed from the projects")
             report.add(f"reports_overview_{size}_{p}_ms", f"reports GET /overview {p} @{size:,} projects",
                        found["overview"][p], "ms", baseline=f"reports_sql_{size}_{p}_ms",
-                       target=goal if p == "p99" else None, note=f"of a unit: {found['overview_unit'][p]:.1f} ms; "
+                       target=goals[p], note=f"of a unit: {found['overview_unit'][p]:.1f} ms; "
                        f"computed, none kept: {found['overview_computed'][p]:.1f} ms")
             report.add(f"reports_ranking_{size}_{p}_ms", f"reports GET /rankings {p} @{size:,} projects",
                        found["ranking"][p], "ms", baseline=f"reports_sql_{size}_{p}_ms",
-                       target=goal if p == "p99" else None, note=f"towns by a rate: {found['ranking_town'][p]:.1f} ms; "
+                       target=goals[p], note=f"towns by a rate: {found['ranking_town'][p]:.1f} ms; "
                        f"computed, none kept: {found['ranking_computed'][p]:.1f} ms")
 
 

@@ -81,7 +81,7 @@ class Config:
             milestones_scan_projects=_int("BENCH_MILESTONES_SCAN_PROJECTS", 100_000),
             alerts_projects=_int("BENCH_ALERTS_PROJECTS", 100_000),
             alerts_events=_int("BENCH_ALERTS_EVENTS", 2_000),
-            reports_sizes=tuple(int(n) for n in os.environ.get("BENCH_REPORTS_SIZES", "1000,100000").split(",")),
+            reports_sizes=tuple(int(n) for n in os.environ.get("BENCH_REPORTS_SIZES", "1000,100000,1000000").split(",")),
             reports_events=_int("BENCH_REPORTS_EVENTS", 3_000),
             reports_requests=_int("BENCH_REPORTS_REQUESTS", 300),
         )

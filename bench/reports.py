@@ -1,5 +1,6 @@
-"""Reports at scale: events/s applied into the read models, and overview / ranking latency at 1,000 and 100,000
-projects (goal: p99 under 10 ms at 100,000), with the process CPU each request costs (client and app, in-process).
+"""Reports at scale: events/s applied into the read models, and overview / ranking latency at 1,000, 100,000 and
+1,000,000 projects (goal: p99 under 10 ms at 100,000, 20 ms at a million), with the process CPU each request costs
+(client and app, in-process).
 
     from bench import reports
     figures = await reports.measure(dbs.fresh)   # dbs: bench.databases.Databases (PostgreSQL)
@@ -52,8 +53,8 @@ from services.reports.models import (ProjectView, Snapshot, SnapshotCell, Snapsh
 from services.reports.rebuild.service import apply_read_batch, replaying
 from services.reports.settings import ReportsSettings
 
-SIZES = (1_000, 100_000)
-GOAL_P99_MS = 10.0  # overview and rankings at 100,000 projects
+SIZES = (1_000, 100_000, 1_000_000)
+GOAL_P99_MS = 10.0  # overview and rankings at 100,000 projects (twice that at a million)
 YEAR = date.today().year
 STAGES = ["planning", "signed", "land_supplied", "started", "started", "completed", "in_operation"]
 CATEGORIES = ["industry", "manufacturing", "services", "agriculture", "infrastructure", "social"]
@@ -298,16 +299,17 @@ async def measure(fresh: Callable[[str], Awaitable[str]], *, sizes: tuple[int, .
                                                                          "metric": "investment_completion_rate"},
                                               requests=requests),
             }
+        computed = requests if size < 1_000_000 else min(requests, 50)  # each a whole computation: fewer at a million
         async with reports_app(url, answers_kept=0) as http:
-            found["overview_computed"] = await latency(http, "/api/v1/overview", {"year": YEAR}, requests=requests)
-            found["ranking_computed"] = await latency(http, "/api/v1/rankings", {"year": YEAR}, requests=requests)
+            found["overview_computed"] = await latency(http, "/api/v1/overview", {"year": YEAR}, requests=computed)
+            found["ranking_computed"] = await latency(http, "/api/v1/rankings", {"year": YEAR}, requests=computed)
         found["seed_s"] = seed_s
         found["units"] = len(seeded["units"])
         figures["sizes"][size] = found
         for name, s in found.items():
             if name not in ("seed_s", "units"):
                 verdict = "" if size < 100_000 or name.endswith("_computed") else \
-                    " ok" if s["p99"] < GOAL_P99_MS else " OVER GOAL"
+                    " ok" if s["p99"] < GOAL_P99_MS * (2 if size >= 1_000_000 else 1) else " OVER GOAL"
                 log(f"  reports @{size:>7,} projects/{found['units']} units {name:<17} p50 {s['p50']:6.1f} ms  "
                     f"p99 {s['p99']:6.1f} ms  cpu {s['cpu_ms']:5.2f} ms{verdict}")
     return figures
