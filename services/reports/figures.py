@@ -126,8 +126,9 @@ def competition_ranks(items: Sequence[T], value: Callable[[T], Fraction | int | 
             keyed[start:end] = sorted(keyed[start:end], key=lambda k: (k[2], k[3]))
         start = end
     ranked: list[tuple[T, int]] = []
+    previous = None
     for position, entry in enumerate(keyed, start=1):
-        tied = ranked and entry[0] == previous[0] and entry[2] == previous[2]
+        tied = previous is not None and entry[0] == previous[0] and entry[2] == previous[2]
         ranked.append((entry[4], ranked[-1][1] if tied else position))
         previous = entry
     return ranked
