@@ -31,6 +31,11 @@ ANSWERS = Counter("kp_reports_answers_total", "Overview and ranking answers: kep
 Key = tuple[str, bytes, date]
 
 
+def _key(scope: Scope, today: date) -> Key:
+    """What an answer is kept under: its path and query string as sent, and today (a live answer's day)."""
+    return scope["path"], scope["query_string"], today
+
+
 class Answers:
     """The serialized answers (body, ETag) of the newest change count this instance has read, the least recently
     asked dropped beyond `size`."""
@@ -96,7 +101,7 @@ class KeptAnswers(HttpMiddleware):
             return
         async with reading_sessionmaker(scope["app"])() as session:
             version = await data_version.latest(session)
-        found = answers.get(version, (scope["path"], scope["query_string"], today_of(state.settings)))
+        found = answers.get(version, _key(scope, today_of(state.settings)))
         if found is None:
             await self.app(scope, receive, send)
             return
@@ -121,7 +126,7 @@ async def answer(request: Request, session: AsyncSession, today: date,
     """The answer to this request as of the session's snapshot: kept, or computed (by `compute`, on the session) and
     kept. Keyed by the path and query string as sent - every parameter, none to keep in step with the route - and
     today (a live answer's day; `as_of` is checked against it); the answer is the same for every caller."""
-    answers, key = _answers(request), (request.scope["path"], request.scope["query_string"], today)
+    answers, key = _answers(request), _key(request.scope, today)
     route = request.scope["route"].name
     version = await data_version.latest(session)
     found = answers.get(version, key)
